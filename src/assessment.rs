@@ -1,0 +1,368 @@
+//! The result of evaluating an order: flags, score and decision.
+
+use std::borrow::Cow;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::rule::{Action, Category, Evidence, Locale, Message, RuleId, Severity};
+
+/// What to do with the order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// Fulfil.
+    #[default]
+    Pass,
+    /// Fulfil, and queue for a person.
+    Review,
+    /// Do not fulfil until a person releases it.
+    Hold,
+    /// Refuse.
+    Reject,
+}
+
+impl Decision {
+    /// Every decision, lowest first.
+    pub const ALL: [Decision; 4] = [Decision::Pass, Decision::Review, Decision::Hold, Decision::Reject];
+
+    /// Its name, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Pass => "pass",
+            Decision::Review => "review",
+            Decision::Hold => "hold",
+            Decision::Reject => "reject",
+        }
+    }
+}
+
+impl From<Action> for Decision {
+    fn from(a: Action) -> Self {
+        match a {
+            Action::Score => Decision::Pass,
+            Action::Review => Decision::Review,
+            Action::Hold => Decision::Hold,
+            Action::Reject => Decision::Reject,
+        }
+    }
+}
+
+/// Score thresholds: a score at or above `review` is reviewed, at or above
+/// `hold` held. Defaults 30 and 60.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Thresholds {
+    /// Lowest score that is reviewed.
+    pub review: u8,
+    /// Lowest score that is held.
+    pub hold: u8,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds { review: 30, hold: 60 }
+    }
+}
+
+impl Thresholds {
+    /// The decision a score alone leads to.
+    pub fn decide(&self, score: u8) -> Decision {
+        if score >= self.hold {
+            Decision::Hold
+        } else if score >= self.review {
+            Decision::Review
+        } else {
+            Decision::Pass
+        }
+    }
+}
+
+/// A rule that fired, with everything a person or a program needs to know why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flag {
+    rule_id: RuleId,
+    category: Category,
+    severity: Severity,
+    points: u8,
+    action: Action,
+    reason_code: Cow<'static, str>,
+    message: Message,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    evidence: Vec<Evidence>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    builds_on: Vec<RuleId>,
+}
+
+impl Flag {
+    /// Assembles a flag. Points above 100 are kept at 100.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        rule_id: RuleId,
+        category: Category,
+        points: u8,
+        action: Action,
+        reason_code: Cow<'static, str>,
+        message: Message,
+        evidence: Vec<Evidence>,
+        builds_on: Vec<RuleId>,
+    ) -> Self {
+        let points = points.min(100);
+        Flag {
+            rule_id,
+            category,
+            severity: Severity::from_points(points),
+            points,
+            action,
+            reason_code,
+            message,
+            evidence,
+            builds_on,
+        }
+    }
+
+    /// The rule that fired.
+    pub fn rule_id(&self) -> &RuleId {
+        &self.rule_id
+    }
+    /// Its category.
+    pub fn category(&self) -> Category {
+        self.category
+    }
+    /// Its severity (from its points).
+    pub fn severity(&self) -> Severity {
+        self.severity
+    }
+    /// Points it contributes (before composites stand in for their parts).
+    pub fn points(&self) -> u8 {
+        self.points
+    }
+    /// Its action.
+    pub fn action(&self) -> Action {
+        self.action
+    }
+    /// A machine-readable reason, such as `payment.timeout.unpaid`.
+    pub fn reason_code(&self) -> &str {
+        &self.reason_code
+    }
+    /// The message in both languages.
+    pub fn message(&self) -> &Message {
+        &self.message
+    }
+    /// The observed values and the limits they crossed.
+    pub fn evidence(&self) -> &[Evidence] {
+        &self.evidence
+    }
+    /// For a composite: the flags it builds on, which it stands in for in the score.
+    pub fn builds_on(&self) -> &[RuleId] {
+        &self.builds_on
+    }
+}
+
+/// A flag an allow-list entry removed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exemption {
+    /// The flag that would have counted.
+    pub flag: Flag,
+    /// The allow-list entry's reason.
+    pub reason: String,
+}
+
+/// A rule that could not judge the order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Skipped {
+    /// The rule.
+    pub rule_id: RuleId,
+    /// What was missing.
+    pub missing: Cow<'static, str>,
+}
+
+/// The verdict on one order.
+///
+/// `flags` count towards the score; `shadow` flags come from rules in shadow
+/// mode and count for nothing; `exempted` flags were removed by an
+/// allow-list entry; `skipped` lists the rules that lacked data.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assessment {
+    score: u8,
+    decision: Decision,
+    evaluated_at: DateTime<Utc>,
+    #[serde(default)]
+    flags: Vec<Flag>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    shadow: Vec<Flag>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    exempted: Vec<Exemption>,
+    #[serde(default)]
+    skipped: Vec<Skipped>,
+}
+
+impl Assessment {
+    pub(crate) fn start(at: DateTime<Utc>) -> Self {
+        Assessment { evaluated_at: at, ..Default::default() }
+    }
+
+    /// The risk score, 0-100.
+    pub fn score(&self) -> u8 {
+        self.score
+    }
+    /// The decision.
+    pub fn decision(&self) -> Decision {
+        self.decision
+    }
+    /// The context's `now` when the order was assessed.
+    pub fn evaluated_at(&self) -> DateTime<Utc> {
+        self.evaluated_at
+    }
+    /// Flags that count, in rule declaration order.
+    pub fn flags(&self) -> &[Flag] {
+        &self.flags
+    }
+    /// Flags of rules in shadow mode.
+    pub fn shadow_flags(&self) -> &[Flag] {
+        &self.shadow
+    }
+    /// Flags removed by allow-list entries.
+    pub fn exemptions(&self) -> &[Exemption] {
+        &self.exempted
+    }
+    /// Rules skipped for missing data.
+    pub fn skipped(&self) -> &[Skipped] {
+        &self.skipped
+    }
+    /// Whether a counted flag of `rule_id` is present.
+    pub fn has_flag(&self, rule_id: &str) -> bool {
+        self.flags.iter().any(|f| f.rule_id == rule_id)
+    }
+    /// The counted flag of `rule_id`, if any.
+    pub fn flag(&self, rule_id: &str) -> Option<&Flag> {
+        self.flags.iter().find(|f| f.rule_id == rule_id)
+    }
+    /// Whether `rule_id` was skipped.
+    pub fn was_skipped(&self, rule_id: &str) -> bool {
+        self.skipped.iter().any(|s| s.rule_id == rule_id)
+    }
+    /// The counted flags' messages in `locale`, highest points first.
+    pub fn reasons(&self, locale: Locale) -> Vec<&str> {
+        let mut flags: Vec<&Flag> = self.flags.iter().collect();
+        flags.sort_by_key(|f| std::cmp::Reverse(f.points));
+        flags.into_iter().map(|f| f.message.get(locale)).collect()
+    }
+
+    pub(crate) fn push_flag(&mut self, flag: Flag) {
+        self.flags.push(flag);
+    }
+    pub(crate) fn push_shadow(&mut self, flag: Flag) {
+        self.shadow.push(flag);
+    }
+    pub(crate) fn push_exempted(&mut self, flag: Flag, reason: String) {
+        self.exempted.push(Exemption { flag, reason });
+    }
+    pub(crate) fn push_skipped(&mut self, rule_id: RuleId, missing: Cow<'static, str>) {
+        self.skipped.push(Skipped { rule_id, missing });
+    }
+
+    /// Whether `id` fired so far (in any list), was skipped (`None`), or neither.
+    pub(crate) fn outcome_of(&self, id: &str) -> Option<bool> {
+        let fired = self.flags.iter().chain(&self.shadow).chain(self.exempted.iter().map(|e| &e.flag));
+        if fired.into_iter().any(|f| f.rule_id == id) {
+            return Some(true);
+        }
+        if self.was_skipped(id) {
+            return None;
+        }
+        Some(false)
+    }
+
+    /// Scores the counted flags and decides.
+    pub(crate) fn finish(&mut self, thresholds: &Thresholds) {
+        self.score = score(&self.flags);
+        let by_action = self.flags.iter().map(|f| Decision::from(f.action)).max().unwrap_or_default();
+        self.decision = thresholds.decide(self.score).max(by_action);
+    }
+}
+
+/// The score of a set of flags, 0-100.
+///
+/// Plain flags add their points. A composite flag (one that builds on other
+/// flags) *stands in* for the flags it builds on: it replaces their points
+/// with its own rather than adding to them, so a composite never counts the
+/// same evidence twice. When several composites fire, the one that gives the
+/// highest total counts. The result is capped at 100:
+///
+/// ```text
+/// base  = sum of the points of plain flags
+/// for each composite c:  total_c = base - (points of the plain flags c builds on) + points_c
+/// score = min(100, max(base, max_c total_c))
+/// ```
+///
+/// Adding a flag never lowers the score: a plain flag raises `base` and every
+/// `total_c` it is not part of (and leaves the others as they were); a composite
+/// only adds a candidate to the maximum.
+pub fn score(flags: &[Flag]) -> u8 {
+    let plain = |f: &&Flag| f.builds_on.is_empty();
+    let base: u32 = flags.iter().filter(plain).map(|f| u32::from(f.points)).sum();
+    let best = flags
+        .iter()
+        .filter(|f| !f.builds_on.is_empty())
+        .map(|c| {
+            let parts: u32 = flags
+                .iter()
+                .filter(plain)
+                .filter(|f| c.builds_on.contains(&f.rule_id))
+                .map(|f| u32::from(f.points))
+                .sum();
+            base - parts + u32::from(c.points)
+        })
+        .fold(base, u32::max);
+    u8::try_from(best.min(100)).unwrap_or(100)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub(crate) fn flag(id: &'static str, points: u8, builds_on: &[&'static str]) -> Flag {
+        Flag::new(
+            RuleId::from_static(id),
+            Category::Custom,
+            points,
+            Action::Score,
+            Cow::Borrowed(id),
+            Message { zh: String::new(), en: String::new() },
+            Vec::new(),
+            builds_on.iter().map(|s| RuleId::from_static(s)).collect(),
+        )
+    }
+
+    #[test]
+    fn plain_flags_add_and_cap() {
+        assert_eq!(score(&[]), 0);
+        assert_eq!(score(&[flag("a", 20, &[]), flag("b", 15, &[])]), 35);
+        assert_eq!(score(&[flag("a", 60, &[]), flag("b", 60, &[])]), 100);
+    }
+
+    #[test]
+    fn composite_stands_in_for_its_parts() {
+        let parts = [flag("spike", 30, &[]), flag("new_card", 10, &[])];
+        assert_eq!(score(&parts), 40);
+        let mut with = parts.to_vec();
+        with.push(flag("case", 70, &["spike", "new_card"]));
+        assert_eq!(score(&with), 70);
+        with.push(flag("other", 5, &[]));
+        assert_eq!(score(&with), 75);
+        // A composite worth less than its parts does not lower the score.
+        let weak = [flag("spike", 30, &[]), flag("new_card", 10, &[]), flag("case", 20, &["spike", "new_card"])];
+        assert_eq!(score(&weak), 40);
+    }
+
+    #[test]
+    fn thresholds_decide() {
+        let t = Thresholds::default();
+        assert_eq!(t.decide(29), Decision::Pass);
+        assert_eq!(t.decide(30), Decision::Review);
+        assert_eq!(t.decide(59), Decision::Review);
+        assert_eq!(t.decide(60), Decision::Hold);
+        assert_eq!(t.decide(100), Decision::Hold);
+    }
+}

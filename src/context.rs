@@ -1,0 +1,70 @@
+//! What the engine knows besides the order: the time, the buyer, the products
+//! and the lists.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::lists::Lists;
+use crate::model::{ProductProfile, UserProfile};
+use crate::time::UtcOffset;
+
+/// The evaluation context.
+///
+/// `now` is the evaluation's clock: windows end at it and nothing reads the
+/// system clock, so the same order and context always give the same
+/// assessment. The lists here are added to the engine's own lists.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvalContext {
+    /// The time of the evaluation.
+    pub now: DateTime<Utc>,
+    /// The shop's local offset, for small hours and calendar days (default +08:00).
+    #[serde(default)]
+    pub utc_offset: UtcOffset,
+    /// The buyer's profile; `None` for a buyer with no history.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<UserProfile>,
+    /// Profiles of the order's products, by product id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub products: BTreeMap<String, ProductProfile>,
+    /// Block, allow and fraud-number lists for this evaluation.
+    #[serde(default, skip_serializing_if = "Lists::is_empty")]
+    pub lists: Lists,
+}
+
+impl EvalContext {
+    /// A context at `now` with no profiles and no lists.
+    pub fn at(now: DateTime<Utc>) -> Self {
+        EvalContext { now, ..Default::default() }
+    }
+
+    /// Sets the buyer's profile.
+    #[must_use]
+    pub fn with_user(mut self, user: UserProfile) -> Self {
+        self.user = Some(user);
+        self
+    }
+
+    /// Adds a product profile.
+    #[must_use]
+    pub fn with_product(mut self, product: ProductProfile) -> Self {
+        self.products.insert(product.product_id.clone(), product);
+        self
+    }
+
+    /// Sets the lists.
+    #[must_use]
+    pub fn with_lists(mut self, lists: Lists) -> Self {
+        self.lists = lists;
+        self
+    }
+
+    /// Sets the local offset.
+    #[must_use]
+    pub fn with_utc_offset(mut self, offset: UtcOffset) -> Self {
+        self.utc_offset = offset;
+        self
+    }
+}

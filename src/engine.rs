@@ -1,0 +1,441 @@
+//! The engine: rules with their settings, built once and evaluated many times.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::assessment::{Assessment, Flag, Thresholds};
+use crate::context::EvalContext;
+use crate::lists::{ListProblem, Lists};
+use crate::model::Order;
+use crate::reference::{ReferenceData, ReferenceError, Region, default_locker_keywords, default_remote_regions};
+use crate::rule::{Action, Input, Outcome, Privacy, Rule, RuleId};
+use crate::rules;
+
+/// How one rule counts in an engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSettings {
+    /// Whether it is evaluated at all.
+    pub enabled: bool,
+    /// Points it adds when it fires (0-100).
+    pub points: u8,
+    /// What it does to the decision when it fires.
+    pub action: Action,
+    /// Evaluated and reported, but counts for nothing.
+    pub shadow: bool,
+}
+
+#[derive(Debug)]
+struct Slot {
+    id: RuleId,
+    rule: Arc<dyn Rule>,
+    settings: RuleSettings,
+}
+
+#[derive(Debug)]
+struct Inner {
+    slots: Vec<Slot>,
+    thresholds: Thresholds,
+    reference: ReferenceData,
+    lists: Lists,
+    privacy: Privacy,
+}
+
+/// Evaluates orders. Cheap to clone and share between threads: clones share
+/// one set of compiled rules.
+///
+/// Build it with [`Engine::default`] (every built-in rule with the catalogue's
+/// defaults) or [`Engine::builder`]. Building validates everything;
+/// [`Engine::evaluate`] cannot fail.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+impl Default for Engine {
+    /// Every built-in rule with the catalogue's defaults.
+    #[allow(clippy::expect_used)] // constant input, pinned by the `default_engine_builds` test
+    fn default() -> Self {
+        Engine::builder().build().expect("the default engine builds")
+    }
+}
+
+/// A rule as the engine holds it.
+#[derive(Debug, Clone, Copy)]
+pub struct RuleInfo<'a> {
+    /// Its id.
+    pub id: &'a RuleId,
+    /// The rule.
+    pub rule: &'a dyn Rule,
+    /// Its settings.
+    pub settings: RuleSettings,
+}
+
+impl Engine {
+    /// A builder holding every built-in rule with its defaults.
+    pub fn builder() -> EngineBuilder {
+        let mut b = EngineBuilder::empty();
+        for r in rules::builtin() {
+            b = b.rule_arc(r);
+        }
+        b
+    }
+
+    /// Evaluates an order. Deterministic (time comes from `ctx.now`) and total:
+    /// missing data is recorded as skipped rules, never a panic.
+    pub fn evaluate(&self, order: &Order, ctx: &EvalContext) -> Assessment {
+        let inner = &*self.inner;
+        let mut a = Assessment::start(ctx.now);
+        for slot in inner.slots.iter().filter(|s| s.settings.enabled) {
+            let outcome = slot.rule.evaluate(&Input {
+                order,
+                ctx,
+                reference: &inner.reference,
+                lists: &inner.lists,
+                privacy: inner.privacy,
+                so_far: &a,
+            });
+            match outcome {
+                Outcome::NotFired => {}
+                Outcome::Skipped(missing) => a.push_skipped(slot.id.clone(), missing),
+                Outcome::Fired(f) => {
+                    let points = slot.settings.points.saturating_add(f.extra_points);
+                    let flag = Flag::new(
+                        slot.id.clone(),
+                        slot.rule.category(),
+                        points,
+                        slot.settings.action,
+                        f.reason_code,
+                        f.message,
+                        f.evidence,
+                        f.builds_on,
+                    );
+                    if slot.settings.shadow {
+                        a.push_shadow(flag);
+                    } else if let Some(entry) = self.exemption(order, ctx, slot.id.as_str()) {
+                        a.push_exempted(flag, entry);
+                    } else {
+                        a.push_flag(flag);
+                    }
+                }
+            }
+        }
+        a.finish(&inner.thresholds);
+        a
+    }
+
+    fn exemption(&self, order: &Order, ctx: &EvalContext, rule: &str) -> Option<String> {
+        [&self.inner.lists, &ctx.lists]
+            .into_iter()
+            .find_map(|l| l.exemption(order, rule, ctx.now))
+            .map(|e| e.reason.clone())
+    }
+
+    /// Evaluates many orders with their contexts, in input order.
+    pub fn evaluate_batch<'a, I>(&self, items: I) -> Vec<Assessment>
+    where
+        I: IntoIterator<Item = (&'a Order, &'a EvalContext)>,
+    {
+        items.into_iter().map(|(o, c)| self.evaluate(o, c)).collect()
+    }
+
+    /// The rules in declaration (and evaluation) order.
+    pub fn rules(&self) -> impl Iterator<Item = RuleInfo<'_>> {
+        self.inner.slots.iter().map(|s| RuleInfo { id: &s.id, rule: &*s.rule, settings: s.settings })
+    }
+
+    /// The settings of rule `id`, if the engine has it.
+    pub fn settings(&self, id: &str) -> Option<RuleSettings> {
+        self.inner.slots.iter().find(|s| s.id == id).map(|s| s.settings)
+    }
+
+    /// The decision thresholds.
+    pub fn thresholds(&self) -> Thresholds {
+        self.inner.thresholds
+    }
+
+    /// The compiled reference data.
+    pub fn reference(&self) -> &ReferenceData {
+        &self.inner.reference
+    }
+
+    /// The engine's own lists.
+    pub fn lists(&self) -> &Lists {
+        &self.inner.lists
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Patch {
+    enabled: Option<bool>,
+    points: Option<u8>,
+    action: Option<Action>,
+    shadow: Option<bool>,
+}
+
+/// Builds an [`Engine`], collecting every problem and reporting them all at
+/// [`EngineBuilder::build`].
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct EngineBuilder {
+    rules: Vec<Arc<dyn Rule>>,
+    patches: BTreeMap<String, Patch>,
+    thresholds: Thresholds,
+    remote_regions: Vec<Region>,
+    locker_keywords: Vec<String>,
+    default_country: String,
+    lists: Lists,
+    privacy: Privacy,
+}
+
+impl EngineBuilder {
+    /// A builder with no rules at all.
+    pub fn empty() -> Self {
+        EngineBuilder {
+            rules: Vec::new(),
+            patches: BTreeMap::new(),
+            thresholds: Thresholds::default(),
+            remote_regions: default_remote_regions(),
+            locker_keywords: default_locker_keywords(),
+            default_country: "CN".to_owned(),
+            lists: Lists::default(),
+            privacy: Privacy::default(),
+        }
+    }
+
+    /// Adds a rule, or replaces the rule with the same id in place (to change
+    /// a built-in rule's parameters). Settings already given for the id stay.
+    pub fn rule(self, rule: impl Rule + 'static) -> Self {
+        self.rule_arc(Arc::new(rule))
+    }
+
+    /// [`EngineBuilder::rule`] for a shared rule.
+    pub fn rule_arc(mut self, rule: Arc<dyn Rule>) -> Self {
+        match self.rules.iter_mut().find(|r| r.id() == rule.id()) {
+            Some(slot) => *slot = rule,
+            None => self.rules.push(rule),
+        }
+        self
+    }
+
+    fn patch(mut self, id: &str, f: impl FnOnce(&mut Patch)) -> Self {
+        f(self.patches.entry(id.to_owned()).or_default());
+        self
+    }
+
+    /// Sets the points of rule `id`.
+    pub fn points(self, id: &str, points: u8) -> Self {
+        self.patch(id, |p| p.points = Some(points))
+    }
+
+    /// Sets the action of rule `id`.
+    pub fn action(self, id: &str, action: Action) -> Self {
+        self.patch(id, |p| p.action = Some(action))
+    }
+
+    /// Turns rule `id` off.
+    pub fn disable(self, id: &str) -> Self {
+        self.patch(id, |p| p.enabled = Some(false))
+    }
+
+    /// Turns rule `id` on.
+    pub fn enable(self, id: &str) -> Self {
+        self.patch(id, |p| p.enabled = Some(true))
+    }
+
+    /// Puts rule `id` in shadow mode (or takes it out).
+    pub fn shadow(self, id: &str, shadow: bool) -> Self {
+        self.patch(id, |p| p.shadow = Some(shadow))
+    }
+
+    /// Sets the decision thresholds.
+    pub fn thresholds(mut self, thresholds: Thresholds) -> Self {
+        self.thresholds = thresholds;
+        self
+    }
+
+    /// Replaces the remote-region list.
+    pub fn remote_regions(mut self, regions: Vec<Region>) -> Self {
+        self.remote_regions = regions;
+        self
+    }
+
+    /// Replaces the parcel-locker keywords.
+    pub fn locker_keywords(mut self, keywords: Vec<String>) -> Self {
+        self.locker_keywords = keywords;
+        self
+    }
+
+    /// The country assumed for addresses that name none (default `CN`).
+    pub fn default_country(mut self, country: impl Into<String>) -> Self {
+        self.default_country = country.into();
+        self
+    }
+
+    /// The engine's own lists, consulted with each context's lists.
+    pub fn lists(mut self, lists: Lists) -> Self {
+        self.lists = lists;
+        self
+    }
+
+    /// Shows raw personal data in evidence instead of masking it.
+    pub fn reveal_personal_data(mut self, reveal: bool) -> Self {
+        self.privacy = if reveal { Privacy::Raw } else { Privacy::Masked };
+        self
+    }
+
+    /// Validates everything and builds the engine.
+    pub fn build(self) -> Result<Engine, BuildError> {
+        let mut problems = Vec::new();
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut slots = Vec::with_capacity(self.rules.len());
+        for rule in &self.rules {
+            let id = rule.id();
+            if !RuleId::is_valid(id) {
+                problems.push(Problem::BadRuleId(id.to_owned()));
+            }
+            if !seen.insert(id) {
+                problems.push(Problem::DuplicateRule(id.to_owned()));
+            }
+            for issue in rule.validate() {
+                problems.push(Problem::Parameter { rule: id.to_owned(), field: issue.field.into_owned(), reason: issue.reason });
+            }
+            for dep in rule.depends_on() {
+                let why = if dep == id {
+                    Some("is the rule itself")
+                } else if !seen.contains(dep.as_str()) {
+                    Some(if self.rules.iter().any(|r| r.id() == dep.as_str()) {
+                        "is declared after it"
+                    } else {
+                        "does not exist"
+                    })
+                } else {
+                    None
+                };
+                if let Some(why) = why {
+                    problems.push(Problem::Dependency { rule: id.to_owned(), on: dep.to_string(), why });
+                }
+            }
+            let p = self.patches.get(id).copied().unwrap_or_default();
+            let settings = RuleSettings {
+                enabled: p.enabled.unwrap_or(true),
+                points: p.points.unwrap_or_else(|| rule.default_points()),
+                action: p.action.unwrap_or_else(|| rule.default_action()),
+                shadow: p.shadow.unwrap_or(false),
+            };
+            if settings.points > 100 {
+                problems.push(Problem::PointsOutOfRange { rule: id.to_owned(), points: settings.points });
+            }
+            slots.push(Slot { id: RuleId::from(id), rule: Arc::clone(rule), settings });
+        }
+        for id in self.patches.keys() {
+            if !seen.contains(id.as_str()) {
+                problems.push(Problem::UnknownRule(id.clone()));
+            }
+        }
+        let t = self.thresholds;
+        if t.review == 0 || t.review > t.hold || t.hold > 100 {
+            problems.push(Problem::Thresholds { review: t.review, hold: t.hold });
+        }
+        problems.extend(self.lists.problems().into_iter().map(Problem::List));
+        let reference = ReferenceData::new(self.remote_regions, self.locker_keywords, self.default_country)
+            .map_err(|e| problems.push(Problem::Reference(e)))
+            .ok();
+        match reference {
+            Some(reference) if problems.is_empty() => Ok(Engine {
+                inner: Arc::new(Inner {
+                    slots,
+                    thresholds: self.thresholds,
+                    reference,
+                    lists: self.lists,
+                    privacy: self.privacy,
+                }),
+            }),
+            _ => Err(BuildError { problems }),
+        }
+    }
+}
+
+/// One thing wrong with an engine's configuration.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Problem {
+    /// Settings name a rule the engine does not have.
+    #[error("unknown rule id `{0}`")]
+    UnknownRule(String),
+    /// Two rules share an id.
+    #[error("rule id `{0}` is declared twice")]
+    DuplicateRule(String),
+    /// An id is not of the form `category.name`.
+    #[error("rule id `{0}` is malformed: use lower-case letters, digits, `_` and `.`")]
+    BadRuleId(String),
+    /// Points above 100.
+    #[error("rule `{rule}`: points {points} exceed 100")]
+    PointsOutOfRange {
+        /// The rule.
+        rule: String,
+        /// The points given.
+        points: u8,
+    },
+    /// Thresholds out of order.
+    #[error("thresholds: need 1 <= review ({review}) <= hold ({hold}) <= 100")]
+    Thresholds {
+        /// The review threshold given.
+        review: u8,
+        /// The hold threshold given.
+        hold: u8,
+    },
+    /// A rule parameter out of range.
+    #[error("rule `{rule}`: `{field}` {reason}")]
+    Parameter {
+        /// The rule.
+        rule: String,
+        /// The parameter.
+        field: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A composite builds on a rule it cannot.
+    #[error("rule `{rule}` builds on `{on}`, which {why}")]
+    Dependency {
+        /// The composite.
+        rule: String,
+        /// The rule it names.
+        on: String,
+        /// Why that is not allowed.
+        why: &'static str,
+    },
+    /// Reference data that does not compile.
+    #[error("reference data: {0}")]
+    Reference(ReferenceError),
+    /// A list entry that can never match.
+    #[error("lists: {0}")]
+    List(ListProblem),
+}
+
+/// Everything wrong with an engine's configuration, reported at once.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct BuildError {
+    problems: Vec<Problem>,
+}
+
+impl BuildError {
+    /// The problems, in the order found.
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
+    }
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.problems.len();
+        write!(f, "the engine configuration has {n} problem{}", if n == 1 { "" } else { "s" })?;
+        for p in &self.problems {
+            write!(f, "\n  - {p}")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,424 @@
+//! Block and allow lists (客户黑名单 / 白名单) and the fraud-number list.
+//!
+//! Entries are indexed by the hash of their normalised value when the list is
+//! built, so looking an order up costs a few hash probes and no allocation.
+//! Phones match by their [`PhoneKey`](crate::text::PhoneKey) (`+86 138-0013-8000`
+//! matches `13800138000`); addresses match on province + city + district +
+//! detail line with white space, separators and full-width forms folded;
+//! user, device and instrument ids match case-insensitively.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Order, ShippingAddress};
+use crate::rule::RuleId;
+use crate::text::{PhoneKey, address_chars, folded, hash_chars};
+
+/// What a list entry names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum EntityKind {
+    /// A buyer account id.
+    User,
+    /// A recipient phone.
+    Phone,
+    /// A full shipping address.
+    Address,
+    /// A device id.
+    Device,
+    /// A payment card or account.
+    PaymentInstrument,
+}
+
+impl EntityKind {
+    /// Every kind, in a fixed order.
+    pub const ALL: [EntityKind; 5] = [
+        EntityKind::User,
+        EntityKind::Phone,
+        EntityKind::Address,
+        EntityKind::Device,
+        EntityKind::PaymentInstrument,
+    ];
+
+    /// The kind's name as written in lists and evidence.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntityKind::User => "user",
+            EntityKind::Phone => "phone",
+            EntityKind::Address => "address",
+            EntityKind::Device => "device",
+            EntityKind::PaymentInstrument => "payment_instrument",
+        }
+    }
+}
+
+/// A block-list entry: an order naming it is rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlockEntry {
+    /// What it names.
+    pub kind: EntityKind,
+    /// The value, in any common format.
+    pub value: String,
+    /// Why it is blocked, for reviewers.
+    pub reason: String,
+    /// When the entry stops applying, if ever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// An allow-list entry: orders naming it are exempt from the named rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AllowEntry {
+    /// What it names.
+    pub kind: EntityKind,
+    /// The value, in any common format.
+    pub value: String,
+    /// The rules it exempts from.
+    pub rules: Vec<RuleId>,
+    /// Why, for reviewers.
+    pub reason: String,
+    /// When the exemption ends, if ever (a snooze).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+fn active(expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    expires_at.is_none_or(|e| now < e)
+}
+
+/// An entity as an order carries it.
+#[derive(Debug, Clone, Copy)]
+pub enum Entity<'a> {
+    /// The buyer.
+    User(&'a str),
+    /// The recipient's phone, normalised.
+    Phone(PhoneKey),
+    /// The shipping address.
+    Address(&'a ShippingAddress),
+    /// The device.
+    Device(&'a str),
+    /// The payment instrument.
+    PaymentInstrument(&'a str),
+}
+
+fn address_stream(a: &ShippingAddress) -> impl Iterator<Item = char> + '_ {
+    [a.province.as_deref(), a.city.as_deref(), a.district.as_deref(), a.detail.as_deref()]
+        .into_iter()
+        .flatten()
+        .flat_map(address_chars)
+}
+
+fn tag(kind: EntityKind) -> u8 {
+    kind as u8
+}
+
+impl<'a> Entity<'a> {
+    /// Every entity an order names, in [`EntityKind::ALL`] order.
+    pub fn of(order: &'a Order) -> impl Iterator<Item = Entity<'a>> + 'a {
+        let user = (!order.user_id.is_empty()).then_some(Entity::User(&order.user_id));
+        let phone = order
+            .recipient
+            .as_ref()
+            .and_then(|r| r.phone.as_deref())
+            .and_then(PhoneKey::parse)
+            .map(Entity::Phone);
+        let address = order.shipping.as_ref().map(Entity::Address);
+        let device = order.client.as_ref().and_then(|c| c.device_id.as_deref()).map(Entity::Device);
+        let instrument =
+            order.payment.as_ref().and_then(|p| p.instrument_id.as_deref()).map(Entity::PaymentInstrument);
+        [user, phone, address, device, instrument].into_iter().flatten()
+    }
+
+    /// Its kind.
+    pub fn kind(&self) -> EntityKind {
+        match self {
+            Entity::User(_) => EntityKind::User,
+            Entity::Phone(_) => EntityKind::Phone,
+            Entity::Address(_) => EntityKind::Address,
+            Entity::Device(_) => EntityKind::Device,
+            Entity::PaymentInstrument(_) => EntityKind::PaymentInstrument,
+        }
+    }
+
+    fn key(&self) -> u64 {
+        let t = tag(self.kind());
+        match self {
+            Entity::Phone(k) => k.hash_key(),
+            Entity::Address(a) => hash_chars(t, address_stream(a)),
+            Entity::User(s) | Entity::Device(s) | Entity::PaymentInstrument(s) => hash_chars(t, folded(s)),
+        }
+    }
+
+    fn matches(&self, kind: EntityKind, value: &str) -> bool {
+        if kind != self.kind() {
+            return false;
+        }
+        match self {
+            Entity::Phone(k) => PhoneKey::parse(value).is_some_and(|v| v == *k),
+            Entity::Address(a) => address_stream(a).eq(address_chars(value)),
+            Entity::User(s) | Entity::Device(s) | Entity::PaymentInstrument(s) => folded(s).eq(folded(value)),
+        }
+    }
+}
+
+/// The key a list value is indexed under; `None` for a phone that is no phone.
+fn entry_key(kind: EntityKind, value: &str) -> Option<u64> {
+    let t = tag(kind);
+    match kind {
+        EntityKind::Phone => PhoneKey::parse(value).map(|k| k.hash_key()),
+        EntityKind::Address => Some(hash_chars(t, address_chars(value))),
+        _ => Some(hash_chars(t, folded(value))),
+    }
+}
+
+/// Block, allow and fraud-number lists with their lookup indexes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(from = "ListsData", into = "ListsData")]
+pub struct Lists {
+    block: Vec<BlockEntry>,
+    allow: Vec<AllowEntry>,
+    fraud_phones: Vec<String>,
+    block_index: HashMap<u64, Vec<usize>>,
+    allow_index: HashMap<u64, Vec<usize>>,
+    fraud_index: HashMap<u64, Vec<usize>>,
+}
+
+/// The serialised form of [`Lists`].
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListsData {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    block: Vec<BlockEntry>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    allow: Vec<AllowEntry>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    fraud_phones: Vec<String>,
+}
+
+impl From<ListsData> for Lists {
+    fn from(d: ListsData) -> Self {
+        let mut lists = Lists::default();
+        d.block.into_iter().for_each(|e| lists.add_block(e));
+        d.allow.into_iter().for_each(|e| lists.add_allow(e));
+        d.fraud_phones.into_iter().for_each(|p| lists.add_fraud_phone(p));
+        lists
+    }
+}
+
+impl From<Lists> for ListsData {
+    fn from(l: Lists) -> Self {
+        ListsData { block: l.block, allow: l.allow, fraud_phones: l.fraud_phones }
+    }
+}
+
+/// A list value that can never match anything.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{list} entry {index}: `{value}` is not a phone number")]
+pub struct ListProblem {
+    /// `block`, `allow` or `fraud_phones`.
+    pub list: &'static str,
+    /// The entry's position.
+    pub index: usize,
+    /// The value.
+    pub value: String,
+}
+
+impl Lists {
+    /// Empty lists.
+    pub fn new() -> Self {
+        Lists::default()
+    }
+
+    /// Adds a block-list entry.
+    pub fn add_block(&mut self, entry: BlockEntry) {
+        if let Some(k) = entry_key(entry.kind, &entry.value) {
+            self.block_index.entry(k).or_default().push(self.block.len());
+        }
+        self.block.push(entry);
+    }
+
+    /// Adds an allow-list entry.
+    pub fn add_allow(&mut self, entry: AllowEntry) {
+        if let Some(k) = entry_key(entry.kind, &entry.value) {
+            self.allow_index.entry(k).or_default().push(self.allow.len());
+        }
+        self.allow.push(entry);
+    }
+
+    /// Adds a number to the fraud-number list.
+    pub fn add_fraud_phone(&mut self, phone: impl Into<String>) {
+        let phone = phone.into();
+        if let Some(k) = entry_key(EntityKind::Phone, &phone) {
+            self.fraud_index.entry(k).or_default().push(self.fraud_phones.len());
+        }
+        self.fraud_phones.push(phone);
+    }
+
+    /// Builder form of [`Lists::add_block`].
+    #[must_use]
+    pub fn with_block(mut self, kind: EntityKind, value: impl Into<String>, reason: impl Into<String>) -> Self {
+        self.add_block(BlockEntry { kind, value: value.into(), reason: reason.into(), expires_at: None });
+        self
+    }
+
+    /// Builder form of [`Lists::add_allow`].
+    #[must_use]
+    pub fn with_allow(
+        mut self,
+        kind: EntityKind,
+        value: impl Into<String>,
+        rules: impl IntoIterator<Item = RuleId>,
+        reason: impl Into<String>,
+    ) -> Self {
+        self.add_allow(AllowEntry {
+            kind,
+            value: value.into(),
+            rules: rules.into_iter().collect(),
+            reason: reason.into(),
+            expires_at: None,
+        });
+        self
+    }
+
+    /// Builder form of [`Lists::add_fraud_phone`].
+    #[must_use]
+    pub fn with_fraud_phone(mut self, phone: impl Into<String>) -> Self {
+        self.add_fraud_phone(phone);
+        self
+    }
+
+    /// The block list.
+    pub fn block(&self) -> &[BlockEntry] {
+        &self.block
+    }
+    /// The allow list.
+    pub fn allow(&self) -> &[AllowEntry] {
+        &self.allow
+    }
+    /// The fraud-number list.
+    pub fn fraud_phones(&self) -> &[String] {
+        &self.fraud_phones
+    }
+    /// Whether all three lists are empty.
+    pub fn is_empty(&self) -> bool {
+        self.block.is_empty() && self.allow.is_empty() && self.fraud_phones.is_empty()
+    }
+
+    /// Phone entries that are no phone number and so can never match.
+    pub fn problems(&self) -> Vec<ListProblem> {
+        let bad = |list, index, kind, value: &str| {
+            (kind == EntityKind::Phone && PhoneKey::parse(value).is_none())
+                .then(|| ListProblem { list, index, value: value.to_owned() })
+        };
+        let block = self.block.iter().enumerate().filter_map(|(i, e)| bad("block", i, e.kind, &e.value));
+        let allow = self.allow.iter().enumerate().filter_map(|(i, e)| bad("allow", i, e.kind, &e.value));
+        let fraud =
+            self.fraud_phones.iter().enumerate().filter_map(|(i, p)| bad("fraud_phones", i, EntityKind::Phone, p));
+        block.chain(allow).chain(fraud).collect()
+    }
+
+    /// The first active block-list entry naming an entity of the order.
+    pub fn blocked<'s, 'o>(&'s self, order: &'o Order, now: DateTime<Utc>) -> Option<(&'s BlockEntry, Entity<'o>)> {
+        Entity::of(order).find_map(|ent| {
+            let hits = self.block_index.get(&ent.key())?;
+            hits.iter()
+                .filter_map(|&i| self.block.get(i))
+                .find(|e| active(e.expires_at, now) && ent.matches(e.kind, &e.value))
+                .map(|e| (e, ent))
+        })
+    }
+
+    /// The first active allow-list entry naming an entity of the order and
+    /// exempting it from `rule`.
+    pub fn exemption(&self, order: &Order, rule: &str, now: DateTime<Utc>) -> Option<&AllowEntry> {
+        Entity::of(order).find_map(|ent| {
+            let hits = self.allow_index.get(&ent.key())?;
+            hits.iter().filter_map(|&i| self.allow.get(i)).find(|e| {
+                active(e.expires_at, now) && e.rules.iter().any(|r| r == rule) && ent.matches(e.kind, &e.value)
+            })
+        })
+    }
+
+    /// Whether a phone is on the fraud-number list.
+    pub fn is_fraud_phone(&self, phone: &PhoneKey) -> bool {
+        self.fraud_index.get(&phone.hash_key()).is_some_and(|hits| {
+            hits.iter()
+                .filter_map(|&i| self.fraud_phones.get(i))
+                .any(|p| PhoneKey::parse(p).is_some_and(|k| k == *phone))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Recipient, ShippingAddress};
+
+    fn order() -> Order {
+        Order {
+            id: "o1".into(),
+            user_id: "U-9".into(),
+            recipient: Some(Recipient { name: None, phone: Some("13800138000".into()) }),
+            shipping: Some(ShippingAddress {
+                province: Some("广东省".into()),
+                city: Some("深圳市".into()),
+                district: Some("南山区".into()),
+                detail: Some("科技园12号".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn block_list_matches_normalised_values() {
+        let now: DateTime<Utc> = "2026-01-01T00:00:00Z".parse().unwrap();
+        let o = order();
+        let phone = Lists::new().with_block(EntityKind::Phone, "+86 138-0013-8000", "chargeback");
+        assert_eq!(phone.blocked(&o, now).map(|(e, _)| e.reason.as_str()), Some("chargeback"));
+        let addr = Lists::new().with_block(EntityKind::Address, "广东省 深圳市 南山区 科技园１２号", "fraud ring");
+        assert!(addr.blocked(&o, now).is_some());
+        let user = Lists::new().with_block(EntityKind::User, "u-9", "abuse");
+        assert!(user.blocked(&o, now).is_some());
+        let other = Lists::new().with_block(EntityKind::Phone, "13800138001", "x");
+        assert!(other.blocked(&o, now).is_none());
+        let wrong_kind = Lists::new().with_block(EntityKind::Device, "U-9", "x");
+        assert!(wrong_kind.blocked(&o, now).is_none());
+    }
+
+    #[test]
+    fn expired_entries_do_not_apply() {
+        let now: DateTime<Utc> = "2026-01-01T00:00:00Z".parse().unwrap();
+        let mut l = Lists::new();
+        l.add_block(BlockEntry {
+            kind: EntityKind::User,
+            value: "U-9".into(),
+            reason: "r".into(),
+            expires_at: Some(now),
+        });
+        assert!(l.blocked(&order(), now).is_none());
+        assert!(l.blocked(&order(), now - chrono::Duration::seconds(1)).is_some());
+    }
+
+    #[test]
+    fn allow_list_names_rules() {
+        let now: DateTime<Utc> = "2026-01-01T00:00:00Z".parse().unwrap();
+        let l = Lists::new().with_allow(EntityKind::User, "U-9", [RuleId::from("payment.large_amount")], "VIP");
+        assert!(l.exemption(&order(), "payment.large_amount", now).is_some());
+        assert!(l.exemption(&order(), "payment.timeout", now).is_none());
+    }
+
+    #[test]
+    fn serde_rebuilds_the_index() {
+        let l = Lists::new().with_fraud_phone("+86 138 0013 8000").with_block(EntityKind::Phone, "oops", "r");
+        let back: Lists = serde_json::from_str(&serde_json::to_string(&l).unwrap()).unwrap();
+        assert!(back.is_fraud_phone(&PhoneKey::parse("13800138000").unwrap()));
+        assert_eq!(back.problems().len(), 1);
+        assert!(serde_json::from_str::<Lists>(r#"{"blok":[]}"#).is_err());
+    }
+}

@@ -1,0 +1,37 @@
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// What is known of a product from past orders.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProductProfile {
+    /// The product (SKU) id.
+    pub product_id: String,
+    /// Its category, when the order lines do not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// Marked by the shop as high-value or easily resold (高价值易变现).
+    #[serde(default)]
+    pub high_value: bool,
+    /// When fraud complaints naming this product were filed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fraud_complaints: Vec<DateTime<Utc>>,
+    /// Orders containing it, for the abnormal-order link rate.
+    #[serde(default)]
+    pub orders: u32,
+    /// Of those, how many were confirmed abnormal.
+    #[serde(default)]
+    pub abnormal_orders: u32,
+}
+
+impl ProductProfile {
+    /// Share of this product's orders that were confirmed abnormal, or `None`
+    /// with no orders.
+    pub fn abnormal_link_rate(&self) -> Option<Decimal> {
+        if self.orders == 0 {
+            return None;
+        }
+        Some(Decimal::from(self.abnormal_orders) / Decimal::from(self.orders))
+    }
+}

@@ -1,0 +1,161 @@
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::order::{ComplaintType, Location};
+
+/// What is known of a buyer from their history.
+///
+/// A brand-new buyer has no profile at all (`EvalContext::user` is `None`):
+/// rules that compare an order with history are then skipped, and rules that
+/// look for the *absence* of history treat the buyer as having none.
+///
+/// `recent_orders` holds past orders (not the one being judged) for as long as
+/// the longest window needs; lifetime figures live in the counters.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserProfile {
+    /// The buyer's account id.
+    pub user_id: String,
+    /// Lifetime number of past orders.
+    #[serde(default)]
+    pub order_count: u32,
+    /// Lifetime amount spent on those orders.
+    #[serde(default)]
+    pub total_spent: Decimal,
+    /// Past orders within the longest window.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recent_orders: Vec<PastOrder>,
+    /// Payment cards and accounts the buyer has used.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub payment_instruments: Vec<KnownInstrument>,
+    /// Recipient names on past orders.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recipient_names: Vec<String>,
+    /// Provinces or region codes past orders shipped to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub destination_regions: Vec<String>,
+    /// Where the buyer usually logs in and pays from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub usual_locations: Vec<Location>,
+    /// Changes of the default shipping address.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub address_changes: Vec<AddressChange>,
+    /// Complaints the buyer filed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub complaints: Vec<ComplaintRecord>,
+    /// Accounts linked to this one by a shared device, phone, address or payment account.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub linked_accounts: Vec<LinkedAccount>,
+}
+
+impl UserProfile {
+    /// Average order value over the lifetime, or `None` with no orders.
+    pub fn average_order_value(&self) -> Option<Decimal> {
+        if self.order_count == 0 {
+            return None;
+        }
+        self.total_spent.checked_div(Decimal::from(self.order_count))
+    }
+
+    /// Whether the buyer has any past order.
+    pub fn has_history(&self) -> bool {
+        self.order_count > 0 || !self.recent_orders.is_empty()
+    }
+}
+
+/// A past order, as much as the rules need of it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PastOrder {
+    /// Its id.
+    pub order_id: String,
+    /// When it was placed.
+    pub placed_at: DateTime<Utc>,
+    /// Its payable amount.
+    #[serde(default)]
+    pub amount: Decimal,
+    /// When it was cancelled, if it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancelled_at: Option<DateTime<Utc>>,
+    /// When it was returned or exchanged, if it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub returned_at: Option<DateTime<Utc>>,
+}
+
+/// A payment card or account seen in the buyer's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KnownInstrument {
+    /// The instrument token, as on [`Payment::instrument_id`](crate::model::Payment::instrument_id).
+    pub id: String,
+    /// First use.
+    pub first_seen: DateTime<Utc>,
+    /// Latest use.
+    pub last_used: DateTime<Utc>,
+}
+
+/// A change of the buyer's shipping address.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddressChange {
+    /// When it changed.
+    pub at: DateTime<Utc>,
+    /// The new address's city.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    /// The new address's detail line (to tell parcel lockers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// A complaint the buyer filed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComplaintRecord {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// About what.
+    pub complaint_type: ComplaintType,
+    /// On which order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<String>,
+}
+
+/// Another account linked to the buyer's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkedAccount {
+    /// The other account.
+    pub user_id: String,
+    /// What links them.
+    pub via: LinkKind,
+    /// What that account bought recently.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub purchases: Vec<LinkedPurchase>,
+}
+
+/// What two accounts share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum LinkKind {
+    /// The same device.
+    Device,
+    /// The same recipient phone.
+    Phone,
+    /// The same (normalised) shipping address.
+    Address,
+    /// The same payment card or account.
+    PaymentInstrument,
+}
+
+/// A purchase by a linked account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkedPurchase {
+    /// The category bought.
+    pub category: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}

@@ -1,0 +1,190 @@
+//! Shipping-address rules (地址风险).
+
+use chrono::{Datelike, Duration};
+use serde::{Deserialize, Serialize};
+
+use super::{Checks, ids};
+use crate::model::AddressChange;
+use crate::rule::{Category, Finding, Input, Outcome, ParamIssue, Personal, Rule};
+use crate::text::same_text;
+use crate::time::Window;
+
+/// `address.locker_without_unit`: the address names a parcel locker or pickup
+/// station but no locker or box number (e.g. "XX快递柜代收").
+///
+/// Keywords and patterns are the engine's reference data
+/// ([`EngineBuilder::locker_keywords`](crate::EngineBuilder::locker_keywords)).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockerWithoutUnit {}
+
+impl Rule for LockerWithoutUnit {
+    fn id(&self) -> &str {
+        ids::ADDRESS_LOCKER_WITHOUT_UNIT
+    }
+    fn category(&self) -> Category {
+        Category::Address
+    }
+    fn default_points(&self) -> u8 {
+        25
+    }
+    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+        let Some(detail) = input.order().shipping.as_ref().and_then(|s| s.detail.as_deref()) else {
+            return Outcome::missing("shipping.detail");
+        };
+        match input.reference().locker(detail) {
+            Some(m) if !m.has_unit => Outcome::Fired(
+                Finding::new(
+                    ids::ADDRESS_LOCKER_WITHOUT_UNIT,
+                    format!("收货地址为快递柜/代收点（{}）但无具体柜号", m.keyword),
+                    format!("the address names a parcel locker ({}) but no locker number", m.keyword),
+                )
+                .evidence("locker_keyword", m.keyword, None::<&str>)
+                .evidence("address_line", input.show(Personal::AddressLine, detail), None::<&str>),
+            ),
+            _ => Outcome::NotFired,
+        }
+    }
+}
+
+/// `address.remote_no_history`: the destination is a remote region and the
+/// buyer has never had an order delivered there. A buyer with no profile has
+/// no history.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RemoteNoHistory {}
+
+impl Rule for RemoteNoHistory {
+    fn id(&self) -> &str {
+        ids::ADDRESS_REMOTE_NO_HISTORY
+    }
+    fn category(&self) -> Category {
+        Category::Address
+    }
+    fn default_points(&self) -> u8 {
+        25
+    }
+    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+        let Some(addr) = input.order().shipping.as_ref().filter(|a| a.province.is_some() || a.region_code.is_some())
+        else {
+            return Outcome::missing("shipping.province");
+        };
+        let Some(region) = input.reference().remote_region(addr) else {
+            return Outcome::NotFired;
+        };
+        let past = input.user().map(|u| u.destination_regions.as_slice()).unwrap_or_default();
+        if past.iter().any(|p| region.matches(p)) {
+            return Outcome::NotFired;
+        }
+        Outcome::Fired(
+            Finding::new(
+                ids::ADDRESS_REMOTE_NO_HISTORY,
+                format!("收货地为偏远地区（{}）且用户无该地区历史订单", region.name),
+                format!("ships to a remote region ({}) the buyer never ordered to before", region.name),
+            )
+            .evidence("remote_region", &region.name, None::<&str>)
+            .evidence("past_destination_regions", past.len(), None::<&str>),
+        )
+    }
+}
+
+/// `address.frequent_change`: the shipping address changed on N consecutive
+/// days, or to N distinct cities, within the window. Days are local calendar
+/// days.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FrequentChange {
+    /// N (default 3).
+    pub min_changes: u32,
+    /// Look-back window (default 7 days).
+    pub window: Window,
+}
+
+impl Default for FrequentChange {
+    fn default() -> Self {
+        FrequentChange { min_changes: 3, window: Window::days(7) }
+    }
+}
+
+impl FrequentChange {
+    /// Distinct cities among the changes (quadratic, but windows are short and
+    /// it allocates nothing).
+    fn distinct_cities<'a>(changes: impl Iterator<Item = &'a AddressChange> + Clone) -> usize {
+        let cities = changes.filter_map(|c| c.city.as_deref());
+        cities
+            .clone()
+            .enumerate()
+            .filter(|(i, c)| !cities.clone().take(*i).any(|p| same_text(p, c)))
+            .count()
+    }
+
+    /// The longest run of consecutive local days with a change.
+    fn longest_run<'a>(input: &Input<'_>, changes: impl Iterator<Item = &'a AddressChange> + Clone) -> u32 {
+        let day = |c: &AddressChange| input.local(c.at).date();
+        changes
+            .clone()
+            .map(|start| {
+                let first = day(start);
+                let mut run = 1u32;
+                while let Some(next) = first.checked_add_signed(Duration::days(i64::from(run))) {
+                    if !changes.clone().any(|c| day(c) == next) {
+                        break;
+                    }
+                    run += 1;
+                }
+                run
+            })
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+impl Rule for FrequentChange {
+    fn id(&self) -> &str {
+        ids::ADDRESS_FREQUENT_CHANGE
+    }
+    fn category(&self) -> Category {
+        Category::Address
+    }
+    fn default_points(&self) -> u8 {
+        25
+    }
+    fn validate(&self) -> Vec<ParamIssue> {
+        Checks::default().at_least_one("min_changes", self.min_changes).window("window", self.window).done()
+    }
+    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+        let Some(user) = input.user() else {
+            return Outcome::missing("user profile");
+        };
+        let now = input.now();
+        let changes = user.address_changes.iter().filter(|c| self.window.contains(now, c.at));
+        let cities = u32::try_from(Self::distinct_cities(changes.clone())).unwrap_or(u32::MAX);
+        let run = Self::longest_run(input, changes.clone());
+        if cities < self.min_changes && run < self.min_changes {
+            return Outcome::NotFired;
+        }
+        let lockers = changes
+            .clone()
+            .filter(|c| c.detail.as_deref().is_some_and(|d| input.reference().locker(d).is_some()))
+            .count();
+        let first_day = changes.clone().map(|c| input.local(c.at).date()).min();
+        Outcome::Fired(
+            Finding::new(
+                ids::ADDRESS_FREQUENT_CHANGE,
+                format!("{} 内收货地址连续 {run} 天变更，涉及 {cities} 个城市（其中快递柜 {lockers} 次）", self.window),
+                format!(
+                    "shipping address changed on {run} consecutive days, to {cities} cities, within {} ({lockers} to parcel lockers)",
+                    self.window
+                ),
+            )
+            .evidence("consecutive_days", run, Some(self.min_changes))
+            .evidence("distinct_cities", cities, Some(self.min_changes))
+            .evidence("locker_addresses", lockers, None::<&str>)
+            .evidence(
+                "first_change_day",
+                first_day.map(|d| format!("{}-{:02}-{:02}", d.year(), d.month(), d.day())).unwrap_or_default(),
+                None::<&str>,
+            ),
+        )
+    }
+}

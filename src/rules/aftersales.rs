@@ -1,0 +1,150 @@
+//! After-sales rules (售后异常).
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::{Checks, ids, pct};
+use crate::model::{AfterSaleKind, ComplaintType};
+use crate::rule::{Category, Finding, Input, Outcome, ParamIssue, Rule};
+use crate::time::Window;
+
+/// `aftersales.high_return_rate`: the buyer returned or exchanged more than
+/// the allowed share of the orders placed in the window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HighReturnRate {
+    /// Rate that must be exceeded (default 0.30: more than 30%).
+    pub max_rate: Decimal,
+    /// Window (default 30 days).
+    pub window: Window,
+    /// Orders in the window needed before the rate counts (default 3).
+    pub min_orders: u32,
+}
+
+impl Default for HighReturnRate {
+    fn default() -> Self {
+        HighReturnRate { max_rate: Decimal::new(30, 2), window: Window::days(30), min_orders: 3 }
+    }
+}
+
+impl Rule for HighReturnRate {
+    fn id(&self) -> &str {
+        ids::AFTERSALES_HIGH_RETURN_RATE
+    }
+    fn category(&self) -> Category {
+        Category::AfterSales
+    }
+    fn default_points(&self) -> u8 {
+        20
+    }
+    fn validate(&self) -> Vec<ParamIssue> {
+        Checks::default()
+            .rate("max_rate", self.max_rate)
+            .window("window", self.window)
+            .at_least_one("min_orders", self.min_orders)
+            .done()
+    }
+    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+        let Some(user) = input.user() else {
+            return Outcome::missing("user profile");
+        };
+        let now = input.now();
+        let placed = user.recent_orders.iter().filter(|p| self.window.contains(now, p.placed_at));
+        let n = u32::try_from(placed.clone().count()).unwrap_or(u32::MAX);
+        let returned = u32::try_from(placed.filter(|p| p.returned_at.is_some()).count()).unwrap_or(u32::MAX);
+        if n < self.min_orders {
+            return Outcome::NotFired;
+        }
+        let rate = Decimal::from(returned) / Decimal::from(n);
+        if rate <= self.max_rate {
+            return Outcome::NotFired;
+        }
+        let r = pct(rate);
+        Outcome::Fired(
+            Finding::new(
+                ids::AFTERSALES_HIGH_RETURN_RATE,
+                format!("{} 内退换货率 {r}（{returned}/{n}），超过 {}", self.window, pct(self.max_rate)),
+                format!("return/exchange rate {r} ({returned} of {n}) within {}, above {}", self.window, pct(self.max_rate)),
+            )
+            .evidence("return_rate", r, Some(pct(self.max_rate)))
+            .evidence("orders_in_window", n, Some(self.min_orders)),
+        )
+    }
+}
+
+/// `aftersales.high_risk_complaint`: the order, or the buyer within the
+/// window, has a high-risk complaint (product quality, false advertising).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HighRiskComplaint {
+    /// Complaint types that count as high-risk.
+    pub types: Vec<ComplaintType>,
+    /// Window for the buyer's complaints (default 30 days).
+    pub window: Window,
+}
+
+impl Default for HighRiskComplaint {
+    fn default() -> Self {
+        HighRiskComplaint { types: vec![ComplaintType::Quality, ComplaintType::FalseAdvertising], window: Window::days(30) }
+    }
+}
+
+fn type_name(t: ComplaintType) -> (&'static str, &'static str) {
+    match t {
+        ComplaintType::Quality => ("质量问题", "product quality"),
+        ComplaintType::FalseAdvertising => ("虚假宣传", "false advertising"),
+        ComplaintType::Fraud => ("诈骗", "fraud"),
+        ComplaintType::Delivery => ("配送", "delivery"),
+        ComplaintType::Service => ("服务", "service"),
+        ComplaintType::Other => ("其他", "other"),
+    }
+}
+
+impl Rule for HighRiskComplaint {
+    fn id(&self) -> &str {
+        ids::AFTERSALES_HIGH_RISK_COMPLAINT
+    }
+    fn category(&self) -> Category {
+        Category::AfterSales
+    }
+    fn default_points(&self) -> u8 {
+        25
+    }
+    fn validate(&self) -> Vec<ParamIssue> {
+        Checks::default().non_empty("types", &self.types).window("window", self.window).done()
+    }
+    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+        let order = input.order();
+        if order.after_sales.is_empty() && input.user().is_none() {
+            return Outcome::missing("after-sales records");
+        }
+        let risky = |t: Option<ComplaintType>| t.filter(|t| self.types.contains(t));
+        let on_order = order
+            .after_sales
+            .iter()
+            .filter(|a| a.kind == AfterSaleKind::Complaint)
+            .find_map(|a| risky(a.complaint_type));
+        let now = input.now();
+        let by_user = || {
+            input.user().and_then(|u| {
+                u.complaints
+                    .iter()
+                    .filter(|c| self.window.contains(now, c.at))
+                    .find_map(|c| risky(Some(c.complaint_type)))
+            })
+        };
+        let (found, scope_zh, scope_en, code) = match on_order {
+            Some(t) => (t, "本订单", "this order", "aftersales.high_risk_complaint.order"),
+            None => match by_user() {
+                Some(t) => (t, "该用户近期", "the buyer recently", "aftersales.high_risk_complaint.user"),
+                None => return Outcome::NotFired,
+            },
+        };
+        let (zh, en) = type_name(found);
+        Outcome::Fired(
+            Finding::new(code, format!("{scope_zh}有高风险投诉：{zh}"), format!("{scope_en} filed a high-risk complaint: {en}"))
+                .evidence("complaint_type", en, None::<&str>)
+                .evidence("scope", scope_en, None::<&str>),
+        )
+    }
+}

@@ -1,0 +1,275 @@
+//! Behaviour rules (行为模式异常).
+
+use chrono::Timelike;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::product::item_category;
+use super::{Checks, ids, pct};
+use crate::model::UserProfile;
+use crate::rule::{Category, Finding, Input, Outcome, ParamIssue, Rule};
+use crate::text::same_text;
+use crate::time::Window;
+
+/// The buyer's orders placed in the window, this one included.
+fn orders_in_window(input: &Input<'_>, user: &UserProfile, window: Window) -> u32 {
+    let now = input.now();
+    let this = &input.order().id;
+    let past = user.recent_orders.iter().filter(|p| &p.order_id != this && window.contains(now, p.placed_at)).count();
+    u32::try_from(past.saturating_add(1)).unwrap_or(u32::MAX)
+}
+
+/// `behavior.order_burst`: many orders by the same buyer in a short window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OrderBurst {
+    /// Orders that fire the rule, this one included (default 5).
+    pub min_orders: u32,
+    /// Window (default 10 minutes).
+    pub window: Window,
+}
+
+impl Default for OrderBurst {
+    fn default() -> Self {
+        OrderBurst { min_orders: 5, window: Window::minutes(10) }
+    }
+}
+
+impl Rule for OrderBurst {
+    fn id(&self) -> &str {
+        ids::BEHAVIOR_ORDER_BURST
+    }
+    fn category(&self) -> Category {
+        Category::Behavior
+    }
+    fn default_points(&self) -> u8 {
+        25
+    }
+    fn validate(&self) -> Vec<ParamIssue> {
+        Checks::default().at_least_one("min_orders", self.min_orders).window("window", self.window).done()
+    }
+    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+        let Some(user) = input.user() else {
+            return Outcome::missing("user profile");
+        };
+        let n = orders_in_window(input, user, self.window);
+        if n < self.min_orders {
+            return Outcome::NotFired;
+        }
+        Outcome::Fired(
+            Finding::new(
+                ids::BEHAVIOR_ORDER_BURST,
+                format!("{} 内同一用户下单 {n} 笔", self.window),
+                format!("{n} orders by the same buyer within {}", self.window),
+            )
+            .evidence("orders_in_window", n, Some(self.min_orders))
+            .evidence("window", self.window, None::<&str>),
+        )
+    }
+}
+
+/// `behavior.night_batch`: placed in the small hours (local time) as part of a
+/// batch of orders.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NightBatch {
+    /// First local hour of the small hours (default 0).
+    pub from_hour: u32,
+    /// First local hour after them (default 6: 00:00-05:59).
+    pub to_hour: u32,
+    /// Orders in the window that make a batch, this one included (default 3).
+    pub min_orders: u32,
+    /// Window (default 1 hour).
+    pub window: Window,
+}
+
+impl Default for NightBatch {
+    fn default() -> Self {
+        NightBatch { from_hour: 0, to_hour: 6, min_orders: 3, window: Window::hours(1) }
+    }
+}
+
+impl Rule for NightBatch {
+    fn id(&self) -> &str {
+        ids::BEHAVIOR_NIGHT_BATCH
+    }
+    fn category(&self) -> Category {
+        Category::Behavior
+    }
+    fn default_points(&self) -> u8 {
+        20
+    }
+    fn validate(&self) -> Vec<ParamIssue> {
+        Checks::default()
+            .hour("from_hour", self.from_hour)
+            .hour("to_hour", self.to_hour)
+            .issue("to_hour", self.to_hour <= self.from_hour, "must be after from_hour")
+            .at_least_one("min_orders", self.min_orders)
+            .window("window", self.window)
+            .done()
+    }
+    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+        let local = input.local(input.order().created_at);
+        let hour = local.hour();
+        if hour < self.from_hour || hour >= self.to_hour {
+            return Outcome::NotFired;
+        }
+        let Some(user) = input.user() else {
+            return Outcome::missing("user profile");
+        };
+        let n = orders_in_window(input, user, self.window);
+        if n < self.min_orders {
+            return Outcome::NotFired;
+        }
+        let at = local.format("%H:%M");
+        Outcome::Fired(
+            Finding::new(
+                ids::BEHAVIOR_NIGHT_BATCH,
+                format!("凌晨 {at}（当地时间）批量下单：{} 内 {n} 笔", self.window),
+                format!("batch ordering in the small hours: {n} orders within {}, this one at {at} local time", self.window),
+            )
+            .evidence("local_time", at, Some(format!("{:02}:00-{:02}:00", self.from_hour, self.to_hour)))
+            .evidence("orders_in_window", n, Some(self.min_orders)),
+        )
+    }
+}
+
+/// `behavior.frequent_cancel`: many cancellations in the window, or a high
+/// cancel rate among the orders placed in it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FrequentCancel {
+    /// Cancellations that fire the rule (default 3).
+    pub min_cancellations: u32,
+    /// Window (default 30 days).
+    pub window: Window,
+    /// Cancel rate that fires the rule (default 0.5).
+    pub max_cancel_rate: Decimal,
+    /// Orders in the window needed before the rate counts (default 4).
+    pub min_orders_for_rate: u32,
+}
+
+impl Default for FrequentCancel {
+    fn default() -> Self {
+        FrequentCancel {
+            min_cancellations: 3,
+            window: Window::days(30),
+            max_cancel_rate: Decimal::new(5, 1),
+            min_orders_for_rate: 4,
+        }
+    }
+}
+
+impl Rule for FrequentCancel {
+    fn id(&self) -> &str {
+        ids::BEHAVIOR_FREQUENT_CANCEL
+    }
+    fn category(&self) -> Category {
+        Category::Behavior
+    }
+    fn default_points(&self) -> u8 {
+        15
+    }
+    fn validate(&self) -> Vec<ParamIssue> {
+        Checks::default()
+            .at_least_one("min_cancellations", self.min_cancellations)
+            .window("window", self.window)
+            .rate("max_cancel_rate", self.max_cancel_rate)
+            .at_least_one("min_orders_for_rate", self.min_orders_for_rate)
+            .done()
+    }
+    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+        let Some(user) = input.user() else {
+            return Outcome::missing("user profile");
+        };
+        let now = input.now();
+        let cancels = user.recent_orders.iter().filter(|p| p.cancelled_at.is_some_and(|t| self.window.contains(now, t)));
+        let cancels = u32::try_from(cancels.count()).unwrap_or(u32::MAX);
+        let placed = user.recent_orders.iter().filter(|p| self.window.contains(now, p.placed_at));
+        let placed_n = u32::try_from(placed.clone().count()).unwrap_or(u32::MAX);
+        let placed_cancelled = u32::try_from(placed.filter(|p| p.cancelled_at.is_some()).count()).unwrap_or(u32::MAX);
+        let rate = (placed_n > 0).then(|| Decimal::from(placed_cancelled) / Decimal::from(placed_n));
+        let by_rate = placed_n >= self.min_orders_for_rate && rate.is_some_and(|r| r >= self.max_cancel_rate);
+        if cancels < self.min_cancellations && !by_rate {
+            return Outcome::NotFired;
+        }
+        let rate_s = rate.map(pct).unwrap_or_else(|| "n/a".to_owned());
+        Outcome::Fired(
+            Finding::new(
+                ids::BEHAVIOR_FREQUENT_CANCEL,
+                format!("{} 内取消订单 {cancels} 次，取消率 {rate_s}", self.window),
+                format!("{cancels} cancellations within {}, cancel rate {rate_s}", self.window),
+            )
+            .evidence("cancellations", cancels, Some(self.min_cancellations))
+            .evidence("cancel_rate", rate_s, Some(pct(self.max_cancel_rate)))
+            .evidence("orders_in_window", placed_n, Some(self.min_orders_for_rate)),
+        )
+    }
+}
+
+/// `behavior.multi_account`: several linked accounts (shared device, phone,
+/// address or payment account) bought the same category in the window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MultiAccount {
+    /// Linked accounts that fire the rule (default 3).
+    pub min_accounts: u32,
+    /// Window (default 7 days).
+    pub window: Window,
+}
+
+impl Default for MultiAccount {
+    fn default() -> Self {
+        MultiAccount { min_accounts: 3, window: Window::days(7) }
+    }
+}
+
+impl Rule for MultiAccount {
+    fn id(&self) -> &str {
+        ids::BEHAVIOR_MULTI_ACCOUNT
+    }
+    fn category(&self) -> Category {
+        Category::Behavior
+    }
+    fn default_points(&self) -> u8 {
+        30
+    }
+    fn validate(&self) -> Vec<ParamIssue> {
+        Checks::default().at_least_one("min_accounts", self.min_accounts).window("window", self.window).done()
+    }
+    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+        let Some(user) = input.user() else {
+            return Outcome::missing("user profile");
+        };
+        let items = &input.order().items;
+        let categories = items.iter().filter_map(|i| item_category(input, i));
+        if categories.clone().next().is_none() {
+            return Outcome::missing("item categories");
+        }
+        let now = input.now();
+        let same_kind = user.linked_accounts.iter().filter(|a| {
+            a.purchases
+                .iter()
+                .any(|p| self.window.contains(now, p.at) && categories.clone().any(|c| same_text(c, &p.category)))
+        });
+        // An account linked in two ways counts once.
+        let distinct = same_kind
+            .clone()
+            .enumerate()
+            .filter(|(i, a)| !same_kind.clone().take(*i).any(|b| b.user_id == a.user_id))
+            .count();
+        let n = u32::try_from(distinct).unwrap_or(u32::MAX);
+        if n < self.min_accounts {
+            return Outcome::NotFired;
+        }
+        Outcome::Fired(
+            Finding::new(
+                ids::BEHAVIOR_MULTI_ACCOUNT,
+                format!("{n} 个关联账号在 {} 内购买同类商品", self.window),
+                format!("{n} linked accounts bought the same kind of goods within {}", self.window),
+            )
+            .evidence("linked_accounts", n, Some(self.min_accounts))
+            .evidence("window", self.window, None::<&str>),
+        )
+    }
+}

@@ -1,0 +1,491 @@
+//! Payment rules (支付类异常): payment failures, high-risk payments and
+//! suspicious money flows.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::{Checks, ids};
+use crate::model::{AttemptStatus, Location, Order, Payment};
+use crate::rule::{Action, Category, Finding, Input, Outcome, ParamIssue, Personal, Rule};
+use crate::text::same_text;
+use crate::time::Window;
+
+fn payment(o: &Order) -> Option<&Payment> {
+    o.payment.as_ref()
+}
+
+/// `payment.amount_mismatch`: the amount captured differs from the payable amount.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AmountMismatch {
+    /// Largest difference tolerated (default 0.00: exact).
+    pub tolerance: Decimal,
+}
+
+impl Default for AmountMismatch {
+    fn default() -> Self {
+        AmountMismatch { tolerance: Decimal::ZERO }
+    }
+}
+
+impl Rule for AmountMismatch {
+    fn id(&self) -> &str {
+        ids::PAYMENT_AMOUNT_MISMATCH
+    }
+    fn category(&self) -> Category {
+        Category::Payment
+    }
+    fn default_points(&self) -> u8 {
+        60
+    }
+    fn default_action(&self) -> Action {
+        Action::Hold
+    }
+    fn validate(&self) -> Vec<ParamIssue> {
+        Checks::default().non_negative("tolerance", self.tolerance).done()
+    }
+    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+        let o = input.order();
+        let Some(paid) = payment(o).and_then(|p| p.paid_amount) else {
+            return Outcome::missing("payment.paid_amount");
+        };
+        // An overflowing difference is as large a difference as there is.
+        let diff = paid.checked_sub(o.payable_amount).map(|d| d.abs());
+        if diff.is_some_and(|d| d <= self.tolerance) {
+            return Outcome::NotFired;
+        }
+        let shown = diff.map_or_else(|| "overflow".to_owned(), |d| d.to_string());
+        Outcome::Fired(
+            Finding::new(
+                ids::PAYMENT_AMOUNT_MISMATCH,
+                format!("支付金额 {paid} 与应付金额 {} 不符（差额 {shown}）", o.payable_amount),
+                format!("paid {paid} differs from payable {} (difference {shown})", o.payable_amount),
+            )
+            .evidence("paid_amount", paid, None::<&str>)
+            .evidence("payable_amount", o.payable_amount, None::<&str>)
+            .evidence("difference", shown, Some(self.tolerance)),
+        )
+    }
+}
+
+/// `payment.failed_attempts`: many failed payment attempts on the order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FailedAttempts {
+    /// Failures that fire the rule (default 3).
+    pub min_failures: u32,
+}
+
+impl Default for FailedAttempts {
+    fn default() -> Self {
+        FailedAttempts { min_failures: 3 }
+    }
+}
+
+fn count_attempts(p: &Payment, pred: impl Fn(AttemptStatus) -> bool) -> u32 {
+    let n = p.attempts.iter().filter(|a| pred(a.status)).count();
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+impl Rule for FailedAttempts {
+    fn id(&self) -> &str {
+        ids::PAYMENT_FAILED_ATTEMPTS
+    }
+    fn category(&self) -> Category {
+        Category::Payment
+    }
+    fn default_points(&self) -> u8 {
+        30
+    }
+    fn validate(&self) -> Vec<ParamIssue> {
+        Checks::default().at_least_one("min_failures", self.min_failures).done()
+    }
+    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+        let Some(p) = payment(input.order()) else {
+            return Outcome::missing("payment");
+        };
+        let failures = count_attempts(p, AttemptStatus::is_failure);
+        if failures < self.min_failures {
+            return Outcome::NotFired;
+        }
+        Outcome::Fired(
+            Finding::new(
+                ids::PAYMENT_FAILED_ATTEMPTS,
+                format!("支付失败 {failures} 次（阈值 {} 次）", self.min_failures),
+                format!("{failures} failed payment attempts (limit {})", self.min_failures),
+            )
+            .evidence("failed_attempts", failures, Some(self.min_failures)),
+        )
+    }
+}
+
+/// `payment.insufficient_balance`: an attempt failed for insufficient balance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InsufficientBalance {
+    /// Such failures that fire the rule (default 1).
+    pub min_count: u32,
+}
+
+impl Default for InsufficientBalance {
+    fn default() -> Self {
+        InsufficientBalance { min_count: 1 }
+    }
+}
+
+impl Rule for InsufficientBalance {
+    fn id(&self) -> &str {
+        ids::PAYMENT_INSUFFICIENT_BALANCE
+    }
+    fn category(&self) -> Category {
+        Category::Payment
+    }
+    fn default_points(&self) -> u8 {
+        10
+    }
+    fn validate(&self) -> Vec<ParamIssue> {
+        Checks::default().at_least_one("min_count", self.min_count).done()
+    }
+    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+        let Some(p) = payment(input.order()) else {
+            return Outcome::missing("payment");
+        };
+        let n = count_attempts(p, |s| s == AttemptStatus::InsufficientBalance);
+        if n < self.min_count {
+            return Outcome::NotFired;
+        }
+        Outcome::Fired(
+            Finding::new(
+                ids::PAYMENT_INSUFFICIENT_BALANCE,
+                format!("{n} 次支付因余额不足失败"),
+                format!("{n} payment attempts failed for insufficient balance"),
+            )
+            .evidence("insufficient_balance_failures", n, Some(self.min_count)),
+        )
+    }
+}
+
+/// `payment.timeout`: unpaid past the payment window, or paid after it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PaymentTimeout {
+    /// Time allowed from creation to payment (default 30 minutes).
+    pub window: Window,
+}
+
+impl Default for PaymentTimeout {
+    fn default() -> Self {
+        PaymentTimeout { window: Window::minutes(30) }
+    }
+}
+
+impl Rule for PaymentTimeout {
+    fn id(&self) -> &str {
+        ids::PAYMENT_TIMEOUT
+    }
+    fn category(&self) -> Category {
+        Category::Payment
+    }
+    fn default_points(&self) -> u8 {
+        15
+    }
+    fn validate(&self) -> Vec<ParamIssue> {
+        Checks::default().window("window", self.window).done()
+    }
+    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+        let o = input.order();
+        let Some(p) = payment(o) else {
+            return Outcome::missing("payment");
+        };
+        let (late, code) = match p.paid_at {
+            Some(paid) => (paid.signed_duration_since(o.created_at), "payment.timeout.paid_late"),
+            None => (input.now().signed_duration_since(o.created_at), "payment.timeout.unpaid"),
+        };
+        if late <= self.window.duration() {
+            return Outcome::NotFired;
+        }
+        let minutes = late.num_minutes();
+        let (zh, en) = if p.paid_at.is_some() {
+            (format!("下单 {minutes} 分钟后才支付，超过 {} 支付时限", self.window), format!("paid {minutes} min after the order, past the {} payment window", self.window))
+        } else {
+            (format!("下单 {minutes} 分钟仍未支付，超过 {} 支付时限", self.window), format!("unpaid {minutes} min after the order, past the {} payment window", self.window))
+        };
+        Outcome::Fired(Finding::new(code, zh, en).evidence("minutes_to_payment", minutes, Some(self.window)))
+    }
+}
+
+/// `payment.large_amount`: a large payable amount.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LargeAmount {
+    /// Amount that fires the rule, in the order's currency (default 5000).
+    pub threshold: Decimal,
+}
+
+impl Default for LargeAmount {
+    fn default() -> Self {
+        LargeAmount { threshold: Decimal::from(5000) }
+    }
+}
+
+impl Rule for LargeAmount {
+    fn id(&self) -> &str {
+        ids::PAYMENT_LARGE_AMOUNT
+    }
+    fn category(&self) -> Category {
+        Category::Payment
+    }
+    fn default_points(&self) -> u8 {
+        20
+    }
+    fn validate(&self) -> Vec<ParamIssue> {
+        Checks::default().non_negative("threshold", self.threshold).done()
+    }
+    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+        let amount = input.order().payable_amount;
+        if amount < self.threshold {
+            return Outcome::NotFired;
+        }
+        Outcome::Fired(
+            Finding::new(
+                ids::PAYMENT_LARGE_AMOUNT,
+                format!("大额订单：应付 {amount}（阈值 {}）", self.threshold),
+                format!("large order: payable {amount} (limit {})", self.threshold),
+            )
+            .evidence("payable_amount", amount, Some(self.threshold)),
+        )
+    }
+}
+
+/// `payment.remote_login`: paid from a place that is none of the buyer's usual
+/// locations (异地登录支付).
+///
+/// Two locations are the same when their cities are (if both name one), else
+/// their regions, else their countries.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RemoteLogin {}
+
+fn same_place(a: &Location, b: &Location) -> bool {
+    let same = |x: &Option<String>, y: &Option<String>| match (x, y) {
+        (Some(x), Some(y)) => Some(same_text(x, y)),
+        _ => None,
+    };
+    same(&a.city, &b.city)
+        .or_else(|| same(&a.region, &b.region))
+        .or_else(|| same(&a.country, &b.country))
+        .unwrap_or(false)
+}
+
+fn place(l: &Location) -> &str {
+    l.city.as_deref().or(l.region.as_deref()).or(l.country.as_deref()).unwrap_or("?")
+}
+
+impl Rule for RemoteLogin {
+    fn id(&self) -> &str {
+        ids::PAYMENT_REMOTE_LOGIN
+    }
+    fn category(&self) -> Category {
+        Category::Payment
+    }
+    fn default_points(&self) -> u8 {
+        25
+    }
+    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+        let Some(here) = input.order().client.as_ref().and_then(|c| c.location.as_ref()) else {
+            return Outcome::missing("client.location");
+        };
+        let usual = input.user().map(|u| u.usual_locations.as_slice()).unwrap_or_default();
+        if usual.is_empty() {
+            return Outcome::missing("user.usual_locations");
+        }
+        if usual.iter().any(|u| same_place(u, here)) {
+            return Outcome::NotFired;
+        }
+        let at = place(here);
+        Outcome::Fired(
+            Finding::new(
+                ids::PAYMENT_REMOTE_LOGIN,
+                format!("异地支付：支付地 {at} 不在用户 {} 个常用地点中", usual.len()),
+                format!("paid from {at}, none of the buyer's {} usual locations", usual.len()),
+            )
+            .evidence("payment_location", at, None::<&str>)
+            .evidence("usual_locations", usual.iter().map(place).collect::<Vec<_>>().join(", "), None::<&str>),
+        )
+    }
+}
+
+/// `payment.account_churn`: many distinct payment accounts in the window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccountChurn {
+    /// Distinct accounts that fire the rule, this order's included (default 3).
+    pub max_accounts: u32,
+    /// Look-back window (default 30 days).
+    pub window: Window,
+}
+
+impl Default for AccountChurn {
+    fn default() -> Self {
+        AccountChurn { max_accounts: 3, window: Window::days(30) }
+    }
+}
+
+impl Rule for AccountChurn {
+    fn id(&self) -> &str {
+        ids::PAYMENT_ACCOUNT_CHURN
+    }
+    fn category(&self) -> Category {
+        Category::Payment
+    }
+    fn default_points(&self) -> u8 {
+        25
+    }
+    fn validate(&self) -> Vec<ParamIssue> {
+        Checks::default().at_least_one("max_accounts", self.max_accounts).window("window", self.window).done()
+    }
+    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+        let current = payment(input.order()).and_then(|p| p.instrument_id.as_deref());
+        let known = input.user().map(|u| u.payment_instruments.as_slice()).unwrap_or_default();
+        if current.is_none() && input.user().is_none() {
+            return Outcome::missing("payment.instrument_id");
+        }
+        let now = input.now();
+        let in_window = known.iter().filter(|k| self.window.contains(now, k.last_used));
+        let mut n = in_window.clone().count();
+        if let Some(c) = current {
+            if !in_window.clone().any(|k| same_text(&k.id, c)) {
+                n += 1;
+            }
+        }
+        let n = u32::try_from(n).unwrap_or(u32::MAX);
+        if n < self.max_accounts {
+            return Outcome::NotFired;
+        }
+        Outcome::Fired(
+            Finding::new(
+                ids::PAYMENT_ACCOUNT_CHURN,
+                format!("{} 内使用了 {n} 个不同支付账户", self.window),
+                format!("{n} distinct payment accounts within {}", self.window),
+            )
+            .evidence("distinct_accounts", n, Some(self.max_accounts))
+            .evidence("window", self.window, None::<&str>),
+        )
+    }
+}
+
+/// `payment.amount_spike`: the amount is far above the buyer's average order
+/// value (可疑资金流). Worth 10 more points at twice the multiplier and 20 more
+/// at four times.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AmountSpike {
+    /// How many times the average order value fires the rule (default 3).
+    pub multiplier: Decimal,
+    /// Smallest amount that can fire it (default 500).
+    pub floor: Decimal,
+    /// Past orders needed for an average (default 1).
+    pub min_history_orders: u32,
+}
+
+impl Default for AmountSpike {
+    fn default() -> Self {
+        AmountSpike { multiplier: Decimal::from(3), floor: Decimal::from(500), min_history_orders: 1 }
+    }
+}
+
+impl Rule for AmountSpike {
+    fn id(&self) -> &str {
+        ids::PAYMENT_AMOUNT_SPIKE
+    }
+    fn category(&self) -> Category {
+        Category::Payment
+    }
+    fn default_points(&self) -> u8 {
+        30
+    }
+    fn validate(&self) -> Vec<ParamIssue> {
+        Checks::default()
+            .issue("multiplier", self.multiplier <= Decimal::ONE, "must be greater than 1")
+            .non_negative("floor", self.floor)
+            .at_least_one("min_history_orders", self.min_history_orders)
+            .done()
+    }
+    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+        let Some(user) = input.user() else {
+            return Outcome::missing("user profile");
+        };
+        if user.order_count < self.min_history_orders {
+            return Outcome::missing("user order history");
+        }
+        let Some(aov) = user.average_order_value().filter(|a| *a > Decimal::ZERO) else {
+            return Outcome::missing("user average order value");
+        };
+        let amount = input.order().payable_amount;
+        let Some(limit) = aov.checked_mul(self.multiplier) else {
+            return Outcome::NotFired;
+        };
+        if amount < self.floor || amount < limit {
+            return Outcome::NotFired;
+        }
+        let ratio = amount.checked_div(aov).unwrap_or(Decimal::MAX).round_dp(1);
+        let twice = self.multiplier.saturating_mul(Decimal::TWO);
+        let extra = if ratio >= twice.saturating_mul(Decimal::TWO) {
+            20
+        } else if ratio >= twice {
+            10
+        } else {
+            0
+        };
+        let aov = aov.round_dp(2);
+        Outcome::Fired(
+            Finding::new(
+                ids::PAYMENT_AMOUNT_SPIKE,
+                format!("订单金额 {amount} 是历史客单价 {aov} 的 {ratio} 倍（阈值 {} 倍）", self.multiplier),
+                format!("amount {amount} is {ratio}x the average order value {aov} (limit {}x)", self.multiplier),
+            )
+            .evidence("amount_ratio", ratio, Some(self.multiplier))
+            .evidence("average_order_value", aov, None::<&str>)
+            .evidence("payable_amount", amount, Some(self.floor))
+            .extra_points(extra),
+        )
+    }
+}
+
+/// `payment.new_instrument`: a card or account never seen in the buyer's history.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewInstrument {}
+
+impl Rule for NewInstrument {
+    fn id(&self) -> &str {
+        ids::PAYMENT_NEW_INSTRUMENT
+    }
+    fn category(&self) -> Category {
+        Category::Payment
+    }
+    fn default_points(&self) -> u8 {
+        10
+    }
+    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+        let Some(id) = payment(input.order()).and_then(|p| p.instrument_id.as_deref()) else {
+            return Outcome::missing("payment.instrument_id");
+        };
+        let Some(user) = input.user().filter(|u| u.has_history()) else {
+            return Outcome::missing("user history");
+        };
+        if user.payment_instruments.iter().any(|k| same_text(&k.id, id)) {
+            return Outcome::NotFired;
+        }
+        let shown = input.show(Personal::Instrument, id);
+        Outcome::Fired(
+            Finding::new(
+                ids::PAYMENT_NEW_INSTRUMENT,
+                format!("首次使用的支付账户 {shown}"),
+                format!("payment account {shown} never used before"),
+            )
+            .evidence("instrument", shown, None::<&str>)
+            .evidence("known_instruments", user.payment_instruments.len(), None::<&str>),
+        )
+    }
+}

@@ -1,0 +1,204 @@
+//! Time windows and the local UTC offset.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Duration, FixedOffset, NaiveDateTime, Offset, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A look-back window that ends at the evaluation's `now`.
+///
+/// Written as a number and a unit: `45s`, `10m`, `72h`, `30d`. A window of
+/// zero is rejected when the engine is built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Window {
+    secs: u32,
+}
+
+impl Window {
+    /// A window of `n` seconds.
+    pub const fn seconds(n: u32) -> Self {
+        Window { secs: n }
+    }
+    /// A window of `n` minutes.
+    pub const fn minutes(n: u32) -> Self {
+        Window { secs: n.saturating_mul(60) }
+    }
+    /// A window of `n` hours.
+    pub const fn hours(n: u32) -> Self {
+        Window { secs: n.saturating_mul(3600) }
+    }
+    /// A window of `n` days.
+    pub const fn days(n: u32) -> Self {
+        Window { secs: n.saturating_mul(86_400) }
+    }
+    /// Its length in seconds.
+    pub const fn as_secs(self) -> u32 {
+        self.secs
+    }
+    /// Its length as a chrono duration.
+    pub fn duration(self) -> Duration {
+        Duration::seconds(i64::from(self.secs))
+    }
+    /// Whether `at` lies in the window ending at `now`: `now - window < at <= now`.
+    pub fn contains(self, now: DateTime<Utc>, at: DateTime<Utc>) -> bool {
+        at <= now && now.signed_duration_since(at) < self.duration()
+    }
+}
+
+impl fmt::Display for Window {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.secs;
+        if s != 0 && s % 86_400 == 0 {
+            write!(f, "{}d", s / 86_400)
+        } else if s != 0 && s % 3600 == 0 {
+            write!(f, "{}h", s / 3600)
+        } else if s != 0 && s % 60 == 0 {
+            write!(f, "{}m", s / 60)
+        } else {
+            write!(f, "{s}s")
+        }
+    }
+}
+
+/// Why a window or offset could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {what} `{input}`: expected {expected}")]
+pub struct ParseTimeError {
+    what: &'static str,
+    input: String,
+    expected: &'static str,
+}
+
+impl FromStr for Window {
+    type Err = ParseTimeError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let err = || ParseTimeError {
+            what: "window",
+            input: s.to_owned(),
+            expected: "a whole number and a unit s, m, h or d, such as `30d`",
+        };
+        let t = s.trim();
+        let (num, unit) = t.split_at(t.len().saturating_sub(1));
+        let n: u32 = num.parse().map_err(|_| err())?;
+        let mult: u32 = match unit {
+            "s" => 1,
+            "m" => 60,
+            "h" => 3600,
+            "d" => 86_400,
+            _ => return Err(err()),
+        };
+        n.checked_mul(mult).map(Window::seconds).ok_or_else(err)
+    }
+}
+
+impl Serialize for Window {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Window {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// The UTC offset of the shop's local time, used for "small hours" and
+/// calendar days. Written `+08:00`; the default is China Standard Time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct UtcOffset(FixedOffset);
+
+impl UtcOffset {
+    /// China Standard Time, +08:00.
+    pub fn china() -> Self {
+        // +08:00 is always in range; the fallback only satisfies the no-panic lint.
+        UtcOffset(FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| Utc.fix()))
+    }
+
+    /// An offset of `seconds` east of UTC, if within ±24 h.
+    pub fn east(seconds: i32) -> Option<Self> {
+        FixedOffset::east_opt(seconds).map(UtcOffset)
+    }
+
+    /// The chrono offset.
+    pub fn fixed(self) -> FixedOffset {
+        self.0
+    }
+
+    /// `at` in local wall-clock time.
+    pub fn local(self, at: DateTime<Utc>) -> NaiveDateTime {
+        at.with_timezone(&self.0).naive_local()
+    }
+}
+
+impl Default for UtcOffset {
+    fn default() -> Self {
+        UtcOffset::china()
+    }
+}
+
+impl fmt::Display for UtcOffset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl FromStr for UtcOffset {
+    type Err = ParseTimeError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.parse::<FixedOffset>().map(UtcOffset).map_err(|_| ParseTimeError {
+            what: "UTC offset",
+            input: s.to_owned(),
+            expected: "a signed offset such as `+08:00`",
+        })
+    }
+}
+
+impl Serialize for UtcOffset {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for UtcOffset {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_parse_and_print() {
+        assert_eq!("30d".parse::<Window>().unwrap(), Window::days(30));
+        assert_eq!("72h".parse::<Window>().unwrap().to_string(), "3d");
+        assert_eq!(Window::minutes(90).to_string(), "90m");
+        assert!("30".parse::<Window>().is_err());
+        assert!("d".parse::<Window>().is_err());
+        assert!("-3d".parse::<Window>().is_err());
+        assert!("99999999d".parse::<Window>().is_err());
+    }
+
+    #[test]
+    fn window_edges() {
+        let now: DateTime<Utc> = "2026-01-10T00:00:00Z".parse().unwrap();
+        let w = Window::hours(1);
+        assert!(w.contains(now, now));
+        assert!(w.contains(now, now - Duration::minutes(59)));
+        assert!(!w.contains(now, now - Duration::hours(1)));
+        assert!(!w.contains(now, now + Duration::seconds(1)));
+    }
+
+    #[test]
+    fn offset_round_trip() {
+        let o: UtcOffset = "+08:00".parse().unwrap();
+        assert_eq!(o, UtcOffset::default());
+        assert_eq!(o.to_string(), "+08:00");
+        assert!("8".parse::<UtcOffset>().is_err());
+    }
+}
