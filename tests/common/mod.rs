@@ -1,0 +1,140 @@
+//! Shared fixtures: a clean order from a buyer with an ordinary history.
+#![allow(dead_code)]
+
+use chrono::{DateTime, Duration, Utc};
+use order_anomaly::model::*;
+use order_anomaly::{Assessment, Engine, EvalContext, Order, UserProfile};
+use rust_decimal::Decimal;
+
+pub const NOW: &str = "2026-03-10T12:00:00Z";
+
+pub fn now() -> DateTime<Utc> {
+    NOW.parse().unwrap()
+}
+
+pub fn ago(d: Duration) -> DateTime<Utc> {
+    now() - d
+}
+
+pub fn dec(s: &str) -> Decimal {
+    s.parse().unwrap()
+}
+
+/// A clean order placed five minutes ago and paid a minute after.
+pub fn order() -> Order {
+    let created = ago(Duration::minutes(5));
+    Order {
+        id: "SO-1".into(),
+        user_id: "u-1".into(),
+        created_at: created,
+        currency: "CNY".into(),
+        items: vec![LineItem {
+            product_id: "p-tea".into(),
+            category: Some("茶叶".into()),
+            unit_price: dec("199.00"),
+            quantity: 1,
+            currency: None,
+        }],
+        items_total: Some(dec("199.00")),
+        discount: Decimal::ZERO,
+        shipping_fee: Decimal::ZERO,
+        payable_amount: dec("199.00"),
+        payment: Some(Payment {
+            method: Some("alipay".into()),
+            instrument_id: Some("card-1111".into()),
+            attempts: vec![PaymentAttempt {
+                at: created + Duration::minutes(1),
+                amount: Some(dec("199.00")),
+                status: AttemptStatus::Succeeded,
+            }],
+            paid_amount: Some(dec("199.00")),
+            paid_at: Some(created + Duration::minutes(1)),
+        }),
+        shipping: Some(ShippingAddress {
+            country: Some("CN".into()),
+            province: Some("广东省".into()),
+            region_code: Some("440305".into()),
+            city: Some("深圳市".into()),
+            district: Some("南山区".into()),
+            detail: Some("科技园路8号A座1201室".into()),
+            postal_code: Some("518057".into()),
+        }),
+        recipient: Some(Recipient { name: Some("张三".into()), phone: Some("13800138000".into()) }),
+        buyer_note: None,
+        client: Some(ClientInfo {
+            ip: Some("203.0.113.7".into()),
+            location: Some(Location { country: Some("CN".into()), region: Some("广东省".into()), city: Some("深圳市".into()) }),
+            device_id: Some("dev-abcdef".into()),
+        }),
+        verification_calls: vec![],
+        logistics: None,
+        after_sales: vec![],
+    }
+}
+
+/// A buyer with ten past orders of 200 on average, one card, one recipient,
+/// deliveries to 广东, paying from 深圳.
+pub fn profile() -> UserProfile {
+    UserProfile {
+        user_id: "u-1".into(),
+        order_count: 10,
+        total_spent: dec("2000"),
+        recent_orders: vec![PastOrder {
+            order_id: "SO-0".into(),
+            placed_at: ago(Duration::days(20)),
+            amount: dec("200"),
+            cancelled_at: None,
+            returned_at: None,
+        }],
+        payment_instruments: vec![KnownInstrument {
+            id: "card-1111".into(),
+            first_seen: ago(Duration::days(300)),
+            last_used: ago(Duration::days(20)),
+        }],
+        recipient_names: vec!["张三".into()],
+        destination_regions: vec!["广东省".into()],
+        usual_locations: vec![Location { country: Some("CN".into()), region: Some("广东省".into()), city: Some("深圳市".into()) }],
+        ..Default::default()
+    }
+}
+
+pub fn ctx() -> EvalContext {
+    EvalContext::at(now()).with_user(profile())
+}
+
+pub fn eval(order: &Order, ctx: &EvalContext) -> Assessment {
+    Engine::default().evaluate(order, ctx)
+}
+
+pub fn past(id: &str, placed: DateTime<Utc>) -> PastOrder {
+    PastOrder { order_id: id.into(), placed_at: placed, amount: dec("100"), cancelled_at: None, returned_at: None }
+}
+
+/// Asserts the rule fired (counted), and returns its flag.
+#[track_caller]
+pub fn assert_fires<'a>(a: &'a Assessment, id: &str) -> &'a order_anomaly::Flag {
+    match a.flag(id) {
+        Some(f) => f,
+        None => panic!("{id} did not fire; flags: {:?}; skipped: {:?}", ids(a), a.skipped()),
+    }
+}
+
+#[track_caller]
+pub fn assert_quiet(a: &Assessment, id: &str) {
+    assert!(!a.has_flag(id), "{id} fired: {:?}", a.flag(id));
+    assert!(!a.was_skipped(id), "{id} was skipped: {:?}", a.skipped());
+}
+
+#[track_caller]
+pub fn assert_skipped(a: &Assessment, id: &str) {
+    assert!(!a.has_flag(id), "{id} fired");
+    assert!(a.was_skipped(id), "{id} was not skipped; skipped: {:?}", a.skipped());
+}
+
+pub fn ids(a: &Assessment) -> Vec<&str> {
+    a.flags().iter().map(|f| f.rule_id().as_str()).collect()
+}
+
+pub fn evidence<'a>(f: &'a order_anomaly::Flag, name: &str) -> &'a str {
+    f.evidence().iter().find(|e| e.name == name).map(|e| e.observed.as_str()).unwrap_or_else(|| panic!("no evidence {name}"))
+}

@@ -1,0 +1,602 @@
+//! Product, behaviour, logistics, after-sales, list, data-quality and
+//! composite rules: fire, just below, missing data.
+
+mod common;
+
+use chrono::{Duration, TimeZone, Utc};
+use common::*;
+use order_anomaly::model::*;
+use order_anomaly::{Decision, EntityKind, EvalContext, Lists, ProductProfile, RuleId, UtcOffset, ids::*};
+
+fn new_buyer() -> EvalContext {
+    EvalContext::at(now())
+}
+
+fn category(c: &str) -> Order {
+    let mut o = order();
+    o.items[0].category = Some(c.into());
+    o
+}
+
+mod high_value_no_history {
+    use super::*;
+
+    #[test]
+    fn fires_for_gold_or_phones_without_history() {
+        for c in ["黄金", "手机/数码", "Electronics", "Gift Cards"] {
+            assert_fires(&eval(&category(c), &new_buyer()), PRODUCT_HIGH_VALUE_NO_HISTORY);
+        }
+        // Flagged on the product profile, whatever the category.
+        let c = new_buyer().with_product(ProductProfile { product_id: "p-tea".into(), high_value: true, ..Default::default() });
+        assert_fires(&eval(&order(), &c), PRODUCT_HIGH_VALUE_NO_HISTORY);
+    }
+
+    #[test]
+    fn quiet_with_history_or_ordinary_goods() {
+        assert_quiet(&eval(&category("黄金"), &ctx()), PRODUCT_HIGH_VALUE_NO_HISTORY);
+        assert_quiet(&eval(&category("茶叶"), &new_buyer()), PRODUCT_HIGH_VALUE_NO_HISTORY);
+    }
+
+    #[test]
+    fn skipped_without_categories() {
+        let mut o = order();
+        o.items[0].category = None;
+        assert_skipped(&eval(&o, &new_buyer()), PRODUCT_HIGH_VALUE_NO_HISTORY);
+    }
+}
+
+mod fraud_linked {
+    use super::*;
+
+    fn with_complaints(days_ago: &[i64], orders: u32, abnormal: u32) -> EvalContext {
+        ctx().with_product(ProductProfile {
+            product_id: "p-tea".into(),
+            fraud_complaints: days_ago.iter().map(|d| ago(Duration::days(*d))).collect(),
+            orders,
+            abnormal_orders: abnormal,
+            ..Default::default()
+        })
+    }
+
+    /// The source document's product C: ten fraud complaints in 30 days.
+    #[test]
+    fn product_c_ten_complaints_in_thirty_days() {
+        let a = eval(&order(), &with_complaints(&[0, 1, 2, 3, 5, 8, 13, 21, 25, 29], 100, 0));
+        let f = assert_fires(&a, PRODUCT_FRAUD_LINKED);
+        assert_eq!(evidence(f, "fraud_complaints"), "10");
+        assert_eq!(f.reason_code(), "product.fraud_linked.complaints");
+    }
+
+    #[test]
+    fn quiet_at_nine_or_with_one_outside_the_window() {
+        assert_quiet(&eval(&order(), &with_complaints(&[0, 1, 2, 3, 5, 8, 13, 21, 25], 100, 0)), PRODUCT_FRAUD_LINKED);
+        assert_quiet(&eval(&order(), &with_complaints(&[0, 1, 2, 3, 5, 8, 13, 21, 25, 30], 100, 0)), PRODUCT_FRAUD_LINKED);
+    }
+
+    #[test]
+    fn link_rate_fires_at_twenty_percent() {
+        let a = eval(&order(), &with_complaints(&[], 100, 20));
+        assert_eq!(assert_fires(&a, PRODUCT_FRAUD_LINKED).reason_code(), "product.fraud_linked.link_rate");
+        assert_quiet(&eval(&order(), &with_complaints(&[], 100, 19)), PRODUCT_FRAUD_LINKED);
+    }
+
+    #[test]
+    fn skipped_without_product_profiles() {
+        assert_skipped(&eval(&order(), &ctx()), PRODUCT_FRAUD_LINKED);
+    }
+}
+
+mod order_burst {
+    use super::*;
+
+    fn with_recent(minutes_ago: &[i64]) -> EvalContext {
+        let mut c = ctx();
+        c.user.as_mut().unwrap().recent_orders =
+            minutes_ago.iter().enumerate().map(|(i, m)| past(&format!("B-{i}"), ago(Duration::minutes(*m)))).collect();
+        c
+    }
+
+    #[test]
+    fn fires_at_five_in_ten_minutes() {
+        let a = eval(&order(), &with_recent(&[1, 3, 5, 9]));
+        assert_eq!(evidence(assert_fires(&a, BEHAVIOR_ORDER_BURST), "orders_in_window"), "5");
+    }
+
+    #[test]
+    fn quiet_at_four_or_when_one_is_older() {
+        assert_quiet(&eval(&order(), &with_recent(&[1, 3, 5])), BEHAVIOR_ORDER_BURST);
+        assert_quiet(&eval(&order(), &with_recent(&[1, 3, 5, 10])), BEHAVIOR_ORDER_BURST);
+    }
+
+    #[test]
+    fn the_order_itself_is_not_counted_twice() {
+        let mut c = with_recent(&[1, 3, 5]);
+        c.user.as_mut().unwrap().recent_orders.push(past("SO-1", ago(Duration::minutes(5))));
+        assert_quiet(&eval(&order(), &c), BEHAVIOR_ORDER_BURST);
+    }
+
+    #[test]
+    fn skipped_without_profile() {
+        assert_skipped(&eval(&order(), &new_buyer()), BEHAVIOR_ORDER_BURST);
+    }
+}
+
+mod night_batch {
+    use super::*;
+
+    /// 01:30 at +08:00 on 10 March is 17:30 UTC on 9 March.
+    fn at_0130_local(past_minutes: &[i64]) -> (Order, EvalContext) {
+        let created = Utc.with_ymd_and_hms(2026, 3, 9, 17, 30, 0).unwrap();
+        let mut o = order();
+        o.created_at = created;
+        o.payment.as_mut().unwrap().paid_at = Some(created + Duration::minutes(1));
+        let mut c = ctx();
+        c.now = created + Duration::minutes(2);
+        c.user.as_mut().unwrap().recent_orders = past_minutes
+            .iter()
+            .enumerate()
+            .map(|(i, m)| past(&format!("N-{i}"), created - Duration::minutes(*m)))
+            .collect();
+        (o, c)
+    }
+
+    #[test]
+    fn fires_at_0130_local_that_is_1730_utc_the_day_before() {
+        let (o, c) = at_0130_local(&[20, 40]);
+        let a = eval(&o, &c);
+        assert_eq!(evidence(assert_fires(&a, BEHAVIOR_NIGHT_BATCH), "local_time"), "01:30");
+    }
+
+    #[test]
+    fn quiet_with_two_orders_in_the_hour() {
+        let (o, c) = at_0130_local(&[20, 70]);
+        assert_quiet(&eval(&o, &c), BEHAVIOR_NIGHT_BATCH);
+    }
+
+    #[test]
+    fn quiet_when_the_same_instant_is_daytime_locally() {
+        let (o, c) = at_0130_local(&[20, 40]);
+        let c = c.with_utc_offset(UtcOffset::east(0).unwrap()); // 17:30 local
+        assert_quiet(&eval(&o, &c), BEHAVIOR_NIGHT_BATCH);
+    }
+
+    #[test]
+    fn skipped_at_night_without_profile() {
+        let (o, mut c) = at_0130_local(&[]);
+        c.user = None;
+        assert_skipped(&eval(&o, &c), BEHAVIOR_NIGHT_BATCH);
+    }
+}
+
+mod frequent_cancel {
+    use super::*;
+
+    fn history(placed_and_cancelled: &[(i64, bool)]) -> EvalContext {
+        let mut c = ctx();
+        c.user.as_mut().unwrap().recent_orders = placed_and_cancelled
+            .iter()
+            .enumerate()
+            .map(|(i, (d, cancelled))| {
+                let mut p = past(&format!("C-{i}"), ago(Duration::days(*d)));
+                p.cancelled_at = cancelled.then(|| p.placed_at + Duration::hours(1));
+                p
+            })
+            .collect();
+        c
+    }
+
+    #[test]
+    fn fires_at_three_cancellations() {
+        let many = [(1, true), (2, true), (3, true), (4, false), (5, false), (6, false), (7, false)];
+        assert_fires(&eval(&order(), &history(&many)), BEHAVIOR_FREQUENT_CANCEL);
+    }
+
+    #[test]
+    fn fires_at_half_of_four_orders() {
+        assert_fires(&eval(&order(), &history(&[(1, true), (2, true), (3, false), (4, false)])), BEHAVIOR_FREQUENT_CANCEL);
+    }
+
+    #[test]
+    fn quiet_just_below() {
+        let two_of_five = [(1, true), (2, true), (3, false), (4, false), (5, false)];
+        assert_quiet(&eval(&order(), &history(&two_of_five)), BEHAVIOR_FREQUENT_CANCEL);
+        // Two of three is a high rate, but three orders are too few for a rate.
+        assert_quiet(&eval(&order(), &history(&[(1, true), (2, true), (3, false)])), BEHAVIOR_FREQUENT_CANCEL);
+        // Old cancellations do not count.
+        assert_quiet(&eval(&order(), &history(&[(31, true), (32, true), (33, true)])), BEHAVIOR_FREQUENT_CANCEL);
+    }
+
+    #[test]
+    fn skipped_without_profile() {
+        assert_skipped(&eval(&order(), &new_buyer()), BEHAVIOR_FREQUENT_CANCEL);
+    }
+}
+
+mod multi_account {
+    use super::*;
+
+    fn linked(accounts: &[(&str, &str, i64)]) -> EvalContext {
+        let mut c = ctx();
+        c.user.as_mut().unwrap().linked_accounts = accounts
+            .iter()
+            .map(|(id, cat, d)| LinkedAccount {
+                user_id: (*id).into(),
+                via: LinkKind::Device,
+                purchases: vec![LinkedPurchase { category: (*cat).into(), at: ago(Duration::days(*d)) }],
+            })
+            .collect();
+        c
+    }
+
+    #[test]
+    fn fires_at_three_linked_accounts_buying_the_same_category() {
+        let a = eval(&category("手机"), &linked(&[("x", "手机", 1), ("y", "手机", 2), ("z", "手机", 6)]));
+        assert_eq!(evidence(assert_fires(&a, BEHAVIOR_MULTI_ACCOUNT), "linked_accounts"), "3");
+    }
+
+    #[test]
+    fn quiet_at_two_or_other_categories_or_old_purchases() {
+        assert_quiet(&eval(&category("手机"), &linked(&[("x", "手机", 1), ("y", "手机", 2)])), BEHAVIOR_MULTI_ACCOUNT);
+        assert_quiet(
+            &eval(&category("手机"), &linked(&[("x", "手机", 1), ("y", "手机", 2), ("z", "茶叶", 2)])),
+            BEHAVIOR_MULTI_ACCOUNT,
+        );
+        assert_quiet(
+            &eval(&category("手机"), &linked(&[("x", "手机", 1), ("y", "手机", 2), ("z", "手机", 7)])),
+            BEHAVIOR_MULTI_ACCOUNT,
+        );
+    }
+
+    #[test]
+    fn an_account_linked_twice_counts_once() {
+        let a = eval(&category("手机"), &linked(&[("x", "手机", 1), ("y", "手机", 2), ("y", "手机", 3)]));
+        assert_quiet(&a, BEHAVIOR_MULTI_ACCOUNT);
+    }
+
+    #[test]
+    fn skipped_without_profile_or_categories() {
+        assert_skipped(&eval(&category("手机"), &new_buyer()), BEHAVIOR_MULTI_ACCOUNT);
+        let mut o = order();
+        o.items[0].category = None;
+        assert_skipped(&eval(&o, &ctx()), BEHAVIOR_MULTI_ACCOUNT);
+    }
+}
+
+mod stalled {
+    use super::*;
+
+    fn shipped(last_event_hours_ago: i64, delivered: bool) -> Order {
+        let mut o = order();
+        o.created_at = ago(Duration::days(10));
+        o.payment.as_mut().unwrap().paid_at = Some(o.created_at + Duration::minutes(1));
+        o.logistics = Some(Logistics {
+            carrier: Some("SF".into()),
+            tracking_number: Some("SF100".into()),
+            shipped_at: Some(ago(Duration::days(9))),
+            delivered_at: delivered.then(|| ago(Duration::hours(1))),
+            events: vec![TrackingEvent { at: ago(Duration::hours(last_event_hours_ago)), description: None, location: None }],
+        });
+        o
+    }
+
+    #[test]
+    fn fires_idle_73_hours() {
+        let a = eval(&shipped(73, false), &ctx());
+        assert_eq!(evidence(assert_fires(&a, LOGISTICS_STALLED), "hours_since_last_event"), "73h");
+    }
+
+    #[test]
+    fn quiet_idle_71_or_72_hours_or_delivered() {
+        assert_quiet(&eval(&shipped(71, false), &ctx()), LOGISTICS_STALLED);
+        assert_quiet(&eval(&shipped(72, false), &ctx()), LOGISTICS_STALLED);
+        assert_quiet(&eval(&shipped(100, true), &ctx()), LOGISTICS_STALLED);
+    }
+
+    #[test]
+    fn skipped_before_shipping() {
+        assert_skipped(&eval(&order(), &ctx()), LOGISTICS_STALLED);
+    }
+}
+
+mod high_return_rate {
+    use super::*;
+
+    fn returned(of: usize, returned: usize) -> EvalContext {
+        let mut c = ctx();
+        c.user.as_mut().unwrap().recent_orders = (0..of)
+            .map(|i| {
+                let mut p = past(&format!("R-{i}"), ago(Duration::days(1 + (i as i64 % 28))));
+                p.returned_at = (i < returned).then(|| now());
+                p
+            })
+            .collect();
+        c
+    }
+
+    #[test]
+    fn fires_at_31_percent() {
+        let a = eval(&order(), &returned(100, 31));
+        assert_eq!(evidence(assert_fires(&a, AFTERSALES_HIGH_RETURN_RATE), "return_rate"), "31%");
+    }
+
+    #[test]
+    fn quiet_at_30_percent() {
+        assert_quiet(&eval(&order(), &returned(100, 30)), AFTERSALES_HIGH_RETURN_RATE);
+    }
+
+    #[test]
+    fn quiet_with_too_few_orders() {
+        assert_quiet(&eval(&order(), &returned(2, 2)), AFTERSALES_HIGH_RETURN_RATE);
+        assert_fires(&eval(&order(), &returned(3, 1)), AFTERSALES_HIGH_RETURN_RATE);
+    }
+
+    #[test]
+    fn skipped_without_profile() {
+        assert_skipped(&eval(&order(), &new_buyer()), AFTERSALES_HIGH_RETURN_RATE);
+    }
+}
+
+mod high_risk_complaint {
+    use super::*;
+
+    fn complaint(t: ComplaintType) -> AfterSale {
+        AfterSale { kind: AfterSaleKind::Complaint, at: now(), complaint_type: Some(t), product_id: None }
+    }
+
+    #[test]
+    fn fires_on_a_quality_complaint_on_the_order() {
+        let mut o = order();
+        o.after_sales.push(complaint(ComplaintType::Quality));
+        let a = eval(&o, &ctx());
+        assert_eq!(assert_fires(&a, AFTERSALES_HIGH_RISK_COMPLAINT).reason_code(), "aftersales.high_risk_complaint.order");
+    }
+
+    #[test]
+    fn fires_on_the_buyers_recent_false_advertising_complaint() {
+        let mut c = ctx();
+        c.user.as_mut().unwrap().complaints.push(ComplaintRecord {
+            at: ago(Duration::days(29)),
+            complaint_type: ComplaintType::FalseAdvertising,
+            order_id: None,
+        });
+        assert_fires(&eval(&order(), &c), AFTERSALES_HIGH_RISK_COMPLAINT);
+        c.user.as_mut().unwrap().complaints[0].at = ago(Duration::days(30));
+        assert_quiet(&eval(&order(), &c), AFTERSALES_HIGH_RISK_COMPLAINT);
+    }
+
+    #[test]
+    fn quiet_on_low_risk_complaints() {
+        let mut o = order();
+        o.after_sales.push(complaint(ComplaintType::Service));
+        o.after_sales.push(AfterSale { kind: AfterSaleKind::Return, at: now(), complaint_type: None, product_id: None });
+        assert_quiet(&eval(&o, &ctx()), AFTERSALES_HIGH_RISK_COMPLAINT);
+    }
+
+    #[test]
+    fn skipped_with_no_records_and_no_profile() {
+        assert_skipped(&eval(&order(), &new_buyer()), AFTERSALES_HIGH_RISK_COMPLAINT);
+    }
+}
+
+mod blocked {
+    use super::*;
+
+    #[test]
+    fn each_entity_kind_blocks_and_rejects() {
+        for (kind, value) in [
+            (EntityKind::User, "U-1"),
+            (EntityKind::Phone, "+86 138-0013-8000"),
+            (EntityKind::Address, "广东省 深圳市 南山区 科技园路８号Ａ座１２０１室"),
+            (EntityKind::Device, "dev-abcdef"),
+            (EntityKind::PaymentInstrument, "card-1111"),
+        ] {
+            let c = ctx().with_lists(Lists::new().with_block(kind, value, "chargeback ring"));
+            let a = eval(&order(), &c);
+            let f = assert_fires(&a, LIST_BLOCKED);
+            assert_eq!(a.decision(), Decision::Reject, "{kind:?}");
+            assert_eq!(a.score(), 100);
+            assert_eq!(evidence(f, "reason"), "chargeback ring");
+        }
+    }
+
+    #[test]
+    fn blocked_values_are_masked() {
+        let c = ctx().with_lists(Lists::new().with_block(EntityKind::Phone, "13800138000", "fraud"));
+        let a = eval(&order(), &c);
+        assert_eq!(evidence(a.flag(LIST_BLOCKED).unwrap(), "value"), "138****8000");
+        assert!(!serde_json::to_string(&a).unwrap().contains("13800138000"));
+    }
+
+    #[test]
+    fn quiet_when_nothing_matches() {
+        let c = ctx().with_lists(Lists::new().with_block(EntityKind::Phone, "13800138001", "x"));
+        assert_quiet(&eval(&order(), &c), LIST_BLOCKED);
+    }
+
+    #[test]
+    fn skipped_without_a_block_list() {
+        assert_skipped(&eval(&order(), &ctx()), LIST_BLOCKED);
+    }
+}
+
+mod allow_list {
+    use super::*;
+
+    #[test]
+    fn an_exemption_removes_only_the_rules_it_names() {
+        let mut o = order();
+        o.recipient.as_mut().unwrap().name = Some("李四".into());
+        o.recipient.as_mut().unwrap().phone = Some("1380013800".into());
+        let lists = Lists::new().with_allow(
+            EntityKind::User,
+            "u-1",
+            [RuleId::from(CONTACT_RECIPIENT_MISMATCH)],
+            "VIP buyer who sends gifts",
+        );
+        let a = eval(&o, &ctx().with_lists(lists));
+        assert!(!a.has_flag(CONTACT_RECIPIENT_MISMATCH));
+        assert_eq!(a.exemptions().len(), 1);
+        assert_eq!(a.exemptions()[0].flag.rule_id().as_str(), CONTACT_RECIPIENT_MISMATCH);
+        assert_eq!(a.exemptions()[0].reason, "VIP buyer who sends gifts");
+        assert_fires(&a, CONTACT_PHONE_INVALID);
+    }
+
+    #[test]
+    fn an_expired_exemption_does_not_apply() {
+        let mut o = order();
+        o.recipient.as_mut().unwrap().name = Some("李四".into());
+        let mut lists = Lists::new();
+        lists.add_allow(order_anomaly::AllowEntry {
+            kind: EntityKind::User,
+            value: "u-1".into(),
+            rules: vec![RuleId::from(CONTACT_RECIPIENT_MISMATCH)],
+            reason: "snoozed".into(),
+            expires_at: Some(now()),
+        });
+        assert_fires(&eval(&o, &ctx().with_lists(lists)), CONTACT_RECIPIENT_MISMATCH);
+    }
+}
+
+mod inconsistent {
+    use super::*;
+
+    #[test]
+    fn fires_on_each_contradiction() {
+        let mut zero_qty = order();
+        zero_qty.items[0].quantity = 0;
+        let mut total = order();
+        total.items_total = Some(dec("198.00"));
+        let mut payable = order();
+        payable.payable_amount = dec("150.00");
+        payable.payment.as_mut().unwrap().paid_amount = Some(dec("150.00"));
+        let mut paid_early = order();
+        paid_early.payment.as_mut().unwrap().paid_at = Some(paid_early.created_at - Duration::seconds(1));
+        let mut delivered_early = order();
+        delivered_early.logistics = Some(Logistics {
+            shipped_at: Some(ago(Duration::hours(1))),
+            delivered_at: Some(ago(Duration::hours(2))),
+            ..Default::default()
+        });
+        let mut currency = order();
+        currency.items[0].currency = Some("USD".into());
+        for (o, code) in [
+            (zero_qty, "data.inconsistent.non_positive_line"),
+            (total, "data.inconsistent.items_total"),
+            (payable, "data.inconsistent.payable"),
+            (paid_early, "data.inconsistent.paid_before_created"),
+            (delivered_early, "data.inconsistent.delivered_before_shipped"),
+            (currency, "data.inconsistent.currency"),
+        ] {
+            let a = eval(&o, &ctx());
+            assert_eq!(assert_fires(&a, DATA_INCONSISTENT).reason_code(), code);
+        }
+    }
+
+    #[test]
+    fn quiet_when_discount_and_shipping_add_up() {
+        let mut o = order();
+        o.discount = dec("20.00");
+        o.shipping_fee = dec("10.00");
+        o.payable_amount = dec("189.00");
+        o.payment.as_mut().unwrap().paid_amount = Some(dec("189.00"));
+        assert_quiet(&eval(&o, &ctx()), DATA_INCONSISTENT);
+        o.payable_amount = dec("189.01");
+        assert_fires(&eval(&o, &ctx()), DATA_INCONSISTENT);
+    }
+
+    #[test]
+    fn overflowing_amounts_are_a_flag_not_a_panic() {
+        let mut o = order();
+        o.items[0].unit_price = rust_decimal::Decimal::MAX;
+        o.items[0].quantity = i64::MAX;
+        assert_eq!(assert_fires(&eval(&o, &ctx()), DATA_INCONSISTENT).reason_code(), "data.inconsistent.overflow");
+    }
+
+    #[test]
+    fn skipped_without_items() {
+        let mut o = order();
+        o.items.clear();
+        assert_skipped(&eval(&o, &ctx()), DATA_INCONSISTENT);
+    }
+}
+
+mod stolen_card {
+    use super::*;
+
+    fn spike(card: &str) -> Order {
+        let mut o = order();
+        o.items[0].unit_price = dec("900.00");
+        o.items_total = Some(dec("900.00"));
+        o.payable_amount = dec("900.00");
+        let p = o.payment.as_mut().unwrap();
+        p.paid_amount = Some(dec("900.00"));
+        p.instrument_id = Some(card.into());
+        o
+    }
+
+    #[test]
+    fn fires_on_a_spike_with_a_new_card_and_holds_without_double_counting() {
+        let a = eval(&spike("card-new"), &ctx());
+        let f = assert_fires(&a, CASE_STOLEN_CARD);
+        assert_eq!(f.builds_on().iter().map(RuleId::as_str).collect::<Vec<_>>(), [PAYMENT_AMOUNT_SPIKE, PAYMENT_NEW_INSTRUMENT]);
+        assert_fires(&a, PAYMENT_AMOUNT_SPIKE);
+        assert_fires(&a, PAYMENT_NEW_INSTRUMENT);
+        // 70 stands in for 30 + 10; nothing else fired.
+        assert_eq!(a.score(), 70);
+        assert_eq!(a.decision(), Decision::Hold);
+    }
+
+    #[test]
+    fn quiet_on_a_spike_with_a_known_card() {
+        let a = eval(&spike("card-1111"), &ctx());
+        assert_quiet(&a, CASE_STOLEN_CARD);
+        assert_eq!(a.decision(), Decision::Review);
+    }
+
+    #[test]
+    fn skipped_when_a_part_is_skipped() {
+        assert_skipped(&eval(&spike("card-new"), &new_buyer()), CASE_STOLEN_CARD);
+    }
+}
+
+mod remote_locker_no_history {
+    use super::*;
+
+    fn remote_locker(detail: &str) -> Order {
+        let mut o = order();
+        let s = o.shipping.as_mut().unwrap();
+        s.province = Some("青海省".into());
+        s.region_code = Some("630102".into());
+        s.detail = Some(detail.into());
+        o
+    }
+
+    #[test]
+    fn fires_for_a_new_buyer_to_a_remote_locker_even_with_a_number() {
+        let a = eval(&remote_locker("城东区丰巢快递柜"), &new_buyer());
+        let f = assert_fires(&a, CASE_REMOTE_LOCKER_NO_HISTORY);
+        assert_eq!(f.builds_on().len(), 2);
+        assert_eq!(a.score(), 60, "the case stands in for its two parts (25 + 25)");
+        assert_eq!(a.decision(), Decision::Hold);
+        let numbered = eval(&remote_locker("城东区丰巢快递柜12号柜"), &new_buyer());
+        assert_fires(&numbered, CASE_REMOTE_LOCKER_NO_HISTORY);
+        assert_eq!(numbered.flag(CASE_REMOTE_LOCKER_NO_HISTORY).unwrap().builds_on().len(), 1);
+    }
+
+    #[test]
+    fn quiet_with_history_or_no_locker_or_not_remote() {
+        assert_quiet(&eval(&remote_locker("城东区丰巢快递柜"), &ctx()), CASE_REMOTE_LOCKER_NO_HISTORY);
+        assert_quiet(&eval(&remote_locker("城东区八一路3号"), &new_buyer()), CASE_REMOTE_LOCKER_NO_HISTORY);
+        let mut o = remote_locker("城东区丰巢快递柜");
+        o.shipping.as_mut().unwrap().province = Some("广东省".into());
+        o.shipping.as_mut().unwrap().region_code = Some("440305".into());
+        assert_quiet(&eval(&o, &new_buyer()), CASE_REMOTE_LOCKER_NO_HISTORY);
+    }
+
+    #[test]
+    fn skipped_without_a_detail_line() {
+        let mut o = remote_locker("x");
+        o.shipping.as_mut().unwrap().detail = None;
+        assert_skipped(&eval(&o, &new_buyer()), CASE_REMOTE_LOCKER_NO_HISTORY);
+    }
+}

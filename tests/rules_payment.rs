@@ -1,0 +1,363 @@
+//! Payment rules: each fires, stays quiet just below its threshold, and is
+//! skipped when its data is missing.
+
+mod common;
+
+use chrono::Duration;
+use common::*;
+use order_anomaly::model::{AttemptStatus, KnownInstrument, Location, PaymentAttempt};
+use order_anomaly::rules::payment::{AmountMismatch, AmountSpike};
+use order_anomaly::{Decision, Engine, EvalContext, ids::*};
+
+fn attempts(statuses: &[AttemptStatus]) -> order_anomaly::Order {
+    let mut o = order();
+    let p = o.payment.as_mut().unwrap();
+    p.attempts = statuses
+        .iter()
+        .map(|s| PaymentAttempt { at: o.created_at, amount: Some(dec("199.00")), status: *s })
+        .collect();
+    o
+}
+
+#[test]
+fn clean_order_fires_no_payment_rule() {
+    let a = eval(&order(), &ctx());
+    for id in [
+        PAYMENT_AMOUNT_MISMATCH,
+        PAYMENT_FAILED_ATTEMPTS,
+        PAYMENT_INSUFFICIENT_BALANCE,
+        PAYMENT_TIMEOUT,
+        PAYMENT_LARGE_AMOUNT,
+        PAYMENT_REMOTE_LOGIN,
+        PAYMENT_ACCOUNT_CHURN,
+        PAYMENT_AMOUNT_SPIKE,
+        PAYMENT_NEW_INSTRUMENT,
+    ] {
+        assert_quiet(&a, id);
+    }
+    assert_eq!(a.decision(), Decision::Pass);
+}
+
+mod amount_mismatch {
+    use super::*;
+
+    #[test]
+    fn fires_on_any_difference_and_holds() {
+        let mut o = order();
+        o.payment.as_mut().unwrap().paid_amount = Some(dec("199.01"));
+        let a = eval(&o, &ctx());
+        let f = assert_fires(&a, PAYMENT_AMOUNT_MISMATCH);
+        assert_eq!(evidence(f, "difference"), "0.01");
+        assert_eq!(f.points(), 60);
+        assert_eq!(a.decision(), Decision::Hold);
+    }
+
+    #[test]
+    fn tolerance_is_inclusive() {
+        let engine = Engine::builder().rule(AmountMismatch { tolerance: dec("0.05") }).build().unwrap();
+        let mut o = order();
+        o.payment.as_mut().unwrap().paid_amount = Some(dec("199.05"));
+        assert_quiet(&engine.evaluate(&o, &ctx()), PAYMENT_AMOUNT_MISMATCH);
+        o.payment.as_mut().unwrap().paid_amount = Some(dec("198.94"));
+        assert_fires(&engine.evaluate(&o, &ctx()), PAYMENT_AMOUNT_MISMATCH);
+    }
+
+    #[test]
+    fn skipped_when_unpaid() {
+        let mut o = order();
+        o.payment.as_mut().unwrap().paid_amount = None;
+        assert_skipped(&eval(&o, &ctx()), PAYMENT_AMOUNT_MISMATCH);
+    }
+}
+
+mod failed_attempts {
+    use super::*;
+    use AttemptStatus::*;
+
+    #[test]
+    fn fires_at_three_failures_of_any_kind() {
+        let a = eval(&attempts(&[Declined, Timeout, InsufficientBalance, Succeeded]), &ctx());
+        assert_eq!(evidence(assert_fires(&a, PAYMENT_FAILED_ATTEMPTS), "failed_attempts"), "3");
+    }
+
+    #[test]
+    fn quiet_at_two() {
+        assert_quiet(&eval(&attempts(&[Declined, Failed, Succeeded]), &ctx()), PAYMENT_FAILED_ATTEMPTS);
+    }
+
+    #[test]
+    fn skipped_without_payment() {
+        let mut o = order();
+        o.payment = None;
+        assert_skipped(&eval(&o, &ctx()), PAYMENT_FAILED_ATTEMPTS);
+    }
+}
+
+mod insufficient_balance {
+    use super::*;
+    use AttemptStatus::*;
+
+    #[test]
+    fn fires_on_one() {
+        assert_fires(&eval(&attempts(&[InsufficientBalance, Succeeded]), &ctx()), PAYMENT_INSUFFICIENT_BALANCE);
+    }
+
+    #[test]
+    fn quiet_on_other_failures() {
+        assert_quiet(&eval(&attempts(&[Declined, Succeeded]), &ctx()), PAYMENT_INSUFFICIENT_BALANCE);
+    }
+
+    #[test]
+    fn skipped_without_payment() {
+        let mut o = order();
+        o.payment = None;
+        assert_skipped(&eval(&o, &ctx()), PAYMENT_INSUFFICIENT_BALANCE);
+    }
+}
+
+mod timeout {
+    use super::*;
+
+    fn paid_after(minutes: i64) -> order_anomaly::Order {
+        let mut o = order();
+        o.created_at = ago(Duration::hours(2));
+        o.payment.as_mut().unwrap().paid_at = Some(o.created_at + Duration::minutes(minutes));
+        o.payment.as_mut().unwrap().attempts.clear();
+        o
+    }
+
+    #[test]
+    fn fires_when_paid_after_the_window() {
+        let a = eval(&paid_after(31), &ctx());
+        assert_eq!(assert_fires(&a, PAYMENT_TIMEOUT).reason_code(), "payment.timeout.paid_late");
+    }
+
+    #[test]
+    fn quiet_when_paid_at_the_window() {
+        assert_quiet(&eval(&paid_after(30), &ctx()), PAYMENT_TIMEOUT);
+    }
+
+    #[test]
+    fn fires_when_still_unpaid() {
+        let mut o = order();
+        o.created_at = ago(Duration::minutes(31));
+        o.payment.as_mut().unwrap().paid_at = None;
+        o.payment.as_mut().unwrap().paid_amount = None;
+        let a = eval(&o, &ctx());
+        assert_eq!(assert_fires(&a, PAYMENT_TIMEOUT).reason_code(), "payment.timeout.unpaid");
+        o.created_at = ago(Duration::minutes(29));
+        assert_quiet(&eval(&o, &ctx()), PAYMENT_TIMEOUT);
+    }
+
+    #[test]
+    fn skipped_without_payment() {
+        let mut o = order();
+        o.payment = None;
+        assert_skipped(&eval(&o, &ctx()), PAYMENT_TIMEOUT);
+    }
+}
+
+mod large_amount {
+    use super::*;
+
+    fn priced(amount: &str) -> order_anomaly::Order {
+        let mut o = order();
+        o.items[0].unit_price = dec(amount);
+        o.items_total = Some(dec(amount));
+        o.payable_amount = dec(amount);
+        o.payment.as_mut().unwrap().paid_amount = Some(dec(amount));
+        o
+    }
+
+    #[test]
+    fn fires_at_5000() {
+        let a = eval(&priced("5000.00"), &ctx());
+        assert_eq!(assert_fires(&a, PAYMENT_LARGE_AMOUNT).points(), 20);
+    }
+
+    #[test]
+    fn quiet_just_below() {
+        assert_quiet(&eval(&priced("4999.99"), &ctx()), PAYMENT_LARGE_AMOUNT);
+    }
+
+    #[test]
+    fn needs_only_the_payable_amount() {
+        // The payable amount is required by the model, so this rule has no
+        // missing-data case: it is never skipped, even on a bare order.
+        let mut o = order();
+        o.payment = None;
+        o.shipping = None;
+        o.items.clear();
+        assert!(!eval(&o, &EvalContext::at(now())).was_skipped(PAYMENT_LARGE_AMOUNT));
+    }
+}
+
+mod remote_login {
+    use super::*;
+
+    fn paid_from(city: &str) -> order_anomaly::Order {
+        let mut o = order();
+        o.client.as_mut().unwrap().location =
+            Some(Location { country: Some("CN".into()), region: None, city: Some(city.into()) });
+        o
+    }
+
+    #[test]
+    fn fires_from_an_unusual_city() {
+        let a = eval(&paid_from("乌鲁木齐市"), &ctx());
+        assert_eq!(evidence(assert_fires(&a, PAYMENT_REMOTE_LOGIN), "payment_location"), "乌鲁木齐市");
+    }
+
+    #[test]
+    fn quiet_from_a_usual_city() {
+        assert_quiet(&eval(&paid_from("深圳市"), &ctx()), PAYMENT_REMOTE_LOGIN);
+    }
+
+    #[test]
+    fn skipped_without_location_or_usual_locations() {
+        let mut o = order();
+        o.client = None;
+        assert_skipped(&eval(&o, &ctx()), PAYMENT_REMOTE_LOGIN);
+        let mut c = ctx();
+        c.user.as_mut().unwrap().usual_locations.clear();
+        assert_skipped(&eval(&order(), &c), PAYMENT_REMOTE_LOGIN);
+        assert_skipped(&eval(&order(), &EvalContext::at(now())), PAYMENT_REMOTE_LOGIN);
+    }
+}
+
+mod account_churn {
+    use super::*;
+
+    fn with_known(n: usize, days_ago: i64) -> EvalContext {
+        let mut c = ctx();
+        c.user.as_mut().unwrap().payment_instruments = (0..n)
+            .map(|i| KnownInstrument {
+                id: format!("other-{i}"),
+                first_seen: ago(Duration::days(100)),
+                last_used: ago(Duration::days(days_ago)),
+            })
+            .collect();
+        c
+    }
+
+    #[test]
+    fn fires_at_three_accounts_with_this_one() {
+        let a = eval(&order(), &with_known(2, 3));
+        assert_eq!(evidence(assert_fires(&a, PAYMENT_ACCOUNT_CHURN), "distinct_accounts"), "3");
+    }
+
+    #[test]
+    fn quiet_at_two() {
+        assert_quiet(&eval(&order(), &with_known(1, 3)), PAYMENT_ACCOUNT_CHURN);
+    }
+
+    #[test]
+    fn accounts_outside_the_window_do_not_count() {
+        assert_quiet(&eval(&order(), &with_known(2, 30)), PAYMENT_ACCOUNT_CHURN);
+    }
+
+    #[test]
+    fn skipped_with_neither_profile_nor_instrument() {
+        let mut o = order();
+        o.payment.as_mut().unwrap().instrument_id = None;
+        assert_skipped(&eval(&o, &EvalContext::at(now())), PAYMENT_ACCOUNT_CHURN);
+    }
+}
+
+mod amount_spike {
+    use super::*;
+
+    fn amount(s: &str) -> order_anomaly::Order {
+        let mut o = order();
+        o.items[0].unit_price = dec(s);
+        o.items_total = Some(dec(s));
+        o.payable_amount = dec(s);
+        o.payment.as_mut().unwrap().paid_amount = Some(dec(s));
+        o
+    }
+
+    #[test]
+    fn fires_at_three_times_the_average() {
+        // Average order value 200.
+        let a = eval(&amount("600.00"), &ctx());
+        let f = assert_fires(&a, PAYMENT_AMOUNT_SPIKE);
+        assert_eq!(evidence(f, "amount_ratio"), "3.0");
+        assert_eq!(f.points(), 30);
+    }
+
+    #[test]
+    fn quiet_just_below_three_times() {
+        assert_quiet(&eval(&amount("599.99"), &ctx()), PAYMENT_AMOUNT_SPIKE);
+    }
+
+    #[test]
+    fn quiet_below_the_floor() {
+        let mut c = ctx();
+        c.user.as_mut().unwrap().total_spent = dec("1000"); // average 100
+        assert_fires(&eval(&amount("500.00"), &c), PAYMENT_AMOUNT_SPIKE);
+        assert_quiet(&eval(&amount("499.99"), &c), PAYMENT_AMOUNT_SPIKE);
+    }
+
+    #[test]
+    fn weight_grows_with_the_ratio() {
+        assert_eq!(eval(&amount("1200.00"), &ctx()).flag(PAYMENT_AMOUNT_SPIKE).unwrap().points(), 40);
+        assert_eq!(eval(&amount("2400.00"), &ctx()).flag(PAYMENT_AMOUNT_SPIKE).unwrap().points(), 50);
+    }
+
+    #[test]
+    fn multiplier_is_configurable() {
+        let e = Engine::builder().rule(AmountSpike { multiplier: dec("5"), ..Default::default() }).build().unwrap();
+        assert!(!e.evaluate(&amount("999.00"), &ctx()).has_flag(PAYMENT_AMOUNT_SPIKE));
+        assert!(e.evaluate(&amount("1000.00"), &ctx()).has_flag(PAYMENT_AMOUNT_SPIKE));
+    }
+
+    #[test]
+    fn skipped_without_history() {
+        assert_skipped(&eval(&amount("5000"), &EvalContext::at(now())), PAYMENT_AMOUNT_SPIKE);
+        let mut c = ctx();
+        c.user.as_mut().unwrap().order_count = 0;
+        assert_skipped(&eval(&amount("5000"), &c), PAYMENT_AMOUNT_SPIKE);
+    }
+
+    /// The source document's user A: two orders under 100 yuan in six months,
+    /// then a 5000-yuan order.
+    #[test]
+    fn user_a_two_small_orders_then_5000() {
+        let mut c = ctx();
+        let u = c.user.as_mut().unwrap();
+        u.order_count = 2;
+        u.total_spent = dec("168.00"); // 79 + 89
+        u.recent_orders = vec![past("A-1", ago(Duration::days(150))), past("A-2", ago(Duration::days(40)))];
+        let a = eval(&amount("5000.00"), &c);
+        let f = assert_fires(&a, PAYMENT_AMOUNT_SPIKE);
+        assert_eq!(evidence(f, "average_order_value"), "84.00");
+        assert_eq!(f.points(), 50, "a ratio of about 60 earns the full extra weight");
+        assert_fires(&a, PAYMENT_LARGE_AMOUNT);
+        assert_eq!(a.decision(), Decision::Hold);
+    }
+}
+
+mod new_instrument {
+    use super::*;
+
+    #[test]
+    fn fires_on_an_unseen_card_and_masks_it() {
+        let mut o = order();
+        o.payment.as_mut().unwrap().instrument_id = Some("card-9999".into());
+        let a = eval(&o, &ctx());
+        assert_eq!(evidence(assert_fires(&a, PAYMENT_NEW_INSTRUMENT), "instrument"), "****9999");
+    }
+
+    #[test]
+    fn quiet_on_a_known_card() {
+        assert_quiet(&eval(&order(), &ctx()), PAYMENT_NEW_INSTRUMENT);
+    }
+
+    #[test]
+    fn skipped_without_instrument_or_history() {
+        let mut o = order();
+        o.payment.as_mut().unwrap().instrument_id = None;
+        assert_skipped(&eval(&o, &ctx()), PAYMENT_NEW_INSTRUMENT);
+        assert_skipped(&eval(&order(), &EvalContext::at(now())), PAYMENT_NEW_INSTRUMENT);
+    }
+}
