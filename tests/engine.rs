@@ -1,0 +1,209 @@
+//! The engine as a whole: defaults, builder validation, shadow mode,
+//! custom rules, determinism, serde.
+
+mod common;
+
+use common::*;
+use order_anomaly::rules::composite::{Composite, Condition};
+use order_anomaly::rules::payment::{AmountSpike, FailedAttempts};
+use order_anomaly::{
+    Action, Assessment, Category, Decision, Engine, EvalContext, Finding, Input, Locale, Outcome, Problem, Rule, Thresholds, ids,
+};
+
+#[test]
+fn default_engine_builds_with_every_catalogue_rule_in_order() {
+    let e = Engine::default();
+    let got: Vec<&str> = e.rules().map(|r| r.id.as_str()).collect();
+    assert_eq!(got, ids::ALL);
+    let points = |id| e.settings(id).unwrap().points;
+    let action = |id| e.settings(id).unwrap().action;
+    assert_eq!(points(ids::PAYMENT_AMOUNT_MISMATCH), 60);
+    assert_eq!(action(ids::PAYMENT_AMOUNT_MISMATCH), Action::Hold);
+    assert_eq!(points(ids::LIST_BLOCKED), 100);
+    assert_eq!(action(ids::LIST_BLOCKED), Action::Reject);
+    assert_eq!(points(ids::CASE_STOLEN_CARD), 70);
+    assert_eq!(points(ids::CONTACT_RECIPIENT_MISMATCH), 15);
+    assert_eq!(e.thresholds(), Thresholds { review: 30, hold: 60 });
+}
+
+#[test]
+fn engine_is_send_sync_and_cheap_to_clone() {
+    fn assert_send_sync<T: Send + Sync + Clone>() {}
+    assert_send_sync::<Engine>();
+    let e = Engine::default();
+    let e2 = e.clone();
+    assert_eq!(e.evaluate(&order(), &ctx()), e2.evaluate(&order(), &ctx()));
+}
+
+#[test]
+fn every_problem_is_reported_at_once_and_named() {
+    let err = Engine::builder()
+        .points("payment.amout_spike", 10)
+        .points(ids::PAYMENT_LARGE_AMOUNT, 101)
+        .thresholds(Thresholds { review: 70, hold: 60 })
+        .rule(FailedAttempts { min_failures: 0 })
+        .rule(AmountSpike { multiplier: dec("1"), floor: dec("-5"), min_history_orders: 1 })
+        .build()
+        .unwrap_err();
+    let msg = err.to_string();
+    assert_eq!(err.problems().len(), 6, "{msg}");
+    assert!(msg.contains("unknown rule id `payment.amout_spike`"), "{msg}");
+    assert!(msg.contains("rule `payment.large_amount`: points 101 exceed 100"), "{msg}");
+    assert!(msg.contains("review (70) <= hold (60)"), "{msg}");
+    assert!(msg.contains("rule `payment.failed_attempts`: `min_failures` must be at least 1"), "{msg}");
+    assert!(msg.contains("rule `payment.amount_spike`: `multiplier` must be greater than 1"), "{msg}");
+    assert!(msg.contains("`floor` must not be negative, got -5"), "{msg}");
+}
+
+#[test]
+fn composites_must_build_on_rules_declared_before_them() {
+    let c = |id: &str, on: &'static str| Composite::new(id, Condition::fired(on), 10, Action::Score, "x", "x");
+    let err = Engine::builder()
+        .rule(c("custom.self", "custom.self"))
+        .rule(c("custom.early", "custom.late"))
+        .rule(c("custom.late", ids::PAYMENT_TIMEOUT))
+        .rule(c("custom.ghost", "payment.nothing"))
+        .build()
+        .unwrap_err();
+    let whys: Vec<_> = err
+        .problems()
+        .iter()
+        .map(|p| match p {
+            Problem::Dependency { rule, why, .. } => format!("{rule}: {why}"),
+            other => panic!("unexpected {other}"),
+        })
+        .collect();
+    assert_eq!(
+        whys,
+        ["custom.self: is the rule itself", "custom.early: is declared after it", "custom.ghost: does not exist"]
+    );
+}
+
+#[test]
+fn malformed_and_duplicate_ids_are_refused() {
+    #[derive(Debug)]
+    struct Named(&'static str);
+    impl Rule for Named {
+        fn id(&self) -> &str {
+            self.0
+        }
+        fn category(&self) -> Category {
+            Category::Custom
+        }
+        fn default_points(&self) -> u8 {
+            1
+        }
+        fn evaluate(&self, _: &Input<'_>) -> Outcome {
+            Outcome::NotFired
+        }
+    }
+    let err = Engine::builder().rule(Named("Bad Id")).build().unwrap_err();
+    assert!(matches!(&err.problems()[0], Problem::BadRuleId(id) if id == "Bad Id"));
+    let dup = order_anomaly::EngineBuilder::empty()
+        .rule_arc(std::sync::Arc::new(Named("custom.a")))
+        .rule_arc(std::sync::Arc::new(Named("custom.b")))
+        .build();
+    assert!(dup.is_ok());
+}
+
+#[test]
+fn shadow_rules_report_without_counting() {
+    let mut o = order();
+    o.payable_amount = dec("199.00");
+    o.payment.as_mut().unwrap().paid_amount = Some(dec("1.00"));
+    let live = eval(&o, &ctx());
+    assert_eq!(live.decision(), Decision::Hold);
+    let shadow = Engine::builder().shadow(ids::PAYMENT_AMOUNT_MISMATCH, true).build().unwrap().evaluate(&o, &ctx());
+    assert!(!shadow.has_flag(ids::PAYMENT_AMOUNT_MISMATCH));
+    assert_eq!(shadow.shadow_flags()[0].rule_id().as_str(), ids::PAYMENT_AMOUNT_MISMATCH);
+    assert_eq!(shadow.score(), 0);
+    assert_eq!(shadow.decision(), Decision::Pass);
+}
+
+#[test]
+fn disabled_rules_are_not_evaluated_and_actions_can_change() {
+    let mut o = order();
+    o.payment.as_mut().unwrap().paid_amount = Some(dec("1.00"));
+    let e = Engine::builder().disable(ids::PAYMENT_AMOUNT_MISMATCH).build().unwrap();
+    let a = e.evaluate(&o, &ctx());
+    assert!(!a.has_flag(ids::PAYMENT_AMOUNT_MISMATCH) && !a.was_skipped(ids::PAYMENT_AMOUNT_MISMATCH));
+    let e = Engine::builder().points(ids::PAYMENT_AMOUNT_MISMATCH, 5).action(ids::PAYMENT_AMOUNT_MISMATCH, Action::Reject).build().unwrap();
+    let a = e.evaluate(&o, &ctx());
+    assert_eq!((a.score(), a.decision()), (5, Decision::Reject));
+}
+
+#[test]
+fn thresholds_drive_the_decision() {
+    let mut o = order();
+    o.recipient.as_mut().unwrap().name = Some("李四".into()); // 15 points
+    assert_eq!(eval(&o, &ctx()).decision(), Decision::Pass);
+    let strict = Engine::builder().thresholds(Thresholds { review: 15, hold: 40 }).build().unwrap();
+    assert_eq!(strict.evaluate(&o, &ctx()).decision(), Decision::Review);
+}
+
+/// The README's custom rule, end to end.
+#[derive(Debug)]
+struct StaffAddress;
+
+impl Rule for StaffAddress {
+    fn id(&self) -> &str {
+        "custom.staff_address"
+    }
+    fn category(&self) -> Category {
+        Category::Custom
+    }
+    fn default_points(&self) -> u8 {
+        40
+    }
+    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+        let Some(detail) = input.order().shipping.as_ref().and_then(|s| s.detail.as_deref()) else {
+            return Outcome::missing("shipping.detail");
+        };
+        if detail.contains("员工测试") {
+            Outcome::Fired(Finding::new("custom.staff_address", "员工测试地址", "staff test address").evidence("detail", "员工测试", None::<&str>))
+        } else {
+            Outcome::NotFired
+        }
+    }
+}
+
+#[test]
+fn custom_rules_run_beside_the_built_ins() {
+    let e = Engine::builder().rule(StaffAddress).build().unwrap();
+    let mut o = order();
+    o.shipping.as_mut().unwrap().detail = Some("员工测试仓".into());
+    let a = e.evaluate(&o, &ctx());
+    let f = a.flag("custom.staff_address").unwrap();
+    assert_eq!(f.category(), Category::Custom);
+    assert_eq!(a.score(), 40);
+    assert_eq!(a.decision(), Decision::Review);
+    assert_eq!(a.reasons(Locale::En), ["staff test address"]);
+    assert_eq!(a.reasons(Locale::Zh), ["员工测试地址"]);
+}
+
+#[test]
+fn evaluation_is_deterministic_and_round_trips_as_json() {
+    let mut o = order();
+    o.recipient.as_mut().unwrap().phone = Some("12345".into());
+    let a = eval(&o, &ctx());
+    assert_eq!(a, eval(&o, &ctx()));
+    let json = serde_json::to_string(&a).unwrap();
+    let back: Assessment = serde_json::from_str(&json).unwrap();
+    assert_eq!(a, back);
+    assert_eq!(a.evaluated_at(), now());
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["decision"], "pass");
+    assert_eq!(v["flags"][0]["rule_id"], "contact.phone_invalid");
+    assert_eq!(v["flags"][0]["message"]["en"], "recipient phone ****45 is not a valid number for CN");
+}
+
+#[test]
+fn unknown_fields_in_an_order_are_an_error_with_a_path() {
+    let err = serde_json::from_str::<order_anomaly::Order>(
+        r#"{"id":"a","user_id":"u","created_at":"2026-01-01T00:00:00Z","payable_amount":"1","shiping":{}}"#,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("unknown field `shiping`"), "{err}");
+    let ctx = serde_json::from_str::<EvalContext>(r#"{"now":"2026-01-01T00:00:00Z","utc_offset":"8"}"#).unwrap_err();
+    assert!(ctx.to_string().contains("invalid UTC offset `8`"), "{ctx}");
+}
