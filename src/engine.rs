@@ -142,6 +142,13 @@ impl Engine {
         items.into_iter().map(|(o, c)| self.evaluate(o, c)).collect()
     }
 
+    /// Evaluates many orders on every core (rayon), results in input order.
+    #[cfg(feature = "rayon")]
+    pub fn evaluate_par(&self, items: &[(Order, EvalContext)]) -> Vec<Assessment> {
+        use rayon::prelude::*;
+        items.par_iter().map(|(o, c)| self.evaluate(o, c)).collect()
+    }
+
     /// The rules in declaration (and evaluation) order.
     pub fn rules(&self) -> impl Iterator<Item = RuleInfo<'_>> {
         self.inner.slots.iter().map(|s| RuleInfo { id: &s.id, rule: &*s.rule, settings: s.settings })
@@ -301,7 +308,11 @@ impl EngineBuilder {
                 problems.push(Problem::DuplicateRule(id.to_owned()));
             }
             for issue in rule.validate() {
-                problems.push(Problem::Parameter { rule: id.to_owned(), field: issue.field.into_owned(), reason: issue.reason });
+                problems.push(Problem::Parameter {
+                    rule: id.to_owned(),
+                    field: issue.field.into_owned(),
+                    reason: issue.reason,
+                });
             }
             for dep in rule.depends_on() {
                 let why = if dep == id {

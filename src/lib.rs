@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// Evaluation must be total: no panics outside tests (clippy.toml allows them there).
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 pub mod assessment;
 pub mod context;
@@ -8,6 +10,7 @@ pub mod engine;
 pub mod lists;
 pub mod model;
 pub mod reference;
+pub mod request;
 pub mod rule;
 pub mod rules;
 pub mod text;
@@ -18,6 +21,7 @@ pub use context::EvalContext;
 pub use engine::{BuildError, Engine, EngineBuilder, Problem, RuleInfo, RuleSettings};
 pub use lists::{AllowEntry, BlockEntry, EntityKind, Lists};
 pub use model::{Order, ProductProfile, UserProfile};
+pub use request::{JsonError, Request};
 pub use rule::{Action, Category, Evidence, Finding, Input, Locale, Message, Outcome, Rule, RuleId, Severity};
 pub use rules::ids;
 pub use time::{UtcOffset, Window};

@@ -2,7 +2,7 @@
 //!
 //! Entries are indexed by the hash of their normalised value when the list is
 //! built, so looking an order up costs a few hash probes and no allocation.
-//! Phones match by their [`PhoneKey`](crate::text::PhoneKey) (`+86 138-0013-8000`
+//! Phones match by their [`PhoneKey`] (`+86 138-0013-8000`
 //! matches `13800138000`); addresses match on province + city + district +
 //! detail line with white space, separators and full-width forms folded;
 //! user, device and instrument ids match case-insensitively.
@@ -35,13 +35,8 @@ pub enum EntityKind {
 
 impl EntityKind {
     /// Every kind, in a fixed order.
-    pub const ALL: [EntityKind; 5] = [
-        EntityKind::User,
-        EntityKind::Phone,
-        EntityKind::Address,
-        EntityKind::Device,
-        EntityKind::PaymentInstrument,
-    ];
+    pub const ALL: [EntityKind; 5] =
+        [EntityKind::User, EntityKind::Phone, EntityKind::Address, EntityKind::Device, EntityKind::PaymentInstrument];
 
     /// The kind's name as written in lists and evidence.
     pub fn as_str(self) -> &'static str {
@@ -121,16 +116,11 @@ impl<'a> Entity<'a> {
     /// Every entity an order names, in [`EntityKind::ALL`] order.
     pub fn of(order: &'a Order) -> impl Iterator<Item = Entity<'a>> + 'a {
         let user = (!order.user_id.is_empty()).then_some(Entity::User(&order.user_id));
-        let phone = order
-            .recipient
-            .as_ref()
-            .and_then(|r| r.phone.as_deref())
-            .and_then(PhoneKey::parse)
-            .map(Entity::Phone);
+        let phone =
+            order.recipient.as_ref().and_then(|r| r.phone.as_deref()).and_then(PhoneKey::parse).map(Entity::Phone);
         let address = order.shipping.as_ref().map(Entity::Address);
         let device = order.client.as_ref().and_then(|c| c.device_id.as_deref()).map(Entity::Device);
-        let instrument =
-            order.payment.as_ref().and_then(|p| p.instrument_id.as_deref()).map(Entity::PaymentInstrument);
+        let instrument = order.payment.as_ref().and_then(|p| p.instrument_id.as_deref()).map(Entity::PaymentInstrument);
         [user, phone, address, device, instrument].into_iter().flatten()
     }
 
@@ -312,8 +302,11 @@ impl Lists {
     /// Phone entries that are no phone number and so can never match.
     pub fn problems(&self) -> Vec<ListProblem> {
         let bad = |list, index, kind, value: &str| {
-            (kind == EntityKind::Phone && PhoneKey::parse(value).is_none())
-                .then(|| ListProblem { list, index, value: value.to_owned() })
+            (kind == EntityKind::Phone && PhoneKey::parse(value).is_none()).then(|| ListProblem {
+                list,
+                index,
+                value: value.to_owned(),
+            })
         };
         let block = self.block.iter().enumerate().filter_map(|(i, e)| bad("block", i, e.kind, &e.value));
         let allow = self.allow.iter().enumerate().filter_map(|(i, e)| bad("allow", i, e.kind, &e.value));

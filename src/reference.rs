@@ -29,8 +29,7 @@ impl Region {
     /// Whether a province name or region code falls in this region.
     pub fn matches(&self, name_or_code: &str) -> bool {
         let v = name_or_code.trim();
-        starts_with_folded(v, &self.name)
-            || self.code.as_deref().is_some_and(|c| !c.is_empty() && v.starts_with(c))
+        starts_with_folded(v, &self.name) || self.code.as_deref().is_some_and(|c| !c.is_empty() && v.starts_with(c))
     }
 }
 
@@ -50,9 +49,24 @@ pub fn default_remote_regions() -> Vec<Region> {
 /// The default parcel-locker and pickup-station keywords.
 pub fn default_locker_keywords() -> Vec<String> {
     [
-        "快递柜", "丰巢", "智能柜", "自提柜", "取件柜", "储物柜", "代收点", "驿站", "自提点", "快递点",
-        "代收", "parcel locker", "locker", "pickup station", "pick-up station", "pickup point",
-        "pick-up point", "parcel station",
+        "快递柜",
+        "丰巢",
+        "智能柜",
+        "自提柜",
+        "取件柜",
+        "储物柜",
+        "代收点",
+        "驿站",
+        "自提点",
+        "快递点",
+        "代收",
+        "parcel locker",
+        "locker",
+        "pickup station",
+        "pick-up station",
+        "pickup point",
+        "pick-up point",
+        "parcel station",
     ]
     .into_iter()
     .map(str::to_owned)
@@ -76,7 +90,7 @@ const UNIT_ANYWHERE: &str = r"(?ix)
 /// What the locker matcher saw in an address line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LockerMatch<'a> {
-    /// The keyword that named a locker or pickup station.
+    /// The first keyword that named a locker or pickup station.
     pub keyword: &'a str,
     /// Whether a locker or box number was found.
     pub has_unit: bool,
@@ -135,8 +149,7 @@ impl ReferenceData {
         if default_country.len() != 2 || !default_country.chars().all(|c| c.is_ascii_uppercase()) {
             return Err(ReferenceError::BadCountry(default_country));
         }
-        let folded_keywords: Vec<String> =
-            locker_keywords.iter().map(|k| k.chars().map(fold).collect()).collect();
+        let folded_keywords: Vec<String> = locker_keywords.iter().map(|k| k.chars().map(fold).collect()).collect();
         let locker = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostLongest)
@@ -165,8 +178,11 @@ impl ReferenceData {
     /// Whether an address line names a parcel locker or pickup station, and
     /// whether it carries a locker number after the (last) keyword.
     pub fn locker(&self, detail: &str) -> Option<LockerMatch<'_>> {
-        let last = self.locker.find_iter(detail).last()?;
-        let keyword = self.locker_keywords.get(last.pattern().as_usize()).map_or("", String::as_str);
+        // Name the first keyword; look for the unit after the last one
+        // ("丰巢快递柜代收" names 丰巢 and has no number after 代收).
+        let first = self.locker.find(detail)?;
+        let last = self.locker.find_iter(detail).last().unwrap_or(first);
+        let keyword = self.locker_keywords.get(first.pattern().as_usize()).map_or("", String::as_str);
         let after = detail.get(last.end()..).unwrap_or("");
         let has_unit = self.unit_after.is_match(after) || self.unit_anywhere.is_match(detail);
         Some(LockerMatch { keyword, has_unit })

@@ -200,11 +200,7 @@ pub struct Finding {
 impl Finding {
     /// A finding with a machine-readable reason code and the message in
     /// Chinese and English.
-    pub fn new(
-        reason_code: impl Into<Cow<'static, str>>,
-        zh: impl Into<String>,
-        en: impl Into<String>,
-    ) -> Self {
+    pub fn new(reason_code: impl Into<Cow<'static, str>>, zh: impl Into<String>, en: impl Into<String>) -> Self {
         Finding {
             reason_code: reason_code.into(),
             message: Message { zh: zh.into(), en: en.into() },

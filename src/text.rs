@@ -166,10 +166,7 @@ impl PhoneKey {
     /// A mainland China mobile number: `1[3-9]` and nine more digits.
     pub fn is_cn_mobile(&self) -> bool {
         let d = self.as_str().as_bytes();
-        !self.international
-            && d.len() == 11
-            && d.first() == Some(&b'1')
-            && matches!(d.get(1), Some(b'3'..=b'9'))
+        !self.international && d.len() == 11 && d.first() == Some(&b'1') && matches!(d.get(1), Some(b'3'..=b'9'))
     }
 
     /// A mainland China landline: trunk `0`, a 2-3 digit area code and a 7-8

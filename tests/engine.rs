@@ -7,7 +7,8 @@ use common::*;
 use order_anomaly::rules::composite::{Composite, Condition};
 use order_anomaly::rules::payment::{AmountSpike, FailedAttempts};
 use order_anomaly::{
-    Action, Assessment, Category, Decision, Engine, EvalContext, Finding, Input, Locale, Outcome, Problem, Rule, Thresholds, ids,
+    Action, Assessment, Category, Decision, Engine, EvalContext, Finding, Input, Locale, Outcome, Problem, Rule,
+    Thresholds, ids,
 };
 
 #[test]
@@ -127,7 +128,11 @@ fn disabled_rules_are_not_evaluated_and_actions_can_change() {
     let e = Engine::builder().disable(ids::PAYMENT_AMOUNT_MISMATCH).build().unwrap();
     let a = e.evaluate(&o, &ctx());
     assert!(!a.has_flag(ids::PAYMENT_AMOUNT_MISMATCH) && !a.was_skipped(ids::PAYMENT_AMOUNT_MISMATCH));
-    let e = Engine::builder().points(ids::PAYMENT_AMOUNT_MISMATCH, 5).action(ids::PAYMENT_AMOUNT_MISMATCH, Action::Reject).build().unwrap();
+    let e = Engine::builder()
+        .points(ids::PAYMENT_AMOUNT_MISMATCH, 5)
+        .action(ids::PAYMENT_AMOUNT_MISMATCH, Action::Reject)
+        .build()
+        .unwrap();
     let a = e.evaluate(&o, &ctx());
     assert_eq!((a.score(), a.decision()), (5, Decision::Reject));
 }
@@ -160,7 +165,11 @@ impl Rule for StaffAddress {
             return Outcome::missing("shipping.detail");
         };
         if detail.contains("员工测试") {
-            Outcome::Fired(Finding::new("custom.staff_address", "员工测试地址", "staff test address").evidence("detail", "员工测试", None::<&str>))
+            Outcome::Fired(Finding::new("custom.staff_address", "员工测试地址", "staff test address").evidence(
+                "detail",
+                "员工测试",
+                None::<&str>,
+            ))
         } else {
             Outcome::NotFired
         }

@@ -7,8 +7,8 @@
 use chrono::{DateTime, TimeZone, Utc};
 use order_anomaly::model::*;
 use order_anomaly::{
-    Assessment, Decision, EntityKind, Engine, EvalContext, Flag, Lists, ProductProfile, RuleId, Thresholds,
-    UtcOffset, ids,
+    Assessment, Decision, Engine, EntityKind, EvalContext, Flag, Lists, ProductProfile, RuleId, Thresholds, UtcOffset,
+    ids,
 };
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -35,9 +35,11 @@ fn opt<T: std::fmt::Debug + Clone>(s: impl Strategy<Value = T>) -> impl Strategy
     prop::option::weighted(0.8, s)
 }
 
-const PHONES: &[&str] = &["13800138000", "+86 138-0013-8000", "1380013800", "010-12345678", "+1 415 555 2671", "", "abc"];
+const PHONES: &[&str] =
+    &["13800138000", "+86 138-0013-8000", "1380013800", "010-12345678", "+1 415 555 2671", "", "abc"];
 const PROVINCES: &[&str] = &["广东省", "新疆维吾尔自治区", "西藏", "青海省", "California", ""];
-const DETAILS: &[&str] = &["科技园路8号", "XX丰巢快递柜代收", "菜鸟驿站 A-03格口", "parcel locker", "智能快递柜１２号", ""];
+const DETAILS: &[&str] =
+    &["科技园路8号", "XX丰巢快递柜代收", "菜鸟驿站 A-03格口", "parcel locker", "智能快递柜１２号", ""];
 const CATEGORIES: &[&str] = &["黄金", "手机", "茶叶", "electronics", ""];
 const IDS: &[&str] = &["u-1", "u-2", "card-1", "card-2", "dev-1", "p-1", "p-2"];
 
@@ -79,72 +81,81 @@ fn order() -> impl Strategy<Value = Order> {
             paid_amount,
             paid_at,
         }));
-    let shipping = opt((opt(select(vec!["CN", "US", "cn", "X"])), opt(text(PROVINCES)), opt("[0-9]{0,6}"), opt(text(DETAILS)))
-        .prop_map(|(country, province, region_code, detail)| ShippingAddress {
-            country: country.map(str::to_owned),
-            province,
-            region_code,
-            city: Some("深圳市".into()),
-            district: None,
-            detail,
-            postal_code: None,
-        }));
-    let recipient = opt((opt(text(&["张三", "李四", ""])), opt(text(PHONES)))
-        .prop_map(|(name, phone)| Recipient { name, phone }));
+    let shipping =
+        opt((opt(select(vec!["CN", "US", "cn", "X"])), opt(text(PROVINCES)), opt("[0-9]{0,6}"), opt(text(DETAILS)))
+            .prop_map(|(country, province, region_code, detail)| ShippingAddress {
+                country: country.map(str::to_owned),
+                province,
+                region_code,
+                city: Some("深圳市".into()),
+                district: None,
+                detail,
+                postal_code: None,
+            }));
+    let recipient =
+        opt((opt(text(&["张三", "李四", ""])), opt(text(PHONES))).prop_map(|(name, phone)| Recipient { name, phone }));
     let client = opt((opt(text(&["深圳市", "北京市"])), opt(select(IDS))).prop_map(|(city, d)| ClientInfo {
         ip: None,
         location: city.map(|c| Location { country: None, region: None, city: Some(c) }),
         device_id: d.map(str::to_owned),
     }));
-    let logistics = opt((opt(time()), opt(time()), prop::collection::vec(time(), 0..3)).prop_map(|(s, d, ev)| Logistics {
-        carrier: None,
-        tracking_number: None,
-        shipped_at: s,
-        delivered_at: d,
-        events: ev.into_iter().map(|at| TrackingEvent { at, description: None, location: None }).collect(),
-    }));
+    let logistics =
+        opt((opt(time()), opt(time()), prop::collection::vec(time(), 0..3)).prop_map(|(s, d, ev)| Logistics {
+            carrier: None,
+            tracking_number: None,
+            shipped_at: s,
+            delivered_at: d,
+            events: ev.into_iter().map(|at| TrackingEvent { at, description: None, location: None }).collect(),
+        }));
     let after = prop::collection::vec(
-        (select(vec![AfterSaleKind::Return, AfterSaleKind::Exchange, AfterSaleKind::Complaint]), time(), opt(select(vec![ComplaintType::Quality, ComplaintType::Service]))).prop_map(
-            |(kind, at, complaint_type)| AfterSale { kind, at, complaint_type, product_id: None },
-        ),
+        (
+            select(vec![AfterSaleKind::Return, AfterSaleKind::Exchange, AfterSaleKind::Complaint]),
+            time(),
+            opt(select(vec![ComplaintType::Quality, ComplaintType::Service])),
+        )
+            .prop_map(|(kind, at, complaint_type)| AfterSale { kind, at, complaint_type, product_id: None }),
         0..2,
     );
-    let calls = prop::collection::vec((time(), any::<bool>()).prop_map(|(at, answered)| VerificationCall { at, answered }), 0..4);
+    let calls = prop::collection::vec(
+        (time(), any::<bool>()).prop_map(|(at, answered)| VerificationCall { at, answered }),
+        0..4,
+    );
     (
         (select(IDS), time(), select(vec!["CNY", "", "USD"]), items, opt(money()), money(), money(), money()),
         (payment, shipping, recipient, opt(text(&["gift", ""])), client, calls, logistics, after),
     )
-        .prop_map(|((user, created_at, cur, items, items_total, discount, shipping_fee, payable), (payment, shipping, recipient, note, client, calls, logistics, after))| {
-            Order {
-                id: "SO-P".into(),
-                user_id: user.into(),
-                created_at,
-                currency: cur.into(),
-                items,
-                items_total,
-                discount,
-                shipping_fee,
-                payable_amount: payable,
-                payment,
-                shipping,
-                recipient,
-                buyer_note: note,
-                client,
-                verification_calls: calls,
-                logistics,
-                after_sales: after,
-            }
-        })
+        .prop_map(
+            |(
+                (user, created_at, cur, items, items_total, discount, shipping_fee, payable),
+                (payment, shipping, recipient, note, client, calls, logistics, after),
+            )| {
+                Order {
+                    id: "SO-P".into(),
+                    user_id: user.into(),
+                    created_at,
+                    currency: cur.into(),
+                    items,
+                    items_total,
+                    discount,
+                    shipping_fee,
+                    payable_amount: payable,
+                    payment,
+                    shipping,
+                    recipient,
+                    buyer_note: note,
+                    client,
+                    verification_calls: calls,
+                    logistics,
+                    after_sales: after,
+                }
+            },
+        )
 }
 
 fn user() -> impl Strategy<Value = UserProfile> {
     let past = prop::collection::vec(
-        (time(), money(), opt(time()), opt(time())).prop_map(|(placed_at, amount, cancelled_at, returned_at)| PastOrder {
-            order_id: "P".into(),
-            placed_at,
-            amount,
-            cancelled_at,
-            returned_at,
+        (time(), money(), opt(time()), opt(time())).prop_map(|(placed_at, amount, cancelled_at, returned_at)| {
+            PastOrder { order_id: "P".into(), placed_at, amount, cancelled_at, returned_at }
         }),
         0..8,
     );
@@ -152,10 +163,12 @@ fn user() -> impl Strategy<Value = UserProfile> {
         (select(IDS), time()).prop_map(|(id, t)| KnownInstrument { id: id.into(), first_seen: t, last_used: t }),
         0..4,
     );
-    let changes = prop::collection::vec(
-        (time(), opt(text(&["杭州市", "南京市"])), opt(text(DETAILS))).prop_map(|(at, city, detail)| AddressChange { at, city, detail }),
-        0..4,
-    );
+    let changes =
+        prop::collection::vec(
+            (time(), opt(text(&["杭州市", "南京市"])), opt(text(DETAILS)))
+                .prop_map(|(at, city, detail)| AddressChange { at, city, detail }),
+            0..4,
+        );
     let linked = prop::collection::vec(
         (select(IDS), prop::collection::vec((text(CATEGORIES), time()), 0..3)).prop_map(|(u, p)| LinkedAccount {
             user_id: u.into(),
@@ -164,7 +177,16 @@ fn user() -> impl Strategy<Value = UserProfile> {
         }),
         0..4,
     );
-    (any::<u32>(), money(), past, instruments, prop::collection::vec(text(&["张三"]), 0..2), prop::collection::vec(text(PROVINCES), 0..2), changes, linked)
+    (
+        any::<u32>(),
+        money(),
+        past,
+        instruments,
+        prop::collection::vec(text(&["张三"]), 0..2),
+        prop::collection::vec(text(PROVINCES), 0..2),
+        changes,
+        linked,
+    )
         .prop_map(|(n, spent, recent, inst, names, regions, changes, linked)| UserProfile {
             user_id: "u-1".into(),
             order_count: n % 50,
@@ -182,30 +204,30 @@ fn user() -> impl Strategy<Value = UserProfile> {
 
 fn lists() -> impl Strategy<Value = Lists> {
     let kind = select(EntityKind::ALL.to_vec());
-    prop::collection::vec((kind, select(IDS.iter().chain(PHONES).copied().collect::<Vec<_>>())), 0..3).prop_map(|entries| {
-        entries.into_iter().fold(Lists::new(), |l, (k, v)| l.with_block(k, v, "r"))
-    })
+    prop::collection::vec((kind, select(IDS.iter().chain(PHONES).copied().collect::<Vec<_>>())), 0..3)
+        .prop_map(|entries| entries.into_iter().fold(Lists::new(), |l, (k, v)| l.with_block(k, v, "r")))
 }
 
 fn ctx() -> impl Strategy<Value = EvalContext> {
-    let product = (select(IDS), any::<bool>(), prop::collection::vec(time(), 0..12), any::<u16>(), any::<u16>()).prop_map(
-        |(id, hv, complaints, orders, abnormal)| ProductProfile {
+    let product = (select(IDS), any::<bool>(), prop::collection::vec(time(), 0..12), any::<u16>(), any::<u16>())
+        .prop_map(|(id, hv, complaints, orders, abnormal)| ProductProfile {
             product_id: id.into(),
             category: None,
             high_value: hv,
             fraud_complaints: complaints,
             orders: u32::from(orders % 100),
             abnormal_orders: u32::from(abnormal % 100),
+        });
+    (time(), -12i32..14, opt(user()), prop::collection::vec(product, 0..3), lists()).prop_map(
+        |(now, h, user, products, lists)| {
+            let mut c = EvalContext::at(now).with_utc_offset(UtcOffset::east(h * 3600).unwrap()).with_lists(lists);
+            c.user = user;
+            for p in products {
+                c = c.with_product(p);
+            }
+            c
         },
-    );
-    (time(), -12i32..14, opt(user()), prop::collection::vec(product, 0..3), lists()).prop_map(|(now, h, user, products, lists)| {
-        let mut c = EvalContext::at(now).with_utc_offset(UtcOffset::east(h * 3600).unwrap()).with_lists(lists);
-        c.user = user;
-        for p in products {
-            c = c.with_product(p);
-        }
-        c
-    })
+    )
 }
 
 fn flag_json(id: String, points: u8, action: &'static str, builds_on: Vec<String>) -> Flag {
@@ -218,11 +240,12 @@ fn flag_json(id: String, points: u8, action: &'static str, builds_on: Vec<String
 
 fn flags() -> impl Strategy<Value = Vec<Flag>> {
     let names = vec!["a", "b", "c", "d", "e"];
-    prop::collection::vec(
-        (select(names.clone()), 0u8..=100, prop::collection::vec(select(names), 0..3)),
-        0..6,
-    )
-    .prop_map(|fs| fs.into_iter().map(|(n, p, b)| flag_json(n.into(), p, "score", b.into_iter().map(str::to_owned).collect())).collect())
+    prop::collection::vec((select(names.clone()), 0u8..=100, prop::collection::vec(select(names), 0..3)), 0..6)
+        .prop_map(|fs| {
+            fs.into_iter()
+                .map(|(n, p, b)| flag_json(n.into(), p, "score", b.into_iter().map(str::to_owned).collect()))
+                .collect()
+        })
 }
 
 fn all_fired(a: &Assessment) -> Vec<&str> {

@@ -21,7 +21,8 @@ mod locker_without_unit {
 
     #[test]
     fn fires_for_a_locker_with_no_number() {
-        for detail in ["XX小区丰巢快递柜代收", "中关村大街1号菜鸟驿站", "智能快递柜 自取", "Parcel locker, collect"] {
+        for detail in ["XX小区丰巢快递柜代收", "中关村大街1号菜鸟驿站", "智能快递柜 自取", "Parcel locker, collect"]
+        {
             let a = eval(&ship_to("广东省", None, detail), &ctx());
             assert_fires(&a, ADDRESS_LOCKER_WITHOUT_UNIT);
         }
@@ -29,7 +30,9 @@ mod locker_without_unit {
 
     #[test]
     fn quiet_with_a_locker_number() {
-        for detail in ["丰巢快递柜12号柜", "菜鸟驿站 A-03格口", "智能快递柜１２号", "parcel locker 15", "科技园路8号A座1201室"] {
+        for detail in
+            ["丰巢快递柜12号柜", "菜鸟驿站 A-03格口", "智能快递柜１２号", "parcel locker 15", "科技园路8号A座1201室"]
+        {
             assert_quiet(&eval(&ship_to("广东省", None, detail), &ctx()), ADDRESS_LOCKER_WITHOUT_UNIT);
         }
     }
@@ -116,19 +119,28 @@ mod frequent_change {
 
     #[test]
     fn fires_on_consecutive_days_in_one_city() {
-        assert_fires(&eval(&order(), &changes(&[(3, "杭州市"), (2, "杭州市"), (1, "杭州市")])), ADDRESS_FREQUENT_CHANGE);
+        assert_fires(
+            &eval(&order(), &changes(&[(3, "杭州市"), (2, "杭州市"), (1, "杭州市")])),
+            ADDRESS_FREQUENT_CHANGE,
+        );
     }
 
     #[test]
     fn fires_on_three_cities_on_scattered_days() {
-        assert_fires(&eval(&order(), &changes(&[(6, "杭州市"), (3, "南京市"), (0, "合肥市")])), ADDRESS_FREQUENT_CHANGE);
+        assert_fires(
+            &eval(&order(), &changes(&[(6, "杭州市"), (3, "南京市"), (0, "合肥市")])),
+            ADDRESS_FREQUENT_CHANGE,
+        );
     }
 
     #[test]
     fn quiet_at_two() {
         assert_quiet(&eval(&order(), &changes(&[(1, "杭州市"), (0, "南京市")])), ADDRESS_FREQUENT_CHANGE);
         // Three changes, but one is outside the seven days and the days are not consecutive.
-        assert_quiet(&eval(&order(), &changes(&[(7, "杭州市"), (3, "南京市"), (3, "杭州市")])), ADDRESS_FREQUENT_CHANGE);
+        assert_quiet(
+            &eval(&order(), &changes(&[(7, "杭州市"), (3, "南京市"), (3, "杭州市")])),
+            ADDRESS_FREQUENT_CHANGE,
+        );
     }
 
     #[test]
@@ -157,10 +169,19 @@ mod phone_invalid {
 
     #[test]
     fn quiet_on_real_world_formats() {
-        for p in ["13800138000", "+86 138-0013-8000", "0086 13800138000", "(010) 1234-5678", "0755-12345678转123", "１３８００１３８０００"] {
+        for p in [
+            "13800138000",
+            "+86 138-0013-8000",
+            "0086 13800138000",
+            "(010) 1234-5678",
+            "0755-12345678转123",
+            "１３８００１３８０００",
+        ] {
             assert_quiet(&eval(&phone(p, "CN"), &ctx()), CONTACT_PHONE_INVALID);
         }
-        for (p, c) in [("+1 415 555 2671", "US"), ("+44 20 7946 0958", "GB"), ("0049 30 1234567", "DE"), ("(415) 555-2671", "US")] {
+        for (p, c) in
+            [("+1 415 555 2671", "US"), ("+44 20 7946 0958", "GB"), ("0049 30 1234567", "DE"), ("(415) 555-2671", "US")]
+        {
             assert_quiet(&eval(&phone(p, c), &ctx()), CONTACT_PHONE_INVALID);
         }
     }

@@ -27,7 +27,11 @@ mod high_value_no_history {
             assert_fires(&eval(&category(c), &new_buyer()), PRODUCT_HIGH_VALUE_NO_HISTORY);
         }
         // Flagged on the product profile, whatever the category.
-        let c = new_buyer().with_product(ProductProfile { product_id: "p-tea".into(), high_value: true, ..Default::default() });
+        let c = new_buyer().with_product(ProductProfile {
+            product_id: "p-tea".into(),
+            high_value: true,
+            ..Default::default()
+        });
         assert_fires(&eval(&order(), &c), PRODUCT_HIGH_VALUE_NO_HISTORY);
     }
 
@@ -70,7 +74,10 @@ mod fraud_linked {
     #[test]
     fn quiet_at_nine_or_with_one_outside_the_window() {
         assert_quiet(&eval(&order(), &with_complaints(&[0, 1, 2, 3, 5, 8, 13, 21, 25], 100, 0)), PRODUCT_FRAUD_LINKED);
-        assert_quiet(&eval(&order(), &with_complaints(&[0, 1, 2, 3, 5, 8, 13, 21, 25, 30], 100, 0)), PRODUCT_FRAUD_LINKED);
+        assert_quiet(
+            &eval(&order(), &with_complaints(&[0, 1, 2, 3, 5, 8, 13, 21, 25, 30], 100, 0)),
+            PRODUCT_FRAUD_LINKED,
+        );
     }
 
     #[test]
@@ -193,7 +200,10 @@ mod frequent_cancel {
 
     #[test]
     fn fires_at_half_of_four_orders() {
-        assert_fires(&eval(&order(), &history(&[(1, true), (2, true), (3, false), (4, false)])), BEHAVIOR_FREQUENT_CANCEL);
+        assert_fires(
+            &eval(&order(), &history(&[(1, true), (2, true), (3, false), (4, false)])),
+            BEHAVIOR_FREQUENT_CANCEL,
+        );
     }
 
     #[test]
@@ -274,7 +284,11 @@ mod stalled {
             tracking_number: Some("SF100".into()),
             shipped_at: Some(ago(Duration::days(9))),
             delivered_at: delivered.then(|| ago(Duration::hours(1))),
-            events: vec![TrackingEvent { at: ago(Duration::hours(last_event_hours_ago)), description: None, location: None }],
+            events: vec![TrackingEvent {
+                at: ago(Duration::hours(last_event_hours_ago)),
+                description: None,
+                location: None,
+            }],
         });
         o
     }
@@ -306,7 +320,7 @@ mod high_return_rate {
         c.user.as_mut().unwrap().recent_orders = (0..of)
             .map(|i| {
                 let mut p = past(&format!("R-{i}"), ago(Duration::days(1 + (i as i64 % 28))));
-                p.returned_at = (i < returned).then(|| now());
+                p.returned_at = (i < returned).then(now);
                 p
             })
             .collect();
@@ -348,7 +362,10 @@ mod high_risk_complaint {
         let mut o = order();
         o.after_sales.push(complaint(ComplaintType::Quality));
         let a = eval(&o, &ctx());
-        assert_eq!(assert_fires(&a, AFTERSALES_HIGH_RISK_COMPLAINT).reason_code(), "aftersales.high_risk_complaint.order");
+        assert_eq!(
+            assert_fires(&a, AFTERSALES_HIGH_RISK_COMPLAINT).reason_code(),
+            "aftersales.high_risk_complaint.order"
+        );
     }
 
     #[test]
@@ -368,7 +385,12 @@ mod high_risk_complaint {
     fn quiet_on_low_risk_complaints() {
         let mut o = order();
         o.after_sales.push(complaint(ComplaintType::Service));
-        o.after_sales.push(AfterSale { kind: AfterSaleKind::Return, at: now(), complaint_type: None, product_id: None });
+        o.after_sales.push(AfterSale {
+            kind: AfterSaleKind::Return,
+            at: now(),
+            complaint_type: None,
+            product_id: None,
+        });
         assert_quiet(&eval(&o, &ctx()), AFTERSALES_HIGH_RISK_COMPLAINT);
     }
 
@@ -538,7 +560,10 @@ mod stolen_card {
     fn fires_on_a_spike_with_a_new_card_and_holds_without_double_counting() {
         let a = eval(&spike("card-new"), &ctx());
         let f = assert_fires(&a, CASE_STOLEN_CARD);
-        assert_eq!(f.builds_on().iter().map(RuleId::as_str).collect::<Vec<_>>(), [PAYMENT_AMOUNT_SPIKE, PAYMENT_NEW_INSTRUMENT]);
+        assert_eq!(
+            f.builds_on().iter().map(RuleId::as_str).collect::<Vec<_>>(),
+            [PAYMENT_AMOUNT_SPIKE, PAYMENT_NEW_INSTRUMENT]
+        );
         assert_fires(&a, PAYMENT_AMOUNT_SPIKE);
         assert_fires(&a, PAYMENT_NEW_INSTRUMENT);
         // 70 stands in for 30 + 10; nothing else fired.

@@ -12,10 +12,8 @@ use order_anomaly::{Decision, Engine, EvalContext, ids::*};
 fn attempts(statuses: &[AttemptStatus]) -> order_anomaly::Order {
     let mut o = order();
     let p = o.payment.as_mut().unwrap();
-    p.attempts = statuses
-        .iter()
-        .map(|s| PaymentAttempt { at: o.created_at, amount: Some(dec("199.00")), status: *s })
-        .collect();
+    p.attempts =
+        statuses.iter().map(|s| PaymentAttempt { at: o.created_at, amount: Some(dec("199.00")), status: *s }).collect();
     o
 }
 

@@ -9,12 +9,10 @@ mod product;
 mod user;
 
 pub use order::{
-    AfterSale, AfterSaleKind, AttemptStatus, ClientInfo, ComplaintType, LineItem, Location,
-    Logistics, Order, Payment, PaymentAttempt, Recipient, ShippingAddress, TrackingEvent,
-    VerificationCall,
+    AfterSale, AfterSaleKind, AttemptStatus, ClientInfo, ComplaintType, LineItem, Location, Logistics, Order, Payment,
+    PaymentAttempt, Recipient, ShippingAddress, TrackingEvent, VerificationCall,
 };
 pub use product::ProductProfile;
 pub use user::{
-    AddressChange, ComplaintRecord, KnownInstrument, LinkKind, LinkedAccount, LinkedPurchase,
-    PastOrder, UserProfile,
+    AddressChange, ComplaintRecord, KnownInstrument, LinkKind, LinkedAccount, LinkedPurchase, PastOrder, UserProfile,
 };

@@ -111,11 +111,7 @@ impl FrequentChange {
     /// it allocates nothing).
     fn distinct_cities<'a>(changes: impl Iterator<Item = &'a AddressChange> + Clone) -> usize {
         let cities = changes.filter_map(|c| c.city.as_deref());
-        cities
-            .clone()
-            .enumerate()
-            .filter(|(i, c)| !cities.clone().take(*i).any(|p| same_text(p, c)))
-            .count()
+        cities.clone().enumerate().filter(|(i, c)| !cities.clone().take(*i).any(|p| same_text(p, c))).count()
     }
 
     /// The longest run of consecutive local days with a change.

@@ -64,7 +64,11 @@ impl Rule for HighReturnRate {
             Finding::new(
                 ids::AFTERSALES_HIGH_RETURN_RATE,
                 format!("{} 内退换货率 {r}（{returned}/{n}），超过 {}", self.window, pct(self.max_rate)),
-                format!("return/exchange rate {r} ({returned} of {n}) within {}, above {}", self.window, pct(self.max_rate)),
+                format!(
+                    "return/exchange rate {r} ({returned} of {n}) within {}, above {}",
+                    self.window,
+                    pct(self.max_rate)
+                ),
             )
             .evidence("return_rate", r, Some(pct(self.max_rate)))
             .evidence("orders_in_window", n, Some(self.min_orders)),
@@ -85,7 +89,10 @@ pub struct HighRiskComplaint {
 
 impl Default for HighRiskComplaint {
     fn default() -> Self {
-        HighRiskComplaint { types: vec![ComplaintType::Quality, ComplaintType::FalseAdvertising], window: Window::days(30) }
+        HighRiskComplaint {
+            types: vec![ComplaintType::Quality, ComplaintType::FalseAdvertising],
+            window: Window::days(30),
+        }
     }
 }
 
@@ -142,9 +149,13 @@ impl Rule for HighRiskComplaint {
         };
         let (zh, en) = type_name(found);
         Outcome::Fired(
-            Finding::new(code, format!("{scope_zh}有高风险投诉：{zh}"), format!("{scope_en} filed a high-risk complaint: {en}"))
-                .evidence("complaint_type", en, None::<&str>)
-                .evidence("scope", scope_en, None::<&str>),
+            Finding::new(
+                code,
+                format!("{scope_zh}有高风险投诉：{zh}"),
+                format!("{scope_en} filed a high-risk complaint: {en}"),
+            )
+            .evidence("complaint_type", en, None::<&str>)
+            .evidence("scope", scope_en, None::<&str>),
         )
     }
 }

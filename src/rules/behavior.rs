@@ -126,7 +126,10 @@ impl Rule for NightBatch {
             Finding::new(
                 ids::BEHAVIOR_NIGHT_BATCH,
                 format!("凌晨 {at}（当地时间）批量下单：{} 内 {n} 笔", self.window),
-                format!("batch ordering in the small hours: {n} orders within {}, this one at {at} local time", self.window),
+                format!(
+                    "batch ordering in the small hours: {n} orders within {}, this one at {at} local time",
+                    self.window
+                ),
             )
             .evidence("local_time", at, Some(format!("{:02}:00-{:02}:00", self.from_hour, self.to_hour)))
             .evidence("orders_in_window", n, Some(self.min_orders)),
@@ -183,7 +186,8 @@ impl Rule for FrequentCancel {
             return Outcome::missing("user profile");
         };
         let now = input.now();
-        let cancels = user.recent_orders.iter().filter(|p| p.cancelled_at.is_some_and(|t| self.window.contains(now, t)));
+        let cancels =
+            user.recent_orders.iter().filter(|p| p.cancelled_at.is_some_and(|t| self.window.contains(now, t)));
         let cancels = u32::try_from(cancels.count()).unwrap_or(u32::MAX);
         let placed = user.recent_orders.iter().filter(|p| self.window.contains(now, p.placed_at));
         let placed_n = u32::try_from(placed.clone().count()).unwrap_or(u32::MAX);

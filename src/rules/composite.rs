@@ -107,9 +107,13 @@ impl Attribute {
         Ok(match self {
             PayableAmount => Val::Num(o.payable_amount),
             ItemCount => count(o.items.len()),
-            TotalQuantity => Val::Num(o.items.iter().fold(Decimal::ZERO, |a, i| a.saturating_add(Decimal::from(i.quantity)))),
+            TotalQuantity => {
+                Val::Num(o.items.iter().fold(Decimal::ZERO, |a, i| a.saturating_add(Decimal::from(i.quantity))))
+            }
             UserOrderCount => Val::Num(Decimal::from(user.map_or(0, |u| u.order_count))),
-            UserAverageOrderValue => Val::Num(user.and_then(|u| u.average_order_value()).ok_or("user average order value")?),
+            UserAverageOrderValue => {
+                Val::Num(user.and_then(|u| u.average_order_value()).ok_or("user average order value")?)
+            }
             UserHasHistory => Val::Bool(user.is_some_and(|u| u.has_history())),
             DestinationCountry => Val::Text(
                 ship.and_then(|s| s.country.as_deref()).unwrap_or_else(|| input.reference().default_country()),
@@ -470,7 +474,10 @@ impl Rule for Composite {
 pub fn stolen_card() -> Composite {
     Composite::new(
         ids::CASE_STOLEN_CARD,
-        Condition::All(vec![Condition::fired(ids::PAYMENT_AMOUNT_SPIKE), Condition::fired(ids::PAYMENT_NEW_INSTRUMENT)]),
+        Condition::All(vec![
+            Condition::fired(ids::PAYMENT_AMOUNT_SPIKE),
+            Condition::fired(ids::PAYMENT_NEW_INSTRUMENT),
+        ]),
         70,
         Action::Hold,
         "疑似盗刷：金额远超历史客单价且使用新支付卡",

@@ -175,8 +175,7 @@ impl Rule for RecipientMismatch {
     }
     fn evaluate(&self, input: &Input<'_>) -> Outcome {
         let o = input.order();
-        let Some(name) = o.recipient.as_ref().and_then(|r| r.name.as_deref()).filter(|n| !n.trim().is_empty())
-        else {
+        let Some(name) = o.recipient.as_ref().and_then(|r| r.name.as_deref()).filter(|n| !n.trim().is_empty()) else {
             return Outcome::missing("recipient.name");
         };
         let known = input.user().map(|u| u.recipient_names.as_slice()).unwrap_or_default();

@@ -47,25 +47,33 @@ impl Contradiction<'_> {
                 format!("第 {line} 行数量 {quantity} 或单价 {price} 不为正"),
                 format!("line {line} has quantity {quantity} or unit price {price} not above zero"),
             ),
-            Contradiction::LinesVsTotal { lines, stated } => {
-                (format!("明细合计 {lines} 与商品总额 {stated} 不符"), format!("lines sum to {lines}, the item total says {stated}"))
-            }
+            Contradiction::LinesVsTotal { lines, stated } => (
+                format!("明细合计 {lines} 与商品总额 {stated} 不符"),
+                format!("lines sum to {lines}, the item total says {stated}"),
+            ),
             Contradiction::Payable { expected, payable } => (
                 format!("应付 {payable} 不等于 商品−优惠+运费 = {expected}"),
                 format!("payable {payable} is not items − discount + shipping = {expected}"),
             ),
             Contradiction::Overflow => ("金额过大无法合计".to_owned(), "amounts too large to add up".to_owned()),
-            Contradiction::PaidBeforeCreated => ("支付时间早于下单时间".to_owned(), "paid before the order was created".to_owned()),
-            Contradiction::DeliveredBeforeShipped => ("签收时间早于发货时间".to_owned(), "delivered before it was shipped".to_owned()),
-            Contradiction::Currency { line, currency } => {
-                (format!("第 {line} 行币种 {currency} 与订单不同"), format!("line {line} is in {currency}, unlike the order"))
+            Contradiction::PaidBeforeCreated => {
+                ("支付时间早于下单时间".to_owned(), "paid before the order was created".to_owned())
             }
+            Contradiction::DeliveredBeforeShipped => {
+                ("签收时间早于发货时间".to_owned(), "delivered before it was shipped".to_owned())
+            }
+            Contradiction::Currency { line, currency } => (
+                format!("第 {line} 行币种 {currency} 与订单不同"),
+                format!("line {line} is in {currency}, unlike the order"),
+            ),
         }
     }
 }
 
 fn lines_sum(o: &Order) -> Option<Decimal> {
-    o.items.iter().try_fold(Decimal::ZERO, |acc, i| i.unit_price.checked_mul(Decimal::from(i.quantity))?.checked_add(acc))
+    o.items
+        .iter()
+        .try_fold(Decimal::ZERO, |acc, i| i.unit_price.checked_mul(Decimal::from(i.quantity))?.checked_add(acc))
 }
 
 /// Calls `found` for each contradiction, in a fixed order.
@@ -102,7 +110,9 @@ fn contradictions<'a>(o: &'a Order, mut found: impl FnMut(Contradiction<'a>)) {
         }
     }
     for (n, i) in o.items.iter().enumerate() {
-        if let Some(c) = i.currency.as_deref().filter(|c| !o.currency.is_empty() && !c.eq_ignore_ascii_case(&o.currency)) {
+        if let Some(c) =
+            i.currency.as_deref().filter(|c| !o.currency.is_empty() && !c.eq_ignore_ascii_case(&o.currency))
+        {
             found(Contradiction::Currency { line: n + 1, currency: c });
         }
     }
@@ -136,7 +146,11 @@ impl Rule for Inconsistent {
         let mut all = Vec::new();
         contradictions(o, |c| all.push(c));
         let (zh, en): (Vec<String>, Vec<String>) = all.iter().map(Contradiction::describe).unzip();
-        let mut finding = Finding::new(first.code(), format!("订单数据自相矛盾：{}", zh.join("；")), format!("the order contradicts itself: {}", en.join("; ")));
+        let mut finding = Finding::new(
+            first.code(),
+            format!("订单数据自相矛盾：{}", zh.join("；")),
+            format!("the order contradicts itself: {}", en.join("; ")),
+        );
         for c in &all {
             finding = finding.evidence(c.code(), c.describe().1, None::<&str>);
         }

@@ -206,9 +206,15 @@ impl Rule for PaymentTimeout {
         }
         let minutes = late.num_minutes();
         let (zh, en) = if p.paid_at.is_some() {
-            (format!("下单 {minutes} 分钟后才支付，超过 {} 支付时限", self.window), format!("paid {minutes} min after the order, past the {} payment window", self.window))
+            (
+                format!("下单 {minutes} 分钟后才支付，超过 {} 支付时限", self.window),
+                format!("paid {minutes} min after the order, past the {} payment window", self.window),
+            )
         } else {
-            (format!("下单 {minutes} 分钟仍未支付，超过 {} 支付时限", self.window), format!("unpaid {minutes} min after the order, past the {} payment window", self.window))
+            (
+                format!("下单 {minutes} 分钟仍未支付，超过 {} 支付时限", self.window),
+                format!("unpaid {minutes} min after the order, past the {} payment window", self.window),
+            )
         };
         Outcome::Fired(Finding::new(code, zh, en).evidence("minutes_to_payment", minutes, Some(self.window)))
     }
@@ -310,7 +316,11 @@ impl Rule for RemoteLogin {
                 format!("paid from {at}, none of the buyer's {} usual locations", usual.len()),
             )
             .evidence("payment_location", at, None::<&str>)
-            .evidence("usual_locations", usual.iter().map(place).collect::<Vec<_>>().join(", "), None::<&str>),
+            .evidence(
+                "usual_locations",
+                usual.iter().map(place).collect::<Vec<_>>().join(", "),
+                None::<&str>,
+            ),
         )
     }
 }

@@ -31,9 +31,35 @@ pub struct HighValueNoHistory {
 impl Default for HighValueNoHistory {
     fn default() -> Self {
         let c = [
-            "黄金", "金饰", "珠宝", "首饰", "钻石", "电子", "数码", "手机", "电脑", "笔记本", "平板", "相机",
-            "礼品卡", "购物卡", "充值卡", "奢侈品", "名表", "gold", "jewel", "diamond", "electronic", "phone",
-            "laptop", "computer", "tablet", "camera", "gift card", "luxury", "watch",
+            "黄金",
+            "金饰",
+            "珠宝",
+            "首饰",
+            "钻石",
+            "电子",
+            "数码",
+            "手机",
+            "电脑",
+            "笔记本",
+            "平板",
+            "相机",
+            "礼品卡",
+            "购物卡",
+            "充值卡",
+            "奢侈品",
+            "名表",
+            "gold",
+            "jewel",
+            "diamond",
+            "electronic",
+            "phone",
+            "laptop",
+            "computer",
+            "tablet",
+            "camera",
+            "gift card",
+            "luxury",
+            "watch",
         ];
         HighValueNoHistory { categories: c.into_iter().map(str::to_owned).collect() }
     }

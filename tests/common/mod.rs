@@ -63,7 +63,11 @@ pub fn order() -> Order {
         buyer_note: None,
         client: Some(ClientInfo {
             ip: Some("203.0.113.7".into()),
-            location: Some(Location { country: Some("CN".into()), region: Some("广东省".into()), city: Some("深圳市".into()) }),
+            location: Some(Location {
+                country: Some("CN".into()),
+                region: Some("广东省".into()),
+                city: Some("深圳市".into()),
+            }),
             device_id: Some("dev-abcdef".into()),
         }),
         verification_calls: vec![],
@@ -93,7 +97,11 @@ pub fn profile() -> UserProfile {
         }],
         recipient_names: vec!["张三".into()],
         destination_regions: vec!["广东省".into()],
-        usual_locations: vec![Location { country: Some("CN".into()), region: Some("广东省".into()), city: Some("深圳市".into()) }],
+        usual_locations: vec![Location {
+            country: Some("CN".into()),
+            region: Some("广东省".into()),
+            city: Some("深圳市".into()),
+        }],
         ..Default::default()
     }
 }
@@ -136,5 +144,9 @@ pub fn ids(a: &Assessment) -> Vec<&str> {
 }
 
 pub fn evidence<'a>(f: &'a order_anomaly::Flag, name: &str) -> &'a str {
-    f.evidence().iter().find(|e| e.name == name).map(|e| e.observed.as_str()).unwrap_or_else(|| panic!("no evidence {name}"))
+    f.evidence()
+        .iter()
+        .find(|e| e.name == name)
+        .map(|e| e.observed.as_str())
+        .unwrap_or_else(|| panic!("no evidence {name}"))
 }

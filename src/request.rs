@@ -1,0 +1,89 @@
+//! One evaluation request as JSON: `{"order": {...}, "context": {...}}`, the
+//! line format of the `score` example and of queues that feed the engine.
+
+use serde::{Deserialize, Serialize};
+
+use crate::context::EvalContext;
+use crate::model::Order;
+
+/// An order with the context to judge it in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Request {
+    /// The order.
+    pub order: Order,
+    /// Its context.
+    pub context: EvalContext,
+}
+
+/// JSON that is not what was expected, with where and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}line {line}, column {column}: {message}", path_prefix(path))]
+pub struct JsonError {
+    /// The JSON path of the problem (`order.items[0].quantity`), empty at the top.
+    pub path: String,
+    /// 1-based line within the text.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// What serde said.
+    pub message: String,
+}
+
+fn path_prefix(path: &str) -> String {
+    if path.is_empty() || path == "." { String::new() } else { format!("at `{path}`, ") }
+}
+
+/// Parses any serde type from JSON text, naming the JSON path of an error.
+pub fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, JsonError> {
+    let de = &mut serde_json::Deserializer::from_str(text);
+    let value: T = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
+        let path = e.path().to_string();
+        json_error(if path == "." { String::new() } else { path }, &e.into_inner())
+    })?;
+    // Trailing characters after the value are an error too.
+    de.end().map_err(|e| json_error(String::new(), &e))?;
+    Ok(value)
+}
+
+fn json_error(path: String, e: &serde_json::Error) -> JsonError {
+    let message = e.to_string();
+    // serde_json appends " at line L column C"; keep the message itself.
+    let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
+    JsonError { path, line: e.line(), column: e.column(), message }
+}
+
+impl JsonError {
+    /// The error as seen from a file of JSON lines, where this text was line
+    /// `line_no`: `line 3, column 19, at `order`: missing field `user_id``.
+    pub fn at_line(&self, line_no: usize) -> String {
+        let at = if self.path.is_empty() { String::new() } else { format!(", at `{}`", self.path) };
+        format!("line {line_no}, column {}{at}: {}", self.column, self.message)
+    }
+}
+
+impl Request {
+    /// Parses one request from JSON.
+    pub fn from_json(text: &str) -> Result<Request, JsonError> {
+        from_json(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_name_the_path() {
+        let e = Request::from_json(
+            r#"{"order":{"id":"a","user_id":"u","created_at":"2026-01-01T00:00:00Z","payable_amount":"1","items":[{"product_id":"p","unit_price":"1","quantity":"x"}]},"context":{"now":"2026-01-01T00:00:00Z"}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.path, "order.items[0].quantity");
+        assert!(e.to_string().starts_with("at `order.items[0].quantity`, line 1, column"), "{e}");
+        let e = Request::from_json("{\"order\": ").unwrap_err();
+        assert!(e.message.contains("EOF"), "{e}");
+        let e = Request::from_json(r#"{"order":{}, "contxt":{}}"#).unwrap_err();
+        assert!(e.to_string().contains("missing field") || e.to_string().contains("unknown field"), "{e}");
+    }
+}
