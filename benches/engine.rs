@@ -10,7 +10,7 @@ use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_mai
 use order_anomaly::{Engine, Request};
 use std::hint::black_box;
 
-#[path = "fixtures.rs"]
+#[path = "support/fixtures.rs"]
 mod fixtures;
 
 fn evaluate(c: &mut Criterion) {

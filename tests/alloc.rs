@@ -2,7 +2,7 @@
 //! rule fires, no pattern or list is compiled per call, nothing is cloned.
 //! Counting allocations is deterministic, so this is a test, not a bench.
 
-#[path = "../benches/fixtures.rs"]
+#[path = "../benches/support/fixtures.rs"]
 mod fixtures;
 
 use order_anomaly::Engine;
