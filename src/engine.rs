@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::assessment::{Assessment, Flag, Thresholds};
 use crate::context::EvalContext;
-use crate::lists::{ListProblem, Lists};
+use crate::lists::{ListProblem, Lists, exemption_in};
 use crate::model::Order;
 use crate::reference::{ReferenceData, ReferenceError, Region, default_locker_keywords, default_remote_regions};
 use crate::rule::{Action, Input, Outcome, Privacy, Rule, RuleId};
@@ -128,10 +128,7 @@ impl Engine {
     }
 
     fn exemption(&self, order: &Order, ctx: &EvalContext, rule: &str) -> Option<String> {
-        [&self.inner.lists, &ctx.lists]
-            .into_iter()
-            .find_map(|l| l.exemption(order, rule, ctx.now))
-            .map(|e| e.reason.clone())
+        exemption_in([&self.inner.lists, &ctx.lists], order, rule, ctx.now).map(|e| e.reason.clone())
     }
 
     /// Evaluates many orders with their contexts, in input order.

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{Order, ShippingAddress};
 use crate::rule::RuleId;
-use crate::text::{PhoneKey, address_chars, folded, hash_chars};
+use crate::text::{PassThroughBuild, PhoneKey, address_chars, folded, hash_chars};
 
 /// What a list entry names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -166,6 +166,9 @@ fn entry_key(kind: EntityKind, value: &str) -> Option<u64> {
     }
 }
 
+/// Entry positions by the hash of their normalised value.
+type Index = HashMap<u64, Vec<usize>, PassThroughBuild>;
+
 /// Block, allow and fraud-number lists with their lookup indexes.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(from = "ListsData", into = "ListsData")]
@@ -173,9 +176,9 @@ pub struct Lists {
     block: Vec<BlockEntry>,
     allow: Vec<AllowEntry>,
     fraud_phones: Vec<String>,
-    block_index: HashMap<u64, Vec<usize>>,
-    allow_index: HashMap<u64, Vec<usize>>,
-    fraud_index: HashMap<u64, Vec<usize>>,
+    block_index: Index,
+    allow_index: Index,
+    fraud_index: Index,
 }
 
 /// The serialised form of [`Lists`].
@@ -317,34 +320,69 @@ impl Lists {
 
     /// The first active block-list entry naming an entity of the order.
     pub fn blocked<'s, 'o>(&'s self, order: &'o Order, now: DateTime<Utc>) -> Option<(&'s BlockEntry, Entity<'o>)> {
-        Entity::of(order).find_map(|ent| {
-            let hits = self.block_index.get(&ent.key())?;
-            hits.iter()
-                .filter_map(|&i| self.block.get(i))
-                .find(|e| active(e.expires_at, now) && ent.matches(e.kind, &e.value))
-                .map(|e| (e, ent))
-        })
+        blocked_in([self], order, now)
     }
 
     /// The first active allow-list entry naming an entity of the order and
     /// exempting it from `rule`.
     pub fn exemption(&self, order: &Order, rule: &str, now: DateTime<Utc>) -> Option<&AllowEntry> {
-        Entity::of(order).find_map(|ent| {
-            let hits = self.allow_index.get(&ent.key())?;
-            hits.iter().filter_map(|&i| self.allow.get(i)).find(|e| {
-                active(e.expires_at, now) && e.rules.iter().any(|r| r == rule) && ent.matches(e.kind, &e.value)
-            })
-        })
+        exemption_in([self], order, rule, now)
     }
 
     /// Whether a phone is on the fraud-number list.
     pub fn is_fraud_phone(&self, phone: &PhoneKey) -> bool {
+        if self.fraud_phones.is_empty() {
+            return false;
+        }
         self.fraud_index.get(&phone.hash_key()).is_some_and(|hits| {
             hits.iter()
                 .filter_map(|&i| self.fraud_phones.get(i))
                 .any(|p| PhoneKey::parse(p).is_some_and(|k| k == *phone))
         })
     }
+}
+
+/// [`Lists::blocked`] over several lists, hashing each entity of the order
+/// once whatever the number of lists; empty lists cost nothing.
+pub fn blocked_in<'s, 'o, const N: usize>(
+    lists: [&'s Lists; N],
+    order: &'o Order,
+    now: DateTime<Utc>,
+) -> Option<(&'s BlockEntry, Entity<'o>)> {
+    if lists.iter().all(|l| l.block.is_empty()) {
+        return None;
+    }
+    Entity::of(order).find_map(|ent| {
+        let key = ent.key();
+        lists.iter().find_map(|l| {
+            let hits = l.block_index.get(&key)?;
+            hits.iter()
+                .filter_map(|&i| l.block.get(i))
+                .find(|e| active(e.expires_at, now) && ent.matches(e.kind, &e.value))
+                .map(|e| (e, ent))
+        })
+    })
+}
+
+/// [`Lists::exemption`] over several lists.
+pub fn exemption_in<'s, const N: usize>(
+    lists: [&'s Lists; N],
+    order: &Order,
+    rule: &str,
+    now: DateTime<Utc>,
+) -> Option<&'s AllowEntry> {
+    if lists.iter().all(|l| l.allow.is_empty()) {
+        return None;
+    }
+    Entity::of(order).find_map(|ent| {
+        let key = ent.key();
+        lists.iter().find_map(|l| {
+            let hits = l.allow_index.get(&key)?;
+            hits.iter().filter_map(|&i| l.allow.get(i)).find(|e| {
+                active(e.expires_at, now) && e.rules.iter().any(|r| r == rule) && ent.matches(e.kind, &e.value)
+            })
+        })
+    })
 }
 
 #[cfg(test)]

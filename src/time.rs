@@ -42,7 +42,27 @@ impl Window {
     }
     /// Whether `at` lies in the window ending at `now`: `now - window < at <= now`.
     pub fn contains(self, now: DateTime<Utc>, at: DateTime<Utc>) -> bool {
-        at <= now && now.signed_duration_since(at) < self.duration()
+        self.ending(now).contains(at)
+    }
+
+    /// The window ending at `now`, as a span to test many times: the
+    /// subtraction is done once, each test is two comparisons.
+    pub fn ending(self, now: DateTime<Utc>) -> Span {
+        Span { after: now.checked_sub_signed(self.duration()), until: now }
+    }
+}
+
+/// A window placed in time: `after < at <= until`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    after: Option<DateTime<Utc>>,
+    until: DateTime<Utc>,
+}
+
+impl Span {
+    /// Whether `at` lies in the span.
+    pub fn contains(&self, at: DateTime<Utc>) -> bool {
+        at <= self.until && self.after.is_none_or(|a| at > a)
     }
 }
 

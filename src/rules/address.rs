@@ -152,8 +152,8 @@ impl Rule for FrequentChange {
         let Some(user) = input.user() else {
             return Outcome::missing("user profile");
         };
-        let now = input.now();
-        let changes = user.address_changes.iter().filter(|c| self.window.contains(now, c.at));
+        let span = self.window.ending(input.now());
+        let changes = user.address_changes.iter().filter(|c| span.contains(c.at));
         let cities = u32::try_from(Self::distinct_cities(changes.clone())).unwrap_or(u32::MAX);
         let run = Self::longest_run(input, changes.clone());
         if cities < self.min_changes && run < self.min_changes {

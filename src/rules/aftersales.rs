@@ -48,8 +48,8 @@ impl Rule for HighReturnRate {
         let Some(user) = input.user() else {
             return Outcome::missing("user profile");
         };
-        let now = input.now();
-        let placed = user.recent_orders.iter().filter(|p| self.window.contains(now, p.placed_at));
+        let span = self.window.ending(input.now());
+        let placed = user.recent_orders.iter().filter(|p| span.contains(p.placed_at));
         let n = u32::try_from(placed.clone().count()).unwrap_or(u32::MAX);
         let returned = u32::try_from(placed.filter(|p| p.returned_at.is_some()).count()).unwrap_or(u32::MAX);
         if n < self.min_orders {
@@ -131,12 +131,12 @@ impl Rule for HighRiskComplaint {
             .iter()
             .filter(|a| a.kind == AfterSaleKind::Complaint)
             .find_map(|a| risky(a.complaint_type));
-        let now = input.now();
+        let span = self.window.ending(input.now());
         let by_user = || {
             input.user().and_then(|u| {
                 u.complaints
                     .iter()
-                    .filter(|c| self.window.contains(now, c.at))
+                    .filter(|c| span.contains(c.at))
                     .find_map(|c| risky(Some(c.complaint_type)))
             })
         };

@@ -13,9 +13,9 @@ use crate::time::Window;
 
 /// The buyer's orders placed in the window, this one included.
 fn orders_in_window(input: &Input<'_>, user: &UserProfile, window: Window) -> u32 {
-    let now = input.now();
+    let span = window.ending(input.now());
     let this = &input.order().id;
-    let past = user.recent_orders.iter().filter(|p| &p.order_id != this && window.contains(now, p.placed_at)).count();
+    let past = user.recent_orders.iter().filter(|p| &p.order_id != this && span.contains(p.placed_at)).count();
     u32::try_from(past.saturating_add(1)).unwrap_or(u32::MAX)
 }
 
@@ -185,11 +185,11 @@ impl Rule for FrequentCancel {
         let Some(user) = input.user() else {
             return Outcome::missing("user profile");
         };
-        let now = input.now();
+        let span = self.window.ending(input.now());
         let cancels =
-            user.recent_orders.iter().filter(|p| p.cancelled_at.is_some_and(|t| self.window.contains(now, t)));
+            user.recent_orders.iter().filter(|p| p.cancelled_at.is_some_and(|t| span.contains(t)));
         let cancels = u32::try_from(cancels.count()).unwrap_or(u32::MAX);
-        let placed = user.recent_orders.iter().filter(|p| self.window.contains(now, p.placed_at));
+        let placed = user.recent_orders.iter().filter(|p| span.contains(p.placed_at));
         let placed_n = u32::try_from(placed.clone().count()).unwrap_or(u32::MAX);
         let placed_cancelled = u32::try_from(placed.filter(|p| p.cancelled_at.is_some()).count()).unwrap_or(u32::MAX);
         let rate = (placed_n > 0).then(|| Decimal::from(placed_cancelled) / Decimal::from(placed_n));
@@ -250,11 +250,11 @@ impl Rule for MultiAccount {
         if categories.clone().next().is_none() {
             return Outcome::missing("item categories");
         }
-        let now = input.now();
+        let span = self.window.ending(input.now());
         let same_kind = user.linked_accounts.iter().filter(|a| {
             a.purchases
                 .iter()
-                .any(|p| self.window.contains(now, p.at) && categories.clone().any(|c| same_text(c, &p.category)))
+                .any(|p| span.contains(p.at) && categories.clone().any(|c| same_text(c, &p.category)))
         });
         // An account linked in two ways counts once.
         let distinct = same_kind

@@ -494,10 +494,11 @@ pub fn remote_locker_no_history() -> Composite {
     let is = |a| Condition::Compare(Comparison::new(a, Op::Eq, Literal::Bool(true)));
     Composite::new(
         ids::CASE_REMOTE_LOCKER_NO_HISTORY,
+        // Cheapest first: most buyers have history, and `all` stops at the first false.
         Condition::All(vec![
-            is(Attribute::IsLockerAddress),
-            is(Attribute::IsRemoteRegion),
             Condition::Not(Box::new(is(Attribute::UserHasHistory))),
+            is(Attribute::IsRemoteRegion),
+            is(Attribute::IsLockerAddress),
         ]),
         60,
         Action::Hold,

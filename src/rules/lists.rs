@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::ids;
-use crate::lists::Entity;
+use crate::lists::{Entity, blocked_in};
 use crate::rule::{Action, Category, Finding, Input, Outcome, Personal, Rule};
 
 /// `list.blocked`: the buyer, phone, address, device or payment account is on
@@ -31,7 +31,7 @@ impl Rule for Blocked {
         if lists.iter().all(|l| l.block().is_empty()) {
             return Outcome::missing("block list");
         }
-        let Some((entry, entity)) = lists.iter().find_map(|l| l.blocked(input.order(), input.now())) else {
+        let Some((entry, entity)) = blocked_in(lists, input.order(), input.now()) else {
             return Outcome::NotFired;
         };
         let shown = match entity {

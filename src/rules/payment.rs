@@ -360,8 +360,8 @@ impl Rule for AccountChurn {
         if current.is_none() && input.user().is_none() {
             return Outcome::missing("payment.instrument_id");
         }
-        let now = input.now();
-        let in_window = known.iter().filter(|k| self.window.contains(now, k.last_used));
+        let span = self.window.ending(input.now());
+        let in_window = known.iter().filter(|k| span.contains(k.last_used));
         let mut n = in_window.clone().count();
         if let Some(c) = current {
             if !in_window.clone().any(|k| same_text(&k.id, c)) {

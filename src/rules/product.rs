@@ -147,13 +147,13 @@ impl Rule for FraudLinked {
             .done()
     }
     fn evaluate(&self, input: &Input<'_>) -> Outcome {
-        let now = input.now();
+        let span = self.window.ending(input.now());
         let mut profiles = input.order().items.iter().filter_map(|i| profile(input, i)).peekable();
         if profiles.peek().is_none() {
             return Outcome::missing("product profiles");
         }
         for p in profiles {
-            let complaints = p.fraud_complaints.iter().filter(|t| self.window.contains(now, **t)).count();
+            let complaints = p.fraud_complaints.iter().filter(|t| span.contains(**t)).count();
             let complaints = u32::try_from(complaints).unwrap_or(u32::MAX);
             let rate = p.abnormal_link_rate();
             let by_complaints = complaints >= self.min_complaints;
