@@ -2,8 +2,13 @@
 //! assessment as JSON per line out.
 //!
 //! ```text
-//! cargo run --release --example score -- [FILE|-] [--locale zh|en]
+//! cargo run --release --example score -- [FILE|-] [--locale zh|en] [--config RULES.json]
+//! cargo run --release --example score -- --print-default-config
 //! ```
+//!
+//! `--config` scores with a rule-set file instead of the defaults; a rule set
+//! with problems is refused with every problem listed (exit 2).
+//! `--print-default-config` prints the default rule set, naming every rule.
 //!
 //! Reads FILE, or standard input when FILE is `-` or absent. A bad line (not
 //! JSON, or not an order) is reported on standard error with its line number
@@ -13,7 +18,7 @@
 use std::io::{self, BufRead, BufWriter, Write};
 use std::process::ExitCode;
 
-use order_anomaly::{Assessment, Engine, Locale, Request};
+use order_anomaly::{Assessment, Engine, Locale, Request, RuleSet};
 use serde::Serialize;
 
 /// One output line.
@@ -30,6 +35,7 @@ struct Scored<'a> {
 
 fn main() -> ExitCode {
     let mut path: Option<String> = None;
+    let mut config: Option<String> = None;
     let mut locale = Locale::Zh;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -42,8 +48,19 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             },
+            "--config" => match args.next() {
+                Some(c) => config = Some(c),
+                None => {
+                    eprintln!("score: --config takes a file");
+                    return ExitCode::from(2);
+                }
+            },
+            "--print-default-config" => {
+                println!("{}", RuleSet::builtin().to_json_pretty());
+                return ExitCode::SUCCESS;
+            }
             "-h" | "--help" => {
-                println!("usage: score [FILE|-] [--locale zh|en]");
+                println!("usage: score [FILE|-] [--locale zh|en] [--config RULES.json] | --print-default-config");
                 return ExitCode::SUCCESS;
             }
             "-" => path = None,
@@ -61,7 +78,16 @@ fn main() -> ExitCode {
         None => Box::new(io::stdin().lock()),
     };
 
-    let engine = Engine::default();
+    let engine = match &config {
+        None => Engine::default(),
+        Some(c) => match Engine::from_config_path(c) {
+            Ok(e) => e,
+            Err(e) => {
+                eprintln!("score: {e}");
+                return ExitCode::from(2);
+            }
+        },
+    };
     let out = io::stdout().lock();
     let mut out = BufWriter::new(out);
     let mut bad = 0usize;

@@ -1,10 +1,12 @@
 //! The result of evaluating an order: flags, score and decision.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::config::RuleSetInfo;
 use crate::rule::{Action, Category, Evidence, Locale, Message, RuleId, Severity};
 
 /// What to do with the order.
@@ -184,6 +186,7 @@ pub struct Skipped {
 /// allow-list entry; `skipped` lists the rules that lacked data.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Assessment {
+    ruleset: Arc<RuleSetInfo>,
     score: u8,
     decision: Decision,
     evaluated_at: DateTime<Utc>,
@@ -198,8 +201,23 @@ pub struct Assessment {
 }
 
 impl Assessment {
-    pub(crate) fn start(at: DateTime<Utc>) -> Self {
-        Assessment { evaluated_at: at, ..Default::default() }
+    /// An empty assessment; sharing the engine's rule-set record costs no allocation.
+    pub(crate) fn start(at: DateTime<Utc>, ruleset: Arc<RuleSetInfo>) -> Self {
+        Assessment {
+            ruleset,
+            score: 0,
+            decision: Decision::Pass,
+            evaluated_at: at,
+            flags: Vec::new(),
+            shadow: Vec::new(),
+            exempted: Vec::new(),
+            skipped: Vec::new(),
+        }
+    }
+
+    /// The rule set that made this assessment: name, version, content hash.
+    pub fn ruleset(&self) -> &RuleSetInfo {
+        &self.ruleset
     }
 
     /// The risk score, 0-100.

@@ -7,12 +7,14 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::assessment::{Assessment, Flag, Thresholds};
+use crate::config::{Reference, RuleConfig, RuleSet, RuleSetInfo};
 use crate::context::EvalContext;
 use crate::lists::{ListProblem, Lists, exemption_in};
 use crate::model::Order;
 use crate::reference::{ReferenceData, ReferenceError, Region, default_locker_keywords, default_remote_regions};
 use crate::rule::{Action, Input, Outcome, Privacy, Rule, RuleId};
-use crate::rules;
+use crate::rules::composite::Composite;
+use crate::rules::{self, is_builtin};
 
 /// How one rule counts in an engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,6 +35,8 @@ struct Slot {
     id: RuleId,
     rule: Arc<dyn Rule>,
     settings: RuleSettings,
+    /// Set for composites declared as data, so the engine can write them back out.
+    definition: Option<Composite>,
 }
 
 #[derive(Debug)]
@@ -42,6 +46,7 @@ struct Inner {
     reference: ReferenceData,
     lists: Lists,
     privacy: Privacy,
+    info: Arc<RuleSetInfo>,
 }
 
 /// Evaluates orders. Cheap to clone and share between threads: clones share
@@ -88,7 +93,7 @@ impl Engine {
     /// missing data is recorded as skipped rules, never a panic.
     pub fn evaluate(&self, order: &Order, ctx: &EvalContext) -> Assessment {
         let inner = &*self.inner;
-        let mut a = Assessment::start(ctx.now);
+        let mut a = Assessment::start(ctx.now, Arc::clone(&inner.info));
         for slot in inner.slots.iter().filter(|s| s.settings.enabled) {
             let outcome = slot.rule.evaluate(&Input {
                 order,
@@ -156,6 +161,19 @@ impl Engine {
         self.inner.slots.iter().find(|s| s.id == id).map(|s| s.settings)
     }
 
+    /// The rule set's name, version and content hash, as every assessment reports them.
+    pub fn ruleset(&self) -> &RuleSetInfo {
+        &self.inner.info
+    }
+
+    /// The effective configuration as a rule set: loading it with
+    /// [`Engine::from_config`] gives an engine that assesses every order
+    /// identically. Rules of the host's own code (not composites) cannot be
+    /// written as data and are left out.
+    pub fn config(&self) -> RuleSet {
+        config_of(&self.inner)
+    }
+
     /// The decision thresholds.
     pub fn thresholds(&self) -> Thresholds {
         self.inner.thresholds
@@ -180,12 +198,57 @@ struct Patch {
     shadow: Option<bool>,
 }
 
+fn config_of(inner: &Inner) -> RuleSet {
+    let mut rules = BTreeMap::new();
+    let mut composites = Vec::new();
+    for slot in &inner.slots {
+        let s = slot.settings;
+        let id = slot.id.as_str();
+        let params = if let Some(c) = &slot.definition {
+            composites.push(Composite { points: s.points, action: s.action, ..c.clone() });
+            None
+        } else if is_builtin(id) {
+            slot.rule.params()
+        } else {
+            continue;
+        };
+        let cfg = RuleConfig {
+            enabled: Some(s.enabled),
+            points: Some(s.points),
+            action: Some(s.action),
+            shadow: Some(s.shadow),
+            params,
+            note: None,
+        };
+        rules.insert(id.to_owned(), cfg);
+    }
+    let reference = &inner.reference;
+    RuleSet {
+        name: inner.info.name.clone(),
+        version: inner.info.version.clone(),
+        description: None,
+        thresholds: inner.thresholds,
+        default_country: reference.default_country().to_owned(),
+        reveal_personal_data: inner.privacy == Privacy::Raw,
+        reference: Reference {
+            remote_regions: reference.remote_regions().to_vec(),
+            locker_keywords: reference.locker_keywords().to_vec(),
+        },
+        lists: inner.lists.clone(),
+        rules,
+        composites,
+    }
+}
+
 /// Builds an [`Engine`], collecting every problem and reporting them all at
 /// [`EngineBuilder::build`].
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct EngineBuilder {
     rules: Vec<Arc<dyn Rule>>,
+    definitions: Vec<Composite>,
+    name: String,
+    version: String,
     patches: BTreeMap<String, Patch>,
     thresholds: Thresholds,
     remote_regions: Vec<Region>,
@@ -200,6 +263,9 @@ impl EngineBuilder {
     pub fn empty() -> Self {
         EngineBuilder {
             rules: Vec::new(),
+            definitions: Vec::new(),
+            name: "builtin".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
             patches: BTreeMap::new(),
             thresholds: Thresholds::default(),
             remote_regions: default_remote_regions(),
@@ -222,6 +288,23 @@ impl EngineBuilder {
             Some(slot) => *slot = rule,
             None => self.rules.push(rule),
         }
+        self
+    }
+
+    /// Adds a composite rule declared as data (or replaces the one with its
+    /// id); unlike [`EngineBuilder::rule`], the engine can write it back out
+    /// in [`Engine::config`].
+    pub fn composite(mut self, composite: Composite) -> Self {
+        self.definitions.retain(|d| d.id != composite.id);
+        self.definitions.push(composite.clone());
+        self.rule(composite)
+    }
+
+    /// Names the rule set, reported on every assessment (default `builtin`
+    /// and the crate's version).
+    pub fn ruleset(mut self, name: impl Into<String>, version: impl Into<String>) -> Self {
+        self.name = name.into();
+        self.version = version.into();
         self
     }
 
@@ -337,7 +420,8 @@ impl EngineBuilder {
             if settings.points > 100 {
                 problems.push(Problem::PointsOutOfRange { rule: id.to_owned(), points: settings.points });
             }
-            slots.push(Slot { id: RuleId::from(id), rule: Arc::clone(rule), settings });
+            let definition = self.definitions.iter().find(|d| d.id == id).cloned();
+            slots.push(Slot { id: RuleId::from(id), rule: Arc::clone(rule), settings, definition });
         }
         for id in self.patches.keys() {
             if !seen.contains(id.as_str()) {
@@ -353,15 +437,19 @@ impl EngineBuilder {
             .map_err(|e| problems.push(Problem::Reference(e)))
             .ok();
         match reference {
-            Some(reference) if problems.is_empty() => Ok(Engine {
-                inner: Arc::new(Inner {
+            Some(reference) if problems.is_empty() => {
+                let mut inner = Inner {
                     slots,
                     thresholds: self.thresholds,
                     reference,
                     lists: self.lists,
                     privacy: self.privacy,
-                }),
-            }),
+                    info: Arc::new(RuleSetInfo { name: self.name, version: self.version, hash: String::new() }),
+                };
+                // The hash covers the effective configuration, name and version included.
+                inner.info = config_of(&inner).info();
+                Ok(Engine { inner: Arc::new(inner) })
+            }
             _ => Err(BuildError { problems }),
         }
     }

@@ -5,6 +5,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 pub mod assessment;
+pub mod config;
 pub mod context;
 pub mod engine;
 pub mod lists;
@@ -17,6 +18,7 @@ pub mod text;
 pub mod time;
 
 pub use assessment::{Assessment, Decision, Exemption, Flag, Skipped, Thresholds};
+pub use config::{ConfigError, ConfigProblem, RuleSet, RuleSetInfo};
 pub use context::EvalContext;
 pub use engine::{BuildError, Engine, EngineBuilder, Problem, RuleInfo, RuleSettings};
 pub use lists::{AllowEntry, BlockEntry, EntityKind, Lists};

@@ -400,6 +400,11 @@ pub trait Rule: Send + Sync + fmt::Debug {
     }
     /// Judges one order. Must be total: bad data becomes a finding or a skip.
     fn evaluate(&self, input: &Input<'_>) -> Outcome;
+    /// The rule's parameters as JSON, for writing a rule set back out; `None`
+    /// for rules whose parameters a rule-set file cannot express.
+    fn params(&self) -> Option<serde_json::Value> {
+        None
+    }
     /// Checks the rule's parameters; called once when the engine is built.
     fn validate(&self) -> Vec<ParamIssue> {
         Vec::new()

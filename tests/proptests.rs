@@ -7,8 +7,8 @@
 use chrono::{DateTime, TimeZone, Utc};
 use order_anomaly::model::*;
 use order_anomaly::{
-    Assessment, Decision, Engine, EntityKind, EvalContext, Flag, Lists, ProductProfile, RuleId, Thresholds, UtcOffset,
-    ids,
+    Action, Assessment, Decision, Engine, EntityKind, EvalContext, Flag, Lists, ProductProfile, RuleId, Thresholds,
+    UtcOffset, ids,
 };
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -337,6 +337,33 @@ proptest! {
         let removed: Vec<&Flag> = before.flags().iter().filter(|f| is_named(f.rule_id())).collect();
         prop_assert_eq!(after.exemptions().iter().map(|e| &e.flag).collect::<Vec<_>>(), removed);
         prop_assert!(after.score() <= before.score());
+    }
+
+    #[test]
+    fn a_written_configuration_reloads_to_an_engine_that_assesses_identically(
+        o in order(),
+        c in ctx(),
+        review in 1u8..=60,
+        gap in 0u8..=40,
+        tweaks in prop::collection::vec((select(ids::ALL.to_vec()), 0u8..=100, any::<bool>(), any::<bool>(), 0u8..4), 0..8),
+        threshold in 1u32..20_000,
+        reveal in any::<bool>(),
+    ) {
+        let mut b = Engine::builder()
+            .thresholds(Thresholds { review, hold: review + gap })
+            .rule(order_anomaly::rules::payment::LargeAmount { threshold: threshold.into() })
+            .reveal_personal_data(reveal)
+            .lists(Lists::new().with_block(EntityKind::User, "u-2", "r").with_fraud_phone("13800138000"));
+        for (id, points, shadow, enabled, action) in tweaks {
+            let action = [Action::Score, Action::Review, Action::Hold, Action::Reject][usize::from(action)];
+            b = b.points(id, points).shadow(id, shadow).action(id, action);
+            b = if enabled { b.enable(id) } else { b.disable(id) };
+        }
+        let engine = b.build().unwrap();
+        let json = engine.config().to_json_pretty();
+        let reloaded = Engine::from_config_str(&json).unwrap();
+        prop_assert_eq!(reloaded.ruleset(), engine.ruleset());
+        prop_assert_eq!(reloaded.evaluate(&o, &c), engine.evaluate(&o, &c));
     }
 
     #[test]

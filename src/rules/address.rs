@@ -22,6 +22,9 @@ impl Rule for LockerWithoutUnit {
     fn id(&self) -> &str {
         ids::ADDRESS_LOCKER_WITHOUT_UNIT
     }
+    fn params(&self) -> Option<serde_json::Value> {
+        serde_json::to_value(self).ok()
+    }
     fn category(&self) -> Category {
         Category::Address
     }
@@ -57,6 +60,9 @@ pub struct RemoteNoHistory {}
 impl Rule for RemoteNoHistory {
     fn id(&self) -> &str {
         ids::ADDRESS_REMOTE_NO_HISTORY
+    }
+    fn params(&self) -> Option<serde_json::Value> {
+        serde_json::to_value(self).ok()
     }
     fn category(&self) -> Category {
         Category::Address
@@ -138,6 +144,9 @@ impl FrequentChange {
 impl Rule for FrequentChange {
     fn id(&self) -> &str {
         ids::ADDRESS_FREQUENT_CHANGE
+    }
+    fn params(&self) -> Option<serde_json::Value> {
+        serde_json::to_value(self).ok()
     }
     fn category(&self) -> Category {
         Category::Address

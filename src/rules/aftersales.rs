@@ -31,6 +31,9 @@ impl Rule for HighReturnRate {
     fn id(&self) -> &str {
         ids::AFTERSALES_HIGH_RETURN_RATE
     }
+    fn params(&self) -> Option<serde_json::Value> {
+        serde_json::to_value(self).ok()
+    }
     fn category(&self) -> Category {
         Category::AfterSales
     }
@@ -111,6 +114,9 @@ impl Rule for HighRiskComplaint {
     fn id(&self) -> &str {
         ids::AFTERSALES_HIGH_RISK_COMPLAINT
     }
+    fn params(&self) -> Option<serde_json::Value> {
+        serde_json::to_value(self).ok()
+    }
     fn category(&self) -> Category {
         Category::AfterSales
     }
@@ -134,10 +140,7 @@ impl Rule for HighRiskComplaint {
         let span = self.window.ending(input.now());
         let by_user = || {
             input.user().and_then(|u| {
-                u.complaints
-                    .iter()
-                    .filter(|c| span.contains(c.at))
-                    .find_map(|c| risky(Some(c.complaint_type)))
+                u.complaints.iter().filter(|c| span.contains(c.at)).find_map(|c| risky(Some(c.complaint_type)))
             })
         };
         let (found, scope_zh, scope_en, code) = match on_order {

@@ -39,6 +39,9 @@ impl Rule for OrderBurst {
     fn id(&self) -> &str {
         ids::BEHAVIOR_ORDER_BURST
     }
+    fn params(&self) -> Option<serde_json::Value> {
+        serde_json::to_value(self).ok()
+    }
     fn category(&self) -> Category {
         Category::Behavior
     }
@@ -92,6 +95,9 @@ impl Default for NightBatch {
 impl Rule for NightBatch {
     fn id(&self) -> &str {
         ids::BEHAVIOR_NIGHT_BATCH
+    }
+    fn params(&self) -> Option<serde_json::Value> {
+        serde_json::to_value(self).ok()
     }
     fn category(&self) -> Category {
         Category::Behavior
@@ -167,6 +173,9 @@ impl Rule for FrequentCancel {
     fn id(&self) -> &str {
         ids::BEHAVIOR_FREQUENT_CANCEL
     }
+    fn params(&self) -> Option<serde_json::Value> {
+        serde_json::to_value(self).ok()
+    }
     fn category(&self) -> Category {
         Category::Behavior
     }
@@ -186,8 +195,7 @@ impl Rule for FrequentCancel {
             return Outcome::missing("user profile");
         };
         let span = self.window.ending(input.now());
-        let cancels =
-            user.recent_orders.iter().filter(|p| p.cancelled_at.is_some_and(|t| span.contains(t)));
+        let cancels = user.recent_orders.iter().filter(|p| p.cancelled_at.is_some_and(|t| span.contains(t)));
         let cancels = u32::try_from(cancels.count()).unwrap_or(u32::MAX);
         let placed = user.recent_orders.iter().filter(|p| span.contains(p.placed_at));
         let placed_n = u32::try_from(placed.clone().count()).unwrap_or(u32::MAX);
@@ -232,6 +240,9 @@ impl Rule for MultiAccount {
     fn id(&self) -> &str {
         ids::BEHAVIOR_MULTI_ACCOUNT
     }
+    fn params(&self) -> Option<serde_json::Value> {
+        serde_json::to_value(self).ok()
+    }
     fn category(&self) -> Category {
         Category::Behavior
     }
@@ -252,9 +263,7 @@ impl Rule for MultiAccount {
         }
         let span = self.window.ending(input.now());
         let same_kind = user.linked_accounts.iter().filter(|a| {
-            a.purchases
-                .iter()
-                .any(|p| span.contains(p.at) && categories.clone().any(|c| same_text(c, &p.category)))
+            a.purchases.iter().any(|p| span.contains(p.at) && categories.clone().any(|c| same_text(c, &p.category)))
         });
         // An account linked in two ways counts once.
         let distinct = same_kind

@@ -35,6 +35,9 @@ impl Rule for PhoneInvalid {
     fn id(&self) -> &str {
         crate::rules::ids::CONTACT_PHONE_INVALID
     }
+    fn params(&self) -> Option<serde_json::Value> {
+        serde_json::to_value(self).ok()
+    }
     fn category(&self) -> Category {
         Category::Contact
     }
@@ -85,6 +88,9 @@ impl Rule for PhoneUnreachable {
     fn id(&self) -> &str {
         ids::CONTACT_PHONE_UNREACHABLE
     }
+    fn params(&self) -> Option<serde_json::Value> {
+        serde_json::to_value(self).ok()
+    }
     fn category(&self) -> Category {
         Category::Contact
     }
@@ -124,6 +130,9 @@ pub struct PhoneFraudListed {}
 impl Rule for PhoneFraudListed {
     fn id(&self) -> &str {
         ids::CONTACT_PHONE_FRAUD_LISTED
+    }
+    fn params(&self) -> Option<serde_json::Value> {
+        serde_json::to_value(self).ok()
     }
     fn category(&self) -> Category {
         Category::Contact
@@ -166,6 +175,9 @@ pub struct RecipientMismatch {}
 impl Rule for RecipientMismatch {
     fn id(&self) -> &str {
         ids::CONTACT_RECIPIENT_MISMATCH
+    }
+    fn params(&self) -> Option<serde_json::Value> {
+        serde_json::to_value(self).ok()
     }
     fn category(&self) -> Category {
         Category::Contact

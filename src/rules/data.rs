@@ -122,6 +122,9 @@ impl Rule for Inconsistent {
     fn id(&self) -> &str {
         ids::DATA_INCONSISTENT
     }
+    fn params(&self) -> Option<serde_json::Value> {
+        serde_json::to_value(self).ok()
+    }
     fn category(&self) -> Category {
         Category::DataQuality
     }

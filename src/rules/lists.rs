@@ -17,6 +17,9 @@ impl Rule for Blocked {
     fn id(&self) -> &str {
         ids::LIST_BLOCKED
     }
+    fn params(&self) -> Option<serde_json::Value> {
+        serde_json::to_value(self).ok()
+    }
     fn category(&self) -> Category {
         Category::List
     }

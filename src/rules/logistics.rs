@@ -25,6 +25,9 @@ impl Rule for Stalled {
     fn id(&self) -> &str {
         ids::LOGISTICS_STALLED
     }
+    fn params(&self) -> Option<serde_json::Value> {
+        serde_json::to_value(self).ok()
+    }
     fn category(&self) -> Category {
         Category::Logistics
     }

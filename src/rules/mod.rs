@@ -8,6 +8,7 @@
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
+use serde::de::DeserializeOwned;
 
 use crate::rule::{ParamIssue, Rule};
 use crate::time::Window;
@@ -92,40 +93,83 @@ pub mod ids {
     ];
 }
 
+/// Builds a built-in rule from its parameters (`None`: the defaults).
+type Make = fn(Option<&serde_json::Value>) -> Result<Arc<dyn Rule>, String>;
+
+fn make<R: Rule + DeserializeOwned + Default + 'static>(
+    params: Option<&serde_json::Value>,
+) -> Result<Arc<dyn Rule>, String> {
+    match params {
+        None => Ok(Arc::new(R::default())),
+        Some(v) => {
+            let r: R = serde_path_to_error::deserialize(v).map_err(|e| {
+                let path = e.path().to_string();
+                let msg = e.into_inner().to_string();
+                if path == "." { msg } else { format!("at `{path}`: {msg}") }
+            })?;
+            Ok(Arc::new(r))
+        }
+    }
+}
+
+/// The source document's cases have fixed definitions: no parameters.
+fn fixed(case: fn() -> composite::Composite, params: Option<&serde_json::Value>) -> Result<Arc<dyn Rule>, String> {
+    match params {
+        None | Some(serde_json::Value::Null) => Ok(Arc::new(case())),
+        Some(serde_json::Value::Object(m)) if m.is_empty() => Ok(Arc::new(case())),
+        Some(_) => Err("takes no parameters (its parts are configured as rules of their own)".to_owned()),
+    }
+}
+
+/// Every built-in rule: its id and how to build it, in declaration order.
+const BUILTINS: [(&str, Make); 29] = [
+    (ids::PAYMENT_AMOUNT_MISMATCH, make::<payment::AmountMismatch>),
+    (ids::PAYMENT_FAILED_ATTEMPTS, make::<payment::FailedAttempts>),
+    (ids::PAYMENT_INSUFFICIENT_BALANCE, make::<payment::InsufficientBalance>),
+    (ids::PAYMENT_TIMEOUT, make::<payment::PaymentTimeout>),
+    (ids::PAYMENT_LARGE_AMOUNT, make::<payment::LargeAmount>),
+    (ids::PAYMENT_REMOTE_LOGIN, make::<payment::RemoteLogin>),
+    (ids::PAYMENT_ACCOUNT_CHURN, make::<payment::AccountChurn>),
+    (ids::PAYMENT_AMOUNT_SPIKE, make::<payment::AmountSpike>),
+    (ids::PAYMENT_NEW_INSTRUMENT, make::<payment::NewInstrument>),
+    (ids::ADDRESS_LOCKER_WITHOUT_UNIT, make::<address::LockerWithoutUnit>),
+    (ids::ADDRESS_REMOTE_NO_HISTORY, make::<address::RemoteNoHistory>),
+    (ids::ADDRESS_FREQUENT_CHANGE, make::<address::FrequentChange>),
+    (ids::CONTACT_PHONE_INVALID, make::<contact::PhoneInvalid>),
+    (ids::CONTACT_PHONE_UNREACHABLE, make::<contact::PhoneUnreachable>),
+    (ids::CONTACT_PHONE_FRAUD_LISTED, make::<contact::PhoneFraudListed>),
+    (ids::CONTACT_RECIPIENT_MISMATCH, make::<contact::RecipientMismatch>),
+    (ids::PRODUCT_HIGH_VALUE_NO_HISTORY, make::<product::HighValueNoHistory>),
+    (ids::PRODUCT_FRAUD_LINKED, make::<product::FraudLinked>),
+    (ids::BEHAVIOR_ORDER_BURST, make::<behavior::OrderBurst>),
+    (ids::BEHAVIOR_NIGHT_BATCH, make::<behavior::NightBatch>),
+    (ids::BEHAVIOR_FREQUENT_CANCEL, make::<behavior::FrequentCancel>),
+    (ids::BEHAVIOR_MULTI_ACCOUNT, make::<behavior::MultiAccount>),
+    (ids::LOGISTICS_STALLED, make::<logistics::Stalled>),
+    (ids::AFTERSALES_HIGH_RETURN_RATE, make::<aftersales::HighReturnRate>),
+    (ids::AFTERSALES_HIGH_RISK_COMPLAINT, make::<aftersales::HighRiskComplaint>),
+    (ids::LIST_BLOCKED, make::<lists::Blocked>),
+    (ids::DATA_INCONSISTENT, make::<data::Inconsistent>),
+    (ids::CASE_STOLEN_CARD, |p| fixed(composite::stolen_card, p)),
+    (ids::CASE_REMOTE_LOCKER_NO_HISTORY, |p| fixed(composite::remote_locker_no_history, p)),
+];
+
 /// Every built-in rule with the catalogue's defaults, in declaration order
 /// (the order of [`ids::ALL`]).
 pub fn builtin() -> Vec<Arc<dyn Rule>> {
-    vec![
-        Arc::new(payment::AmountMismatch::default()),
-        Arc::new(payment::FailedAttempts::default()),
-        Arc::new(payment::InsufficientBalance::default()),
-        Arc::new(payment::PaymentTimeout::default()),
-        Arc::new(payment::LargeAmount::default()),
-        Arc::new(payment::RemoteLogin::default()),
-        Arc::new(payment::AccountChurn::default()),
-        Arc::new(payment::AmountSpike::default()),
-        Arc::new(payment::NewInstrument::default()),
-        Arc::new(address::LockerWithoutUnit::default()),
-        Arc::new(address::RemoteNoHistory::default()),
-        Arc::new(address::FrequentChange::default()),
-        Arc::new(contact::PhoneInvalid::default()),
-        Arc::new(contact::PhoneUnreachable::default()),
-        Arc::new(contact::PhoneFraudListed::default()),
-        Arc::new(contact::RecipientMismatch::default()),
-        Arc::new(product::HighValueNoHistory::default()),
-        Arc::new(product::FraudLinked::default()),
-        Arc::new(behavior::OrderBurst::default()),
-        Arc::new(behavior::NightBatch::default()),
-        Arc::new(behavior::FrequentCancel::default()),
-        Arc::new(behavior::MultiAccount::default()),
-        Arc::new(logistics::Stalled::default()),
-        Arc::new(aftersales::HighReturnRate::default()),
-        Arc::new(aftersales::HighRiskComplaint::default()),
-        Arc::new(lists::Blocked::default()),
-        Arc::new(data::Inconsistent::default()),
-        Arc::new(composite::stolen_card()),
-        Arc::new(composite::remote_locker_no_history()),
-    ]
+    BUILTINS.iter().filter_map(|(_, make)| make(None).ok()).collect()
+}
+
+/// Builds built-in rule `id` from parameters given as JSON (missing fields
+/// keep their defaults). `None` if `id` is no built-in rule; `Some(Err)` with
+/// the JSON path and the problem if the parameters do not fit.
+pub fn builtin_with_params(id: &str, params: &serde_json::Value) -> Option<Result<Arc<dyn Rule>, String>> {
+    BUILTINS.iter().find(|(b, _)| *b == id).map(|(_, make)| make(Some(params)))
+}
+
+/// Whether `id` names a built-in rule.
+pub fn is_builtin(id: &str) -> bool {
+    BUILTINS.iter().any(|(b, _)| *b == id)
 }
 
 /// Collects parameter problems for a rule's `validate`.

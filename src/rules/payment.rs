@@ -32,6 +32,9 @@ impl Rule for AmountMismatch {
     fn id(&self) -> &str {
         ids::PAYMENT_AMOUNT_MISMATCH
     }
+    fn params(&self) -> Option<serde_json::Value> {
+        serde_json::to_value(self).ok()
+    }
     fn category(&self) -> Category {
         Category::Payment
     }
@@ -91,6 +94,9 @@ impl Rule for FailedAttempts {
     fn id(&self) -> &str {
         ids::PAYMENT_FAILED_ATTEMPTS
     }
+    fn params(&self) -> Option<serde_json::Value> {
+        serde_json::to_value(self).ok()
+    }
     fn category(&self) -> Category {
         Category::Payment
     }
@@ -137,6 +143,9 @@ impl Rule for InsufficientBalance {
     fn id(&self) -> &str {
         ids::PAYMENT_INSUFFICIENT_BALANCE
     }
+    fn params(&self) -> Option<serde_json::Value> {
+        serde_json::to_value(self).ok()
+    }
     fn category(&self) -> Category {
         Category::Payment
     }
@@ -182,6 +191,9 @@ impl Default for PaymentTimeout {
 impl Rule for PaymentTimeout {
     fn id(&self) -> &str {
         ids::PAYMENT_TIMEOUT
+    }
+    fn params(&self) -> Option<serde_json::Value> {
+        serde_json::to_value(self).ok()
     }
     fn category(&self) -> Category {
         Category::Payment
@@ -238,6 +250,9 @@ impl Rule for LargeAmount {
     fn id(&self) -> &str {
         ids::PAYMENT_LARGE_AMOUNT
     }
+    fn params(&self) -> Option<serde_json::Value> {
+        serde_json::to_value(self).ok()
+    }
     fn category(&self) -> Category {
         Category::Payment
     }
@@ -290,6 +305,9 @@ fn place(l: &Location) -> &str {
 impl Rule for RemoteLogin {
     fn id(&self) -> &str {
         ids::PAYMENT_REMOTE_LOGIN
+    }
+    fn params(&self) -> Option<serde_json::Value> {
+        serde_json::to_value(self).ok()
     }
     fn category(&self) -> Category {
         Category::Payment
@@ -344,6 +362,9 @@ impl Default for AccountChurn {
 impl Rule for AccountChurn {
     fn id(&self) -> &str {
         ids::PAYMENT_ACCOUNT_CHURN
+    }
+    fn params(&self) -> Option<serde_json::Value> {
+        serde_json::to_value(self).ok()
     }
     fn category(&self) -> Category {
         Category::Payment
@@ -408,6 +429,9 @@ impl Rule for AmountSpike {
     fn id(&self) -> &str {
         ids::PAYMENT_AMOUNT_SPIKE
     }
+    fn params(&self) -> Option<serde_json::Value> {
+        serde_json::to_value(self).ok()
+    }
     fn category(&self) -> Category {
         Category::Payment
     }
@@ -470,6 +494,9 @@ pub struct NewInstrument {}
 impl Rule for NewInstrument {
     fn id(&self) -> &str {
         ids::PAYMENT_NEW_INSTRUMENT
+    }
+    fn params(&self) -> Option<serde_json::Value> {
+        serde_json::to_value(self).ok()
     }
     fn category(&self) -> Category {
         Category::Payment

@@ -69,6 +69,9 @@ impl Rule for HighValueNoHistory {
     fn id(&self) -> &str {
         ids::PRODUCT_HIGH_VALUE_NO_HISTORY
     }
+    fn params(&self) -> Option<serde_json::Value> {
+        serde_json::to_value(self).ok()
+    }
     fn category(&self) -> Category {
         Category::Product
     }
@@ -132,6 +135,9 @@ impl Default for FraudLinked {
 impl Rule for FraudLinked {
     fn id(&self) -> &str {
         ids::PRODUCT_FRAUD_LINKED
+    }
+    fn params(&self) -> Option<serde_json::Value> {
+        serde_json::to_value(self).ok()
     }
     fn category(&self) -> Category {
         Category::Product

@@ -1,0 +1,542 @@
+//! Rule sets as files: everything the [`EngineBuilder`] can say, as JSON.
+//!
+//! ```json
+//! {
+//!   "name": "strict-shop", "version": "3",
+//!   "thresholds": {"review": 25, "hold": 50},
+//!   "rules": {
+//!     "payment.large_amount": {"points": 25, "params": {"threshold": "3000"}},
+//!     "contact.recipient_mismatch": {"shadow": true}
+//!   },
+//!   "composites": [{
+//!     "id": "custom.big_order_new_buyer", "points": 40, "action": "review",
+//!     "when": {"all": [{"compare": {"attribute": "payable_amount", "op": ">=", "value": 2000}},
+//!                      {"compare": {"attribute": "user_order_count", "op": "==", "value": 0}}]},
+//!     "message": {"zh": "新用户大额订单", "en": "large first order"}
+//!   }]
+//! }
+//! ```
+//!
+//! Every field is optional except `name` and `version`: what a file does not
+//! say keeps the catalogue's default. Loading checks everything and reports
+//! every problem at once, each with the JSON path or rule id it concerns:
+//! malformed JSON (with line and column), unknown fields, unknown rule ids
+//! (with a suggestion), wrong types, out-of-range parameters and thresholds,
+//! empty keywords, composites that name themselves, unknown rules, or rules
+//! declared after them. Nothing is silently ignored or clamped.
+//!
+//! [`Engine::config`](crate::Engine::config) writes an engine's effective
+//! configuration back out; loading it gives an engine that assesses every
+//! order identically, and reports the same content hash.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::assessment::Thresholds;
+use crate::engine::{Engine, EngineBuilder};
+use crate::lists::Lists;
+use crate::reference::{Region, default_locker_keywords, default_remote_regions};
+use crate::rule::Action;
+use crate::rules::composite::Composite;
+use crate::rules::{builtin_with_params, ids, is_builtin};
+
+/// A rule set: the whole configuration of an engine, as data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSet {
+    /// The rule set's name, reported on every assessment.
+    pub name: String,
+    /// Its version, reported on every assessment.
+    pub version: String,
+    /// Free text for the people who maintain it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Decision thresholds.
+    #[serde(default)]
+    pub thresholds: Thresholds,
+    /// Country assumed for addresses that name none (ISO 3166-1 alpha-2).
+    #[serde(default = "default_country")]
+    pub default_country: String,
+    /// Show raw personal data in evidence instead of masking it.
+    #[serde(default)]
+    pub reveal_personal_data: bool,
+    /// Remote regions and parcel-locker keywords.
+    #[serde(default)]
+    pub reference: Reference,
+    /// Block, allow and fraud-number lists.
+    #[serde(default, skip_serializing_if = "Lists::is_empty")]
+    pub lists: Lists,
+    /// Settings and parameters per rule id (built-in or declared below).
+    #[serde(default)]
+    pub rules: BTreeMap<String, RuleConfig>,
+    /// Composite rules, in declaration order, after the built-in rules.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub composites: Vec<Composite>,
+}
+
+fn default_country() -> String {
+    "CN".to_owned()
+}
+
+/// Reference lists shared by several rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reference {
+    /// Remote regions, by name prefix or region-code prefix.
+    #[serde(default = "default_remote_regions")]
+    pub remote_regions: Vec<Region>,
+    /// Parcel-locker and pickup-station keywords.
+    #[serde(default = "default_locker_keywords")]
+    pub locker_keywords: Vec<String>,
+}
+
+impl Default for Reference {
+    fn default() -> Self {
+        Reference { remote_regions: default_remote_regions(), locker_keywords: default_locker_keywords() }
+    }
+}
+
+/// How one rule is configured; what is absent keeps its default.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleConfig {
+    /// Evaluated at all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Points when it fires, 0-100.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points: Option<u8>,
+    /// Action when it fires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
+    /// Evaluated and reported, but counting for nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shadow: Option<bool>,
+    /// The rule's parameters (built-in rules); absent fields keep their defaults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub params: Option<Value>,
+    /// Free text for the people who maintain the rule set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Which rule set decided an assessment: name, version and a SHA-256 of the
+/// effective configuration, so an auditor can tell months later exactly which
+/// rules decided an order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSetInfo {
+    /// The rule set's name.
+    pub name: String,
+    /// Its version.
+    pub version: String,
+    /// `sha256:` and the hex digest of the effective configuration's JSON.
+    pub hash: String,
+}
+
+/// One thing wrong with a rule set, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigProblem {
+    /// The JSON path (`rules.payment.large_amount.params.threshold`), or empty.
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "at `{}`: {}", self.path, self.message)
+        }
+    }
+}
+
+/// A rule set that cannot be loaded, with every problem found.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ConfigError {
+    source_name: String,
+    problems: Vec<ConfigProblem>,
+}
+
+impl ConfigError {
+    fn new(source_name: &str, problems: Vec<ConfigProblem>) -> Self {
+        ConfigError { source_name: source_name.to_owned(), problems }
+    }
+    /// The problems, in the order found.
+    pub fn problems(&self) -> &[ConfigProblem] {
+        &self.problems
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.problems.len();
+        write!(f, "rule set {} has {n} problem{}", self.source_name, if n == 1 { "" } else { "s" })?;
+        for p in &self.problems {
+            write!(f, "\n  - {p}")?;
+        }
+        Ok(())
+    }
+}
+
+fn join(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() { key.to_owned() } else { format!("{prefix}.{key}") }
+}
+
+/// Collects problems while a rule set is read.
+#[derive(Default)]
+struct Problems(Vec<ConfigProblem>);
+
+impl Problems {
+    fn push(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.0.push(ConfigProblem { path: path.into(), message: message.into() });
+    }
+
+    /// Deserialises `v` as a `T`, recording a problem with its full path.
+    fn parse<T: DeserializeOwned>(&mut self, path: &str, v: &Value) -> Option<T> {
+        match serde_path_to_error::deserialize::<_, T>(v) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                let inner = e.path().to_string();
+                let full = if inner == "." { path.to_owned() } else { join(path, &inner) };
+                self.push(full, e.into_inner().to_string());
+                None
+            }
+        }
+    }
+}
+
+const TOP_LEVEL: [&str; 10] = [
+    "name",
+    "version",
+    "description",
+    "thresholds",
+    "default_country",
+    "reveal_personal_data",
+    "reference",
+    "lists",
+    "rules",
+    "composites",
+];
+
+/// The closest of `candidates` to `word`, if it is close (a likely typo).
+fn suggest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    fn distance(a: &str, b: &str) -> usize {
+        let b: Vec<char> = b.chars().collect();
+        let mut prev: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut cur = vec![i + 1];
+            for (j, cb) in b.iter().enumerate() {
+                let sub = prev.get(j).copied().unwrap_or(0) + usize::from(ca != *cb);
+                let del = prev.get(j + 1).copied().unwrap_or(0) + 1;
+                let ins = cur.get(j).copied().unwrap_or(0) + 1;
+                cur.push(sub.min(del).min(ins));
+            }
+            prev = cur;
+        }
+        prev.last().copied().unwrap_or(0)
+    }
+    candidates.map(|c| (distance(word, c), c)).filter(|(d, _)| *d <= 3).min_by_key(|(d, _)| *d).map(|(_, c)| c)
+}
+
+impl RuleSet {
+    /// The default rule set: exactly what [`Engine::default`] runs.
+    pub fn builtin() -> RuleSet {
+        Engine::default().config()
+    }
+
+    /// Reads a rule set from JSON text. `source_name` (a file name, say)
+    /// appears in the error. Checks structure and types; [`RuleSet::build`]
+    /// checks the rest. [`Engine::from_config_str`] does both.
+    pub fn from_json(text: &str, source_name: &str) -> Result<RuleSet, ConfigError> {
+        let (set, p) = Self::read(text, source_name)?;
+        if p.0.is_empty() { Ok(set) } else { Err(ConfigError::new(source_name, p.0)) }
+    }
+
+    /// Parses JSON (a syntax error ends it) and reads every section, giving a
+    /// rule set with defaults where a section was bad, and the problems.
+    fn read(text: &str, source_name: &str) -> Result<(RuleSet, Problems), ConfigError> {
+        let value: Value = serde_json::from_str(text).map_err(|e| {
+            let message = e.to_string();
+            let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
+            let at = format!("line {}, column {}: {message}", e.line(), e.column());
+            ConfigError::new(source_name, vec![ConfigProblem { path: String::new(), message: at }])
+        })?;
+        let mut p = Problems::default();
+        let set = Self::from_value(&value, &mut p);
+        Ok((set, p))
+    }
+
+    /// Reads text and checks everything, structure and meaning, at once.
+    fn load(text: &str, source_name: &str) -> Result<Engine, ConfigError> {
+        let (set, mut p) = Self::read(text, source_name)?;
+        let built = set.build_collecting(&mut p);
+        match built {
+            Some(engine) if p.0.is_empty() => Ok(engine),
+            _ => Err(ConfigError::new(source_name, p.0)),
+        }
+    }
+
+    /// Reads a rule set from a JSON file.
+    pub fn from_path(path: impl AsRef<Path>) -> Result<RuleSet, ConfigError> {
+        let path = path.as_ref();
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ConfigError::new(&name, vec![ConfigProblem { path: String::new(), message: format!("cannot read: {e}") }])
+        })?;
+        Self::from_json(&text, &name)
+    }
+
+    /// Reads each section on its own, so that one bad section does not hide
+    /// the problems of the others.
+    fn from_value(v: &Value, p: &mut Problems) -> RuleSet {
+        let empty = serde_json::Map::new();
+        let obj = match v.as_object() {
+            Some(o) => o,
+            None => {
+                p.push("", "a rule set must be a JSON object");
+                &empty
+            }
+        };
+        for key in obj.keys().filter(|k| !TOP_LEVEL.contains(&k.as_str())) {
+            let hint =
+                suggest(key, TOP_LEVEL.iter().copied()).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
+            p.push(key.as_str(), format!("unknown field `{key}`{hint}"));
+        }
+        let field = |key: &str| obj.get(key);
+        let name = match field("name") {
+            Some(v) => p.parse::<String>("name", v),
+            None => {
+                p.push("name", "missing field `name`");
+                None
+            }
+        };
+        let version = match field("version") {
+            Some(v) => p.parse::<String>("version", v),
+            None => {
+                p.push("version", "missing field `version`");
+                None
+            }
+        };
+        let description = field("description").and_then(|v| p.parse::<Option<String>>("description", v)).flatten();
+        // A bad section is recorded and replaced by its default, so that the
+        // checks of everything else still run.
+        let thresholds = field("thresholds").and_then(|v| p.parse("thresholds", v)).unwrap_or_default();
+        let default_country =
+            field("default_country").and_then(|v| p.parse("default_country", v)).unwrap_or_else(default_country);
+        let reveal = field("reveal_personal_data").and_then(|v| p.parse("reveal_personal_data", v)).unwrap_or(false);
+        let reference = field("reference").and_then(|v| p.parse("reference", v)).unwrap_or_default();
+        let lists = field("lists").and_then(|v| p.parse("lists", v)).unwrap_or_default();
+        let mut rules = BTreeMap::new();
+        match field("rules") {
+            None => {}
+            Some(Value::Object(m)) => {
+                for (id, cfg) in m {
+                    if let Some(c) = p.parse::<RuleConfig>(&join("rules", id), cfg) {
+                        rules.insert(id.clone(), c);
+                    }
+                }
+            }
+            Some(_) => p.push("rules", "must be an object of rule ids"),
+        }
+        let mut composites = Vec::new();
+        match field("composites") {
+            None => {}
+            Some(Value::Array(a)) => {
+                for (i, c) in a.iter().enumerate() {
+                    if let Some(c) = p.parse::<Composite>(&format!("composites[{i}]"), c) {
+                        composites.push(c);
+                    }
+                }
+            }
+            Some(_) => p.push("composites", "must be an array of composite rules"),
+        }
+        RuleSet {
+            name: name.unwrap_or_default(),
+            version: version.unwrap_or_default(),
+            description,
+            thresholds,
+            default_country,
+            reveal_personal_data: reveal,
+            reference,
+            lists,
+            rules,
+            composites,
+        }
+    }
+
+    /// An engine builder holding this rule set, for adding rules of your own
+    /// code before building.
+    pub fn builder(&self) -> Result<EngineBuilder, ConfigError> {
+        let mut p = Problems::default();
+        let b = self.builder_checked(&mut p);
+        if p.0.is_empty() { Ok(b) } else { Err(ConfigError::new(&format!("`{}`", self.name), p.0)) }
+    }
+
+    /// Builds the engine, reporting every problem at once.
+    pub fn build(&self) -> Result<Engine, ConfigError> {
+        let mut p = Problems::default();
+        match self.build_collecting(&mut p) {
+            Some(engine) if p.0.is_empty() => Ok(engine),
+            _ => Err(ConfigError::new(&format!("`{}`", self.name), p.0)),
+        }
+    }
+
+    fn build_collecting(&self, p: &mut Problems) -> Option<Engine> {
+        match self.builder_checked(p).build() {
+            Ok(engine) => Some(engine),
+            Err(e) => {
+                for problem in e.problems() {
+                    p.push("", problem.to_string());
+                }
+                None
+            }
+        }
+    }
+
+    fn builder_checked(&self, p: &mut Problems) -> EngineBuilder {
+        let mut b = Engine::builder()
+            .ruleset(self.name.clone(), self.version.clone())
+            .thresholds(self.thresholds)
+            .default_country(self.default_country.clone())
+            .reveal_personal_data(self.reveal_personal_data)
+            .remote_regions(self.reference.remote_regions.clone())
+            .locker_keywords(self.reference.locker_keywords.clone())
+            .lists(self.lists.clone());
+        for (i, c) in self.composites.iter().enumerate() {
+            let path = format!("composites[{i}]");
+            if is_builtin(&c.id) {
+                p.push(
+                    join(&path, "id"),
+                    format!("`{}` is a built-in rule id; a composite needs an id of its own", c.id),
+                );
+                continue;
+            }
+            if let Some(cycle) = self.cycle_from(&c.id) {
+                p.push(join(&path, "when"), format!("composite `{}` forms a cycle: {cycle}", c.id));
+                continue;
+            }
+            b = b.composite(c.clone());
+        }
+        for (id, cfg) in &self.rules {
+            let path = join("rules", id);
+            let declared = self.composites.iter().any(|c| &c.id == id);
+            if !is_builtin(id) && !declared {
+                let known = ids::ALL.iter().copied().chain(self.composites.iter().map(|c| c.id.as_str()));
+                let hint = suggest(id, known).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
+                p.push(path, format!("unknown rule id `{id}`{hint}"));
+                continue;
+            }
+            if let Some(params) = &cfg.params {
+                if declared {
+                    p.push(join(&path, "params"), "a composite's definition is in `composites`, not `params`");
+                } else {
+                    match builtin_with_params(id, params) {
+                        Some(Ok(rule)) => {
+                            for issue in rule.validate() {
+                                p.push(join(&join(&path, "params"), &issue.field), issue.reason);
+                            }
+                            b = b.rule_arc(rule);
+                        }
+                        Some(Err(e)) => p.push(join(&path, "params"), e),
+                        None => {}
+                    }
+                }
+            }
+            if let Some(points) = cfg.points {
+                b = b.points(id, points);
+            }
+            if let Some(a) = cfg.action {
+                b = b.action(id, a);
+            }
+            if let Some(e) = cfg.enabled {
+                b = if e { b.enable(id) } else { b.disable(id) };
+            }
+            if let Some(s) = cfg.shadow {
+                b = b.shadow(id, s);
+            }
+        }
+        b
+    }
+
+    /// A cycle through composite `start` by `fired` references, as
+    /// `a -> b -> a`, if there is one.
+    fn cycle_from(&self, start: &str) -> Option<String> {
+        let deps = |id: &str| -> Vec<String> {
+            self.composites
+                .iter()
+                .find(|c| c.id == id)
+                .map(|c| c.when.rules().into_iter().map(|r| r.to_string()).collect())
+                .unwrap_or_default()
+        };
+        let mut path = vec![start.to_owned()];
+        fn walk(path: &mut Vec<String>, start: &str, deps: &dyn Fn(&str) -> Vec<String>) -> bool {
+            let Some(last) = path.last().cloned() else { return false };
+            for d in deps(&last) {
+                if d == start && path.len() > 1 {
+                    path.push(d);
+                    return true;
+                }
+                if !path.contains(&d) {
+                    path.push(d);
+                    if walk(path, start, deps) {
+                        return true;
+                    }
+                    path.pop();
+                }
+            }
+            false
+        }
+        walk(&mut path, start, &deps).then(|| path.join(" -> "))
+    }
+
+    /// The rule set as pretty JSON, as written by `score --print-default-config`.
+    pub fn to_json_pretty(&self) -> String {
+        // A RuleSet is plain data with string keys: serialising cannot fail.
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// `sha256:<hex>` of the rule set's canonical JSON.
+    pub fn content_hash(&self) -> String {
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        let digest = Sha256::digest(&json);
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        format!("sha256:{hex}")
+    }
+
+    /// Name, version and content hash.
+    pub fn info(&self) -> Arc<RuleSetInfo> {
+        Arc::new(RuleSetInfo { name: self.name.clone(), version: self.version.clone(), hash: self.content_hash() })
+    }
+}
+
+impl Engine {
+    /// Builds an engine from a rule set.
+    pub fn from_config(set: &RuleSet) -> Result<Engine, ConfigError> {
+        set.build()
+    }
+
+    /// Builds an engine from rule-set JSON, reporting every problem at once.
+    pub fn from_config_str(text: &str) -> Result<Engine, ConfigError> {
+        RuleSet::load(text, "<string>")
+    }
+
+    /// Builds an engine from a rule-set file.
+    pub fn from_config_path(path: impl AsRef<Path>) -> Result<Engine, ConfigError> {
+        let path = path.as_ref();
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ConfigError::new(&name, vec![ConfigProblem { path: String::new(), message: format!("cannot read: {e}") }])
+        })?;
+        RuleSet::load(&text, &name)
+    }
+}
