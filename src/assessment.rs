@@ -11,6 +11,7 @@ use crate::rule::{Action, Category, Evidence, Locale, Message, RuleId, Severity}
 
 /// What to do with the order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
     /// Fulfil.
@@ -53,6 +54,7 @@ impl From<Action> for Decision {
 /// Score thresholds: a score at or above `review` is reviewed, at or above
 /// `hold` held. Defaults 30 and 60.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Thresholds {
     /// Lowest score that is reviewed.
@@ -82,6 +84,7 @@ impl Thresholds {
 
 /// A rule that fired, with everything a person or a program needs to know why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Flag {
     rule_id: RuleId,
     category: Category,
@@ -163,6 +166,7 @@ impl Flag {
 
 /// A flag an allow-list entry removed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Exemption {
     /// The flag that would have counted.
     pub flag: Flag,
@@ -172,6 +176,7 @@ pub struct Exemption {
 
 /// A rule that could not judge the order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Skipped {
     /// The rule.
     pub rule_id: RuleId,
@@ -185,6 +190,7 @@ pub struct Skipped {
 /// mode and count for nothing; `exempted` flags were removed by an
 /// allow-list entry; `skipped` lists the rules that lacked data.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Assessment {
     ruleset: Arc<RuleSetInfo>,
     score: u8,

@@ -49,6 +49,7 @@ use crate::rules::{builtin_with_params, ids, is_builtin};
 
 /// A rule set: the whole configuration of an engine, as data.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RuleSet {
     /// The rule set's name, reported on every assessment.
@@ -87,6 +88,7 @@ fn default_country() -> String {
 
 /// Reference lists shared by several rules.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Reference {
     /// Remote regions, by name prefix or region-code prefix.
@@ -105,6 +107,7 @@ impl Default for Reference {
 
 /// How one rule is configured; what is absent keeps its default.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RuleConfig {
     /// Evaluated at all.
@@ -131,6 +134,7 @@ pub struct RuleConfig {
 /// effective configuration, so an auditor can tell months later exactly which
 /// rules decided an order.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RuleSetInfo {
     /// The rule set's name.

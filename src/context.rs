@@ -16,6 +16,7 @@ use crate::time::UtcOffset;
 /// system clock, so the same order and context always give the same
 /// assessment. The lists here are added to the engine's own lists.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EvalContext {
     /// The time of the evaluation.

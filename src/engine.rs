@@ -18,6 +18,7 @@ use crate::rules::{self, is_builtin};
 
 /// How one rule counts in an engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RuleSettings {
     /// Whether it is evaluated at all.

@@ -11,9 +11,12 @@ pub mod engine;
 pub mod lists;
 pub mod model;
 pub mod reference;
+pub mod reload;
 pub mod request;
 pub mod rule;
 pub mod rules;
+#[cfg(feature = "schema")]
+pub mod schema;
 pub mod text;
 pub mod time;
 
@@ -23,6 +26,7 @@ pub use context::EvalContext;
 pub use engine::{BuildError, Engine, EngineBuilder, Problem, RuleInfo, RuleSettings};
 pub use lists::{AllowEntry, BlockEntry, EntityKind, Lists};
 pub use model::{Order, ProductProfile, UserProfile};
+pub use reload::SharedEngine;
 pub use request::{JsonError, Request};
 pub use rule::{Action, Category, Evidence, Finding, Input, Locale, Message, Outcome, Rule, RuleId, Severity};
 pub use rules::ids;

@@ -18,6 +18,7 @@ use crate::text::{PassThroughBuild, PhoneKey, address_chars, folded, hash_chars}
 
 /// What a list entry names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum EntityKind {
@@ -52,6 +53,7 @@ impl EntityKind {
 
 /// A block-list entry: an order naming it is rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BlockEntry {
     /// What it names.
@@ -67,6 +69,7 @@ pub struct BlockEntry {
 
 /// An allow-list entry: orders naming it are exempt from the named rules.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AllowEntry {
     /// What it names.
@@ -183,8 +186,9 @@ pub struct Lists {
 
 /// The serialised form of [`Lists`].
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
-struct ListsData {
+pub(crate) struct ListsData {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     block: Vec<BlockEntry>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -12,6 +12,7 @@ use crate::text::{fold, starts_with_folded};
 
 /// A region on the remote-region list, by name prefix and/or region-code prefix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Region {
     /// Name prefix: `新疆` matches `新疆维吾尔自治区`.

@@ -8,6 +8,7 @@ use crate::model::Order;
 
 /// An order with the context to judge it in.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Request {
     /// The order.

@@ -18,6 +18,7 @@ use crate::text;
 ///
 /// Built-in ids borrow static strings, so cloning one never allocates.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(transparent)]
 pub struct RuleId(Cow<'static, str>);
 
@@ -71,6 +72,7 @@ impl PartialEq<&str> for RuleId {
 
 /// The abnormal-order type a rule belongs to (the source document's types).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Category {
@@ -101,6 +103,7 @@ pub enum Category {
 /// How serious a flag is, derived from its points: under 20 low, under 40
 /// medium, under 60 high, 60 and more critical.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Severity {
@@ -129,6 +132,7 @@ impl Severity {
 /// What a fired rule does besides adding points: it can raise the decision
 /// to at least Review, Hold or Reject. An action never lowers a decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// Only the points count.
@@ -144,6 +148,7 @@ pub enum Action {
 
 /// A message in both languages the crate speaks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Message {
     /// Chinese.
     pub zh: String,
@@ -153,6 +158,7 @@ pub struct Message {
 
 /// The language a reason is shown in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Locale {
     /// 中文.
@@ -174,6 +180,7 @@ impl Message {
 
 /// One observed value behind a flag, with the limit it crossed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Evidence {
     /// What was observed, e.g. `amount_ratio`.
     pub name: Cow<'static, str>,
@@ -269,6 +276,7 @@ impl Outcome {
 
 /// Whether personal data appears in evidence as is or masked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Privacy {
     /// Phones as `138****5678`, names as `张*`, instruments and devices as

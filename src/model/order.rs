@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 /// everything else may be absent, and the rules that need an absent part are
 /// recorded as skipped instead of guessing.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Order {
     /// The OMS's order id.
@@ -61,6 +62,7 @@ pub struct Order {
 
 /// One line of an order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LineItem {
     /// The product (SKU) id; product profiles are looked up by it.
@@ -79,6 +81,7 @@ pub struct LineItem {
 
 /// Payment of an order: the instrument, every attempt, and the final result.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Payment {
     /// Method, e.g. `alipay`, `wechat`, `card`, `cod`.
@@ -100,6 +103,7 @@ pub struct Payment {
 
 /// One payment attempt.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PaymentAttempt {
     /// When it was made.
@@ -113,6 +117,7 @@ pub struct PaymentAttempt {
 
 /// How a payment attempt ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum AttemptStatus {
@@ -138,6 +143,7 @@ impl AttemptStatus {
 /// A shipping address. Chinese addresses use province / city / district;
 /// elsewhere `province` holds the state or region.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ShippingAddress {
     /// ISO 3166-1 alpha-2 country code; the engine's default country when absent.
@@ -165,6 +171,7 @@ pub struct ShippingAddress {
 
 /// The person who receives the parcel.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Recipient {
     /// Name as written on the order.
@@ -177,6 +184,7 @@ pub struct Recipient {
 
 /// The client session behind the order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ClientInfo {
     /// IP address, as text.
@@ -192,6 +200,7 @@ pub struct ClientInfo {
 
 /// A coarse location: country, region, city.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Location {
     /// ISO 3166-1 alpha-2 country code.
@@ -207,6 +216,7 @@ pub struct Location {
 
 /// A call made to verify the order with the recipient.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct VerificationCall {
     /// When the call was made.
@@ -217,6 +227,7 @@ pub struct VerificationCall {
 
 /// Logistics of a shipped order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Logistics {
     /// Carrier name or code.
@@ -245,6 +256,7 @@ impl Logistics {
 
 /// One tracking update.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TrackingEvent {
     /// When it happened.
@@ -259,6 +271,7 @@ pub struct TrackingEvent {
 
 /// An after-sales record filed against an order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AfterSale {
     /// Return, exchange or complaint.
@@ -275,6 +288,7 @@ pub struct AfterSale {
 
 /// The kind of an after-sales record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum AfterSaleKind {
@@ -289,6 +303,7 @@ pub enum AfterSaleKind {
 /// What a complaint is about. `Quality` and `FalseAdvertising` are the
 /// source document's high-risk complaints; `Fraud` feeds product profiles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ComplaintType {

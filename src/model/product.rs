@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// What is known of a product from past orders.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ProductProfile {
     /// The product (SKU) id.

@@ -13,6 +13,7 @@ use super::order::{ComplaintType, Location};
 /// `recent_orders` holds past orders (not the one being judged) for as long as
 /// the longest window needs; lifetime figures live in the counters.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UserProfile {
     /// The buyer's account id.
@@ -66,6 +67,7 @@ impl UserProfile {
 
 /// A past order, as much as the rules need of it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PastOrder {
     /// Its id.
@@ -85,6 +87,7 @@ pub struct PastOrder {
 
 /// A payment card or account seen in the buyer's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct KnownInstrument {
     /// The instrument token, as on [`Payment::instrument_id`](crate::model::Payment::instrument_id).
@@ -97,6 +100,7 @@ pub struct KnownInstrument {
 
 /// A change of the buyer's shipping address.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AddressChange {
     /// When it changed.
@@ -111,6 +115,7 @@ pub struct AddressChange {
 
 /// A complaint the buyer filed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ComplaintRecord {
     /// When.
@@ -124,6 +129,7 @@ pub struct ComplaintRecord {
 
 /// Another account linked to the buyer's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LinkedAccount {
     /// The other account.
@@ -137,6 +143,7 @@ pub struct LinkedAccount {
 
 /// What two accounts share.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum LinkKind {
@@ -152,6 +159,7 @@ pub enum LinkKind {
 
 /// A purchase by a linked account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LinkedPurchase {
     /// The category bought.

@@ -15,6 +15,7 @@ use crate::time::Window;
 /// Keywords and patterns are the engine's reference data
 /// ([`EngineBuilder::locker_keywords`](crate::EngineBuilder::locker_keywords)).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LockerWithoutUnit {}
 
@@ -54,6 +55,7 @@ impl Rule for LockerWithoutUnit {
 /// buyer has never had an order delivered there. A buyer with no profile has
 /// no history.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RemoteNoHistory {}
 
@@ -98,6 +100,7 @@ impl Rule for RemoteNoHistory {
 /// days, or to N distinct cities, within the window. Days are local calendar
 /// days.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct FrequentChange {
     /// N (default 3).

@@ -11,6 +11,7 @@ use crate::time::Window;
 /// `aftersales.high_return_rate`: the buyer returned or exchanged more than
 /// the allowed share of the orders placed in the window.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct HighReturnRate {
     /// Rate that must be exceeded (default 0.30: more than 30%).
@@ -82,6 +83,7 @@ impl Rule for HighReturnRate {
 /// `aftersales.high_risk_complaint`: the order, or the buyer within the
 /// window, has a high-risk complaint (product quality, false advertising).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct HighRiskComplaint {
     /// Complaint types that count as high-risk.

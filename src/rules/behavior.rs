@@ -21,6 +21,7 @@ fn orders_in_window(input: &Input<'_>, user: &UserProfile, window: Window) -> u3
 
 /// `behavior.order_burst`: many orders by the same buyer in a short window.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct OrderBurst {
     /// Orders that fire the rule, this one included (default 5).
@@ -74,6 +75,7 @@ impl Rule for OrderBurst {
 /// `behavior.night_batch`: placed in the small hours (local time) as part of a
 /// batch of orders.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct NightBatch {
     /// First local hour of the small hours (default 0).
@@ -146,6 +148,7 @@ impl Rule for NightBatch {
 /// `behavior.frequent_cancel`: many cancellations in the window, or a high
 /// cancel rate among the orders placed in it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct FrequentCancel {
     /// Cancellations that fire the rule (default 3).
@@ -222,6 +225,7 @@ impl Rule for FrequentCancel {
 /// `behavior.multi_account`: several linked accounts (shared device, phone,
 /// address or payment account) bought the same category in the window.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct MultiAccount {
     /// Linked accounts that fire the rule (default 3).

@@ -24,6 +24,7 @@ use crate::text::same_text;
 
 /// An order or profile attribute a condition can compare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Attribute {
@@ -145,6 +146,7 @@ enum Val<'a> {
 
 /// How a condition compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub enum Op {
     /// Equal (text: case-insensitive, full-width folded).
@@ -175,6 +177,7 @@ pub enum Op {
 
 /// A literal a condition compares with.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum Literal {
     /// `true` / `false`.
@@ -189,6 +192,7 @@ pub enum Literal {
 
 /// `attribute op value`, e.g. `payable_amount >= 2000`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Comparison {
     /// What to read.
@@ -260,6 +264,7 @@ impl fmt::Display for Attribute {
 
 /// A condition over rule outcomes and attributes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Condition {
     /// Every condition holds.
@@ -379,6 +384,7 @@ impl Condition {
 
 /// A rule that fires when its condition holds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Composite {
     /// Its id.

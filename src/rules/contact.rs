@@ -20,6 +20,7 @@ fn phone(o: &Order) -> Option<&str> {
 /// code, 8-15 digits), or a national number of 6-14 digits. This is a shape
 /// check: it does not know every country's numbering plan.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PhoneInvalid {}
 
@@ -72,6 +73,7 @@ impl Rule for PhoneInvalid {
 
 /// `contact.phone_unreachable`: verification calls went unanswered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct PhoneUnreachable {
     /// Unanswered calls that fire the rule (default 3).
@@ -124,6 +126,7 @@ impl Rule for PhoneUnreachable {
 /// `contact.phone_fraud_listed`: the phone is on the fraud-number list (the
 /// engine's or the context's).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PhoneFraudListed {}
 
@@ -169,6 +172,7 @@ impl Rule for PhoneFraudListed {
 /// `contact.recipient_mismatch`: the recipient's name is on none of the buyer's
 /// past orders, and no buyer note explains it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RecipientMismatch {}
 

@@ -13,6 +13,7 @@ use crate::rule::{Category, Finding, Input, Outcome, Rule};
 /// delivered before shipped; a line in another currency than the order;
 /// amounts too large to add up.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Inconsistent {}
 

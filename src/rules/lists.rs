@@ -10,6 +10,7 @@ use crate::rule::{Action, Category, Finding, Input, Outcome, Personal, Rule};
 /// `list.blocked`: the buyer, phone, address, device or payment account is on
 /// a block list (the engine's or the context's). Rejects the order.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Blocked {}
 

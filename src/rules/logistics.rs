@@ -9,6 +9,7 @@ use crate::time::Window;
 /// `logistics.stalled`: shipped, not delivered, and no tracking update for
 /// longer than the limit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct Stalled {
     /// Longest silence allowed (default 72 hours).

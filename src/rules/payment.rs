@@ -16,6 +16,7 @@ fn payment(o: &Order) -> Option<&Payment> {
 
 /// `payment.amount_mismatch`: the amount captured differs from the payable amount.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct AmountMismatch {
     /// Largest difference tolerated (default 0.00: exact).
@@ -73,6 +74,7 @@ impl Rule for AmountMismatch {
 
 /// `payment.failed_attempts`: many failed payment attempts on the order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct FailedAttempts {
     /// Failures that fire the rule (default 3).
@@ -127,6 +129,7 @@ impl Rule for FailedAttempts {
 
 /// `payment.insufficient_balance`: an attempt failed for insufficient balance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct InsufficientBalance {
     /// Such failures that fire the rule (default 1).
@@ -176,6 +179,7 @@ impl Rule for InsufficientBalance {
 
 /// `payment.timeout`: unpaid past the payment window, or paid after it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct PaymentTimeout {
     /// Time allowed from creation to payment (default 30 minutes).
@@ -234,6 +238,7 @@ impl Rule for PaymentTimeout {
 
 /// `payment.large_amount`: a large payable amount.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct LargeAmount {
     /// Amount that fires the rule, in the order's currency (default 5000).
@@ -284,6 +289,7 @@ impl Rule for LargeAmount {
 /// Two locations are the same when their cities are (if both name one), else
 /// their regions, else their countries.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RemoteLogin {}
 
@@ -345,6 +351,7 @@ impl Rule for RemoteLogin {
 
 /// `payment.account_churn`: many distinct payment accounts in the window.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct AccountChurn {
     /// Distinct accounts that fire the rule, this order's included (default 3).
@@ -409,6 +416,7 @@ impl Rule for AccountChurn {
 /// value (可疑资金流). Worth 10 more points at twice the multiplier and 20 more
 /// at four times.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct AmountSpike {
     /// How many times the average order value fires the rule (default 3).
@@ -488,6 +496,7 @@ impl Rule for AmountSpike {
 
 /// `payment.new_instrument`: a card or account never seen in the buyer's history.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewInstrument {}
 

@@ -22,6 +22,7 @@ fn profile<'a>(input: &Input<'a>, item: &LineItem) -> Option<&'a ProductProfile>
 /// the buyer has no purchase history. An item is high-value when its product
 /// profile says so or its category contains one of `categories`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct HighValueNoHistory {
     /// Category keywords, matched case-insensitively anywhere in a category.
@@ -116,6 +117,7 @@ impl Rule for HighValueNoHistory {
 /// `product.fraud_linked`: an item's product has recent fraud complaints or a
 /// high abnormal-order link rate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct FraudLinked {
     /// Fraud complaints in the window that fire the rule (default 10).
