@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::config::RuleSetInfo;
+use crate::context::Stage;
 use crate::rule::{Action, Category, Evidence, Locale, Message, RuleId, Severity};
 
 /// What to do with the order.
@@ -193,6 +194,8 @@ pub struct Skipped {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Assessment {
     ruleset: Arc<RuleSetInfo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    stage: Option<Stage>,
     score: u8,
     decision: Decision,
     evaluated_at: DateTime<Utc>,
@@ -208,9 +211,10 @@ pub struct Assessment {
 
 impl Assessment {
     /// An empty assessment; sharing the engine's rule-set record costs no allocation.
-    pub(crate) fn start(at: DateTime<Utc>, ruleset: Arc<RuleSetInfo>) -> Self {
+    pub(crate) fn start(at: DateTime<Utc>, stage: Option<Stage>, ruleset: Arc<RuleSetInfo>) -> Self {
         Assessment {
             ruleset,
+            stage,
             score: 0,
             decision: Decision::Pass,
             evaluated_at: at,
@@ -219,6 +223,11 @@ impl Assessment {
             exempted: Vec::new(),
             skipped: Vec::new(),
         }
+    }
+
+    /// The stage of the order's life it was made at, as the context said.
+    pub fn stage(&self) -> Option<Stage> {
+        self.stage
     }
 
     /// The rule set that made this assessment: name, version, content hash.

@@ -30,6 +30,10 @@ pub struct EvalContext {
     /// Profiles of the order's products, by product id.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub products: BTreeMap<String, ProductProfile>,
+    /// The stage of the order's life at which it is assessed, reported on
+    /// the assessment (logistics and after-sales rules only have data later).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<Stage>,
     /// Block, allow and fraud-number lists for this evaluation.
     #[serde(default, skip_serializing_if = "Lists::is_empty")]
     pub lists: Lists,
@@ -62,10 +66,37 @@ impl EvalContext {
         self
     }
 
+    /// Sets the stage.
+    #[must_use]
+    pub fn with_stage(mut self, stage: Stage) -> Self {
+        self.stage = Some(stage);
+        self
+    }
+
     /// Sets the local offset.
     #[must_use]
     pub fn with_utc_offset(mut self, offset: UtcOffset) -> Self {
         self.utc_offset = offset;
         self
     }
+}
+
+/// The stage of an order's life at which it is assessed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Stage {
+    /// Placed, not yet paid.
+    Placed,
+    /// Paid, not yet shipped.
+    Paid,
+    /// Shipped, not yet delivered.
+    Shipped,
+    /// Delivered.
+    Delivered,
+    /// Returned, exchanged or complained about.
+    AfterSales,
+    /// Cancelled.
+    Cancelled,
 }

@@ -94,7 +94,7 @@ impl Engine {
     /// missing data is recorded as skipped rules, never a panic.
     pub fn evaluate(&self, order: &Order, ctx: &EvalContext) -> Assessment {
         let inner = &*self.inner;
-        let mut a = Assessment::start(ctx.now, Arc::clone(&inner.info));
+        let mut a = Assessment::start(ctx.now, ctx.stage, Arc::clone(&inner.info));
         for slot in inner.slots.iter().filter(|s| s.settings.enabled) {
             let outcome = slot.rule.evaluate(&Input {
                 order,

@@ -10,6 +10,7 @@ pub mod context;
 pub mod engine;
 pub mod lists;
 pub mod model;
+pub mod profile;
 pub mod reference;
 pub mod reload;
 pub mod request;
@@ -22,7 +23,7 @@ pub mod time;
 
 pub use assessment::{Assessment, Decision, Exemption, Flag, Skipped, Thresholds};
 pub use config::{ConfigError, ConfigProblem, RuleSet, RuleSetInfo};
-pub use context::EvalContext;
+pub use context::{EvalContext, Stage};
 pub use engine::{BuildError, Engine, EngineBuilder, Problem, RuleInfo, RuleSettings};
 pub use lists::{AllowEntry, BlockEntry, EntityKind, Lists};
 pub use model::{Order, ProductProfile, UserProfile};

@@ -1,0 +1,33 @@
+//! Data-monitoring dimensions: user and product profiles built from the
+//! order history, incrementally, as events arrive.
+//!
+//! Feed every [`Event`] the OMS emits to a [`ProfileStore`] (the in-memory
+//! [`InMemoryStore`], or one over your own database), then ask it for the
+//! [`EvalContext`](crate::EvalContext) of an order with
+//! [`ProfileStore::context_for`]: the buyer's profile (order frequency,
+//! average order value, returns, complaints, payment accounts, addresses,
+//! usual locations, linked accounts) and the products' profiles (category,
+//! fraud complaints, abnormal-order link rate), as of that moment.
+//!
+//! ```
+//! use order_anomaly::profile::{Event, EventKind, InMemoryStore, ProfileStore};
+//! use order_anomaly::{Engine, Order, UtcOffset};
+//!
+//! let mut store = InMemoryStore::new();
+//! let order: Order = serde_json::from_str(r#"{"id":"SO-1","user_id":"u-1",
+//!     "created_at":"2026-03-01T10:00:00Z","payable_amount":"80.00"}"#).unwrap();
+//! store.apply(&Event { id: "e1".into(), at: order.created_at, kind: EventKind::OrderPlaced { order: Box::new(order) } });
+//!
+//! let next: Order = serde_json::from_str(r#"{"id":"SO-2","user_id":"u-1",
+//!     "created_at":"2026-03-02T10:00:00Z","payable_amount":"900.00"}"#).unwrap();
+//! let ctx = store.context_for(&next, next.created_at, UtcOffset::china());
+//! assert_eq!(ctx.user.as_ref().unwrap().order_count, 1);
+//! let a = Engine::default().evaluate(&next, &ctx);
+//! assert!(a.has_flag("payment.amount_spike"));   // 900 against an average of 80
+//! ```
+
+mod events;
+mod store;
+
+pub use events::{Event, EventKind};
+pub use store::{Applied, InMemoryStore, ProfileStore, StoreConfig, link_keys};

@@ -1,0 +1,643 @@
+//! The profile store: folds history events into user and product profiles
+//! and an account-link index, and assembles the context for an order.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::events::{Event, EventKind};
+use crate::context::{EvalContext, Stage};
+use crate::model::{
+    AddressChange, AfterSale, AfterSaleKind, ComplaintRecord, ComplaintType, KnownInstrument, LinkKind, LinkedAccount,
+    LinkedPurchase, Location, Logistics, Order, PastOrder, Payment, PaymentAttempt, ProductProfile, TrackingEvent,
+    UserProfile, VerificationCall,
+};
+use crate::text::{PhoneKey, address_chars, folded};
+use crate::time::{UtcOffset, Window};
+
+/// What folding one event did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Applied {
+    /// The event changed the profiles.
+    Applied,
+    /// An event with this id was applied before: nothing changed.
+    Duplicate,
+    /// The event is older than the lateness bound allows: refused.
+    TooLate,
+}
+
+/// Where profiles live. [`InMemoryStore`] is the default; a host that keeps
+/// profiles in its own database implements this trait over it.
+///
+/// What to key on and what to update per event, for such an implementation:
+/// key users by `user_id`, products by `product_id`, orders by `order_id`,
+/// and links by the normalised device id, phone, address and payment
+/// instrument (see [`link_keys`]). `order_placed` adds one to the user's order
+/// count and spend, records the instrument (first and last use), recipient
+/// name, destination region, session location, categories bought and link
+/// keys, and one to each product's order count; every other event updates
+/// the order it names (payment, cancellation, logistics, returns, calls) and,
+/// for complaints and address changes, the user. Windowed facts (recent
+/// orders, address changes, complaints, purchases, product fraud complaints)
+/// are kept for the retention window; counters for ever.
+pub trait ProfileStore {
+    /// Folds one event in.
+    fn apply(&mut self, event: &Event) -> Applied;
+    /// The buyer's profile as of now, without the order `exclude` (the one
+    /// being judged), or `None` for a buyer never seen.
+    fn user_profile(&self, user_id: &str, exclude: Option<&str>) -> Option<UserProfile>;
+    /// A product's profile, or `None` for a product never seen.
+    fn product_profile(&self, product_id: &str) -> Option<ProductProfile>;
+    /// The order as the store knows it now (payments, logistics, after-sales
+    /// and calls folded in), for assessing it at a later stage.
+    fn order(&self, order_id: &str) -> Option<Order>;
+    /// The stage the order has reached.
+    fn stage(&self, order_id: &str) -> Option<Stage>;
+
+    /// The context to judge `order` in at `now`: the buyer's profile without
+    /// this order, its products' profiles, and its stage.
+    fn context_for(&self, order: &Order, now: DateTime<Utc>, utc_offset: UtcOffset) -> EvalContext {
+        let mut ctx = EvalContext::at(now).with_utc_offset(utc_offset);
+        ctx.user = self.user_profile(&order.user_id, Some(&order.id));
+        for item in &order.items {
+            if let Some(p) = self.product_profile(&item.product_id) {
+                ctx.products.insert(item.product_id.clone(), p);
+            }
+        }
+        ctx.stage = Some(self.stage(&order.id).unwrap_or(Stage::Placed));
+        ctx
+    }
+}
+
+/// The keys under which an order links its buyer to other accounts:
+/// `device:…`, `phone:…`, `address:…`, `instrument:…`, normalised as block
+/// lists normalise them.
+pub fn link_keys(order: &Order) -> Vec<(LinkKind, String)> {
+    let mut keys = Vec::new();
+    if let Some(d) = order.client.as_ref().and_then(|c| c.device_id.as_deref()).filter(|d| !d.trim().is_empty()) {
+        keys.push((LinkKind::Device, format!("device:{}", folded(d).collect::<String>())));
+    }
+    if let Some(k) = order.recipient.as_ref().and_then(|r| r.phone.as_deref()).and_then(PhoneKey::parse) {
+        keys.push((LinkKind::Phone, format!("phone:{}", k.as_str())));
+    }
+    if let Some(a) = &order.shipping {
+        let parts = [a.province.as_deref(), a.city.as_deref(), a.district.as_deref(), a.detail.as_deref()];
+        let s: String = parts.into_iter().flatten().flat_map(address_chars).collect();
+        if a.detail.is_some() && !s.is_empty() {
+            keys.push((LinkKind::Address, format!("address:{s}")));
+        }
+    }
+    if let Some(i) = order.payment.as_ref().and_then(|p| p.instrument_id.as_deref()).filter(|i| !i.trim().is_empty()) {
+        keys.push((LinkKind::PaymentInstrument, format!("instrument:{}", folded(i).collect::<String>())));
+    }
+    keys
+}
+
+/// How long the store keeps what.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    /// How long windowed facts (orders, address changes, complaints,
+    /// purchases, fraud complaints) are kept: at least the longest window of
+    /// the engine's rules (30 days in the catalogue).
+    pub retention: Window,
+    /// How late an event may arrive and still be applied, measured from the
+    /// latest event time seen.
+    pub lateness: Window,
+    /// At most this many instruments, recipient names, regions, locations and
+    /// link keys are kept per user (the most recently seen).
+    pub max_known: usize,
+    /// A location becomes usual after this many sightings (logins, orders).
+    pub usual_after: u32,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig { retention: Window::days(30), lateness: Window::hours(1), max_known: 16, usual_after: 2 }
+    }
+}
+
+/// A keyed fact with its first and last sighting and the order that first showed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Seen {
+    first: DateTime<Utc>,
+    last: DateTime<Utc>,
+    count: u32,
+    /// The order (or event) that first showed it, so a later assessment of
+    /// that order does not count the fact as history.
+    first_source: String,
+}
+
+impl Seen {
+    fn new(at: DateTime<Utc>, source: &str) -> Self {
+        Seen { first: at, last: at, count: 1, first_source: source.to_owned() }
+    }
+    fn see(&mut self, at: DateTime<Utc>, source: &str) {
+        if at < self.first || (at == self.first && source < self.first_source.as_str()) {
+            self.first = at;
+            self.first_source = source.to_owned();
+        }
+        self.last = self.last.max(at);
+        self.count = self.count.saturating_add(1);
+    }
+}
+
+/// Records a sighting in a map capped at `max` entries, evicting the least
+/// recently seen (ties by key, so the result does not depend on arrival order).
+fn see(map: &mut BTreeMap<String, Seen>, key: String, at: DateTime<Utc>, source: &str, max: usize) {
+    match map.get_mut(&key) {
+        Some(s) => s.see(at, source),
+        None => {
+            map.insert(key, Seen::new(at, source));
+        }
+    }
+    while map.len() > max {
+        let oldest =
+            map.iter().min_by(|a, b| a.1.last.cmp(&b.1.last).then_with(|| a.0.cmp(b.0))).map(|(k, _)| k.clone());
+        match oldest {
+            Some(k) => map.remove(&k),
+            None => break,
+        };
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct UserState {
+    order_count: u32,
+    total_spent: Decimal,
+    instruments: BTreeMap<String, Seen>,
+    names: BTreeMap<String, Seen>,
+    regions: BTreeMap<String, Seen>,
+    /// Keyed by `country|region|city`.
+    locations: BTreeMap<String, Seen>,
+    link_keys: BTreeMap<String, Seen>,
+    /// (placed_at, order_id) of orders within retention.
+    orders: BTreeSet<(DateTime<Utc>, String)>,
+    address_changes: Vec<AddressChange>,
+    complaints: Vec<ComplaintRecord>,
+    purchases: Vec<LinkedPurchase>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct ProductState {
+    category: Option<String>,
+    orders: u32,
+    abnormal_orders: u32,
+    fraud_complaints: Vec<DateTime<Utc>>,
+}
+
+/// An order as the store knows it. Events for an order may arrive before the
+/// order itself (within the lateness bound); they wait here until it does.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct OrderState {
+    /// The latest time of any event about this order.
+    touched: Option<DateTime<Utc>>,
+    order: Option<Order>,
+    placed_at: Option<DateTime<Utc>>,
+    paid: Option<(DateTime<Utc>, Decimal, Option<String>)>,
+    failed: Vec<PaymentAttempt>,
+    cancelled_at: Option<DateTime<Utc>>,
+    shipped: Option<(DateTime<Utc>, Option<String>, Option<String>)>,
+    tracking: Vec<TrackingEvent>,
+    delivered_at: Option<DateTime<Utc>>,
+    returned_at: Option<DateTime<Utc>>,
+    after_sales: Vec<AfterSale>,
+    calls: Vec<VerificationCall>,
+    confirmed_abnormal: bool,
+}
+
+impl OrderState {
+    fn stage(&self) -> Stage {
+        if self.cancelled_at.is_some() {
+            Stage::Cancelled
+        } else if self.returned_at.is_some() || !self.after_sales.is_empty() {
+            Stage::AfterSales
+        } else if self.delivered_at.is_some() {
+            Stage::Delivered
+        } else if self.shipped.is_some() {
+            Stage::Shipped
+        } else if self.paid.is_some() {
+            Stage::Paid
+        } else {
+            Stage::Placed
+        }
+    }
+
+    /// The order with everything that happened to it folded in.
+    fn current(&self) -> Option<Order> {
+        let mut o = self.order.clone()?;
+        let p = o.payment.get_or_insert_with(Payment::default);
+        p.attempts.extend(self.failed.iter().cloned());
+        p.attempts.sort_by_key(|a| a.at);
+        if let Some((at, amount, instrument)) = &self.paid {
+            p.paid_at = Some(*at);
+            p.paid_amount = Some(*amount);
+            if instrument.is_some() {
+                p.instrument_id.clone_from(instrument);
+            }
+        }
+        if let Some((at, carrier, tracking)) = &self.shipped {
+            let l = o.logistics.get_or_insert_with(Logistics::default);
+            l.shipped_at = Some(*at);
+            l.carrier = carrier.clone().or(l.carrier.take());
+            l.tracking_number = tracking.clone().or(l.tracking_number.take());
+        }
+        if !self.tracking.is_empty() || self.delivered_at.is_some() {
+            let l = o.logistics.get_or_insert_with(Logistics::default);
+            l.events.extend(self.tracking.iter().cloned());
+            l.events.sort_by_key(|e| e.at);
+            l.delivered_at = self.delivered_at.or(l.delivered_at);
+        }
+        o.after_sales.extend(self.after_sales.iter().cloned());
+        o.after_sales.sort_by_key(|a| a.at);
+        o.verification_calls.extend(self.calls.iter().cloned());
+        o.verification_calls.sort_by_key(|c| c.at);
+        Some(o)
+    }
+}
+
+/// The in-memory profile store: a [`ProfileStore`] whose whole state saves to
+/// and restores from serde (a snapshot).
+///
+/// **Memory per user is bounded**: two counters (orders, spend), at most
+/// [`StoreConfig::max_known`] instruments, recipient names, regions,
+/// locations and link keys, and the orders, address changes, complaints and
+/// purchases of the retention window (30 days by default). Orders leave the
+/// store when they fall out of the retention window; older history survives
+/// only in the counters and the capped maps.
+///
+/// **Duplicates** (the same event id, as at-least-once delivery produces)
+/// change nothing. **Out-of-order events** are applied correctly when they are
+/// no older than [`StoreConfig::lateness`] (default 1 hour) behind the latest
+/// event time seen; older ones are refused ([`Applied::TooLate`]). Folding the
+/// same events in any order within that bound gives the same profiles.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InMemoryStore {
+    config: StoreConfig,
+    watermark: Option<DateTime<Utc>>,
+    seen_events: HashMap<String, DateTime<Utc>>,
+    users: HashMap<String, UserState>,
+    products: HashMap<String, ProductState>,
+    orders: HashMap<String, OrderState>,
+    /// Which user an order belongs to (kept with the order).
+    order_users: HashMap<String, String>,
+    links: HashMap<String, BTreeSet<String>>,
+    too_late: u64,
+}
+
+impl InMemoryStore {
+    /// An empty store with the default retention and lateness.
+    pub fn new() -> Self {
+        InMemoryStore::default()
+    }
+
+    /// An empty store.
+    pub fn with_config(config: StoreConfig) -> Self {
+        InMemoryStore { config, ..Default::default() }
+    }
+
+    /// Number of users seen.
+    pub fn users(&self) -> usize {
+        self.users.len()
+    }
+
+    /// Number of orders held (those within retention).
+    pub fn orders(&self) -> usize {
+        self.orders.len()
+    }
+
+    /// Events refused as too late so far.
+    pub fn too_late(&self) -> u64 {
+        self.too_late
+    }
+
+    fn horizon(&self) -> Option<DateTime<Utc>> {
+        let w = self.watermark?;
+        w.checked_sub_signed(self.config.retention.duration())?.checked_sub_signed(self.config.lateness.duration())
+    }
+
+    fn user(&mut self, id: &str) -> &mut UserState {
+        self.users.entry(id.to_owned()).or_default()
+    }
+
+    fn order_state(&mut self, id: &str) -> &mut OrderState {
+        self.orders.entry(id.to_owned()).or_default()
+    }
+
+    /// Notes that an event about order `id` happened at `at`.
+    fn touch(&mut self, id: &str, at: DateTime<Utc>) {
+        let s = self.order_state(id);
+        s.touched = Some(s.touched.map_or(at, |t| t.max(at)));
+    }
+
+    fn place(&mut self, at: DateTime<Utc>, order: &Order) {
+        let max = self.config.max_known;
+        let amount = order.payable_amount;
+        let keys = link_keys(order);
+        let id = order.id.clone();
+        let categories: Vec<String> =
+            order.items.iter().filter_map(|i| i.category.clone()).filter(|c| !c.trim().is_empty()).collect();
+        {
+            let u = self.user(&order.user_id);
+            u.order_count = u.order_count.saturating_add(1);
+            u.total_spent = u.total_spent.checked_add(amount).unwrap_or(u.total_spent);
+            u.orders.insert((at, id.clone()));
+            if let Some(i) = order.payment.as_ref().and_then(|p| p.instrument_id.clone()) {
+                see(&mut u.instruments, i, at, &id, max);
+            }
+            if let Some(n) = order.recipient.as_ref().and_then(|r| r.name.clone()).filter(|n| !n.trim().is_empty()) {
+                see(&mut u.names, n.trim().to_owned(), at, &id, max);
+            }
+            if let Some(s) = &order.shipping {
+                if let Some(r) = s.province.clone().or_else(|| s.region_code.clone()) {
+                    see(&mut u.regions, r, at, &id, max);
+                }
+            }
+            if let Some(l) = order.client.as_ref().and_then(|c| c.location.as_ref()) {
+                see(&mut u.locations, location_key(l), at, &id, max);
+            }
+            for (_, k) in &keys {
+                see(&mut u.link_keys, k.clone(), at, &id, max);
+            }
+            u.purchases.extend(categories.iter().map(|c| LinkedPurchase { category: c.clone(), at }));
+            u.purchases.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.category.cmp(&b.category)));
+        }
+        for (_, k) in keys {
+            self.links.entry(k).or_default().insert(order.user_id.clone());
+        }
+        for item in &order.items {
+            let p = self.products.entry(item.product_id.clone()).or_default();
+            p.orders = p.orders.saturating_add(1);
+            if p.category.is_none() {
+                p.category.clone_from(&item.category);
+            }
+        }
+        self.order_users.insert(id.clone(), order.user_id.clone());
+        let state = self.order_state(&id);
+        state.order = Some(order.clone());
+        state.placed_at = Some(at);
+        if state.confirmed_abnormal {
+            self.count_abnormal(&id);
+        }
+    }
+
+    fn count_abnormal(&mut self, order_id: &str) {
+        let items: Vec<String> = self
+            .orders
+            .get(order_id)
+            .and_then(|s| s.order.as_ref())
+            .map(|o| o.items.iter().map(|i| i.product_id.clone()).collect())
+            .unwrap_or_default();
+        for p in items {
+            let p = self.products.entry(p).or_default();
+            p.abnormal_orders = p.abnormal_orders.saturating_add(1);
+        }
+    }
+
+    /// Drops what has fallen out of the retention window.
+    fn prune(&mut self) {
+        let Some(h) = self.horizon() else { return };
+        let old: Vec<String> = self
+            .orders
+            .iter()
+            // Placed before the horizon, or never placed and not heard of since.
+            .filter(|(_, s)| s.placed_at.or(s.touched).is_some_and(|t| t < h))
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in old {
+            self.orders.remove(&id);
+            self.order_users.remove(&id);
+        }
+        for u in self.users.values_mut() {
+            u.orders.retain(|(t, _)| *t >= h);
+            u.address_changes.retain(|c| c.at >= h);
+            u.complaints.retain(|c| c.at >= h);
+            u.purchases.retain(|p| p.at >= h);
+        }
+        for p in self.products.values_mut() {
+            p.fraud_complaints.retain(|t| *t >= h);
+        }
+        self.seen_events.retain(|_, t| *t >= h);
+    }
+}
+
+fn location_key(l: &Location) -> String {
+    let f = |s: &Option<String>| s.as_deref().map(|v| folded(v).collect::<String>()).unwrap_or_default();
+    format!("{}|{}|{}", f(&l.country), f(&l.region), f(&l.city))
+}
+
+fn location_of(key: &str) -> Location {
+    let mut parts = key.split('|').map(|s| (!s.is_empty()).then(|| s.to_owned()));
+    Location { country: parts.next().flatten(), region: parts.next().flatten(), city: parts.next().flatten() }
+}
+
+fn link_kind(key: &str) -> Option<LinkKind> {
+    match key.split(':').next()? {
+        "device" => Some(LinkKind::Device),
+        "phone" => Some(LinkKind::Phone),
+        "address" => Some(LinkKind::Address),
+        "instrument" => Some(LinkKind::PaymentInstrument),
+        _ => None,
+    }
+}
+
+/// Inserts keeping `v` sorted by `key` (events may arrive out of order).
+fn insert_sorted<T, K: Ord>(v: &mut Vec<T>, item: T, key: impl Fn(&T) -> K) {
+    let k = key(&item);
+    let pos = v.partition_point(|x| key(x) <= k);
+    v.insert(pos, item);
+}
+
+impl ProfileStore for InMemoryStore {
+    fn apply(&mut self, event: &Event) -> Applied {
+        if self.seen_events.contains_key(&event.id) {
+            return Applied::Duplicate;
+        }
+        let at = event.at;
+        if let Some(w) = self.watermark {
+            if w.checked_sub_signed(self.config.lateness.duration()).is_some_and(|limit| at < limit) {
+                self.too_late = self.too_late.saturating_add(1);
+                return Applied::TooLate;
+            }
+        }
+        self.seen_events.insert(event.id.clone(), at);
+        if let Some(order_id) = event.kind.order_id() {
+            self.touch(order_id, at);
+        }
+        match &event.kind {
+            EventKind::OrderPlaced { order } => self.place(at, order),
+            EventKind::Paid { order_id, amount, instrument_id } => {
+                let max = self.config.max_known;
+                self.order_state(order_id).paid = Some((at, *amount, instrument_id.clone()));
+                if let (Some(i), Some(u)) = (instrument_id, self.order_users.get(order_id).cloned()) {
+                    see(&mut self.user(&u).instruments, i.clone(), at, order_id, max);
+                }
+            }
+            EventKind::PaymentFailed { order_id, reason } => {
+                let attempt = PaymentAttempt { at, amount: None, status: *reason };
+                insert_sorted(&mut self.order_state(order_id).failed, attempt, |a| a.at);
+            }
+            EventKind::Cancelled { order_id } => {
+                let s = self.order_state(order_id);
+                s.cancelled_at = Some(s.cancelled_at.map_or(at, |c| c.min(at)));
+            }
+            EventKind::Shipped { order_id, carrier, tracking_number } => {
+                self.order_state(order_id).shipped = Some((at, carrier.clone(), tracking_number.clone()));
+            }
+            EventKind::TrackingUpdate { order_id, description } => {
+                let e = TrackingEvent { at, description: description.clone(), location: None };
+                insert_sorted(&mut self.order_state(order_id).tracking, e, |e| e.at);
+            }
+            EventKind::Delivered { order_id } => self.order_state(order_id).delivered_at = Some(at),
+            EventKind::Returned { order_id, exchange, product_id } => {
+                let s = self.order_state(order_id);
+                s.returned_at = Some(s.returned_at.map_or(at, |r| r.min(at)));
+                let kind = if *exchange { AfterSaleKind::Exchange } else { AfterSaleKind::Return };
+                let a = AfterSale { kind, at, complaint_type: None, product_id: product_id.clone() };
+                insert_sorted(&mut s.after_sales, a, |a| a.at);
+            }
+            EventKind::Complaint { user_id, order_id, product_id, complaint_type } => {
+                let record = ComplaintRecord { at, complaint_type: *complaint_type, order_id: order_id.clone() };
+                insert_sorted(&mut self.user(user_id).complaints, record, |c| c.at);
+                if let Some(o) = order_id {
+                    let a = AfterSale {
+                        kind: AfterSaleKind::Complaint,
+                        at,
+                        complaint_type: Some(*complaint_type),
+                        product_id: product_id.clone(),
+                    };
+                    insert_sorted(&mut self.order_state(o).after_sales, a, |a| a.at);
+                }
+                if let (ComplaintType::Fraud, Some(p)) = (complaint_type, product_id) {
+                    let p = self.products.entry(p.clone()).or_default();
+                    insert_sorted(&mut p.fraud_complaints, at, |t| *t);
+                }
+            }
+            EventKind::AddressChanged { user_id, address } => {
+                let change = AddressChange { at, city: address.city.clone(), detail: address.detail.clone() };
+                insert_sorted(&mut self.user(user_id).address_changes, change, |c| c.at);
+            }
+            EventKind::Login { user_id, location, device_id } => {
+                let max = self.config.max_known;
+                let u = self.user(user_id);
+                if let Some(l) = location {
+                    see(&mut u.locations, location_key(l), at, &event.id, max);
+                }
+                if let Some(d) = device_id.as_deref().filter(|d| !d.trim().is_empty()) {
+                    let key = format!("device:{}", folded(d).collect::<String>());
+                    see(&mut u.link_keys, key.clone(), at, &event.id, max);
+                    self.links.entry(key).or_default().insert(user_id.clone());
+                }
+            }
+            EventKind::VerificationCall { order_id, answered } => {
+                let call = VerificationCall { at, answered: *answered };
+                insert_sorted(&mut self.order_state(order_id).calls, call, |c| c.at);
+            }
+            EventKind::ConfirmedAbnormal { order_id } => {
+                let s = self.order_state(order_id);
+                if !s.confirmed_abnormal {
+                    s.confirmed_abnormal = true;
+                    if s.order.is_some() {
+                        self.count_abnormal(order_id);
+                    }
+                }
+            }
+        }
+        if self.watermark.is_none_or(|w| at > w) {
+            self.watermark = Some(at);
+            self.prune();
+        }
+        Applied::Applied
+    }
+
+    fn user_profile(&self, user_id: &str, exclude: Option<&str>) -> Option<UserProfile> {
+        let u = self.users.get(user_id)?;
+        let excluded = exclude.and_then(|id| {
+            let s = self.orders.get(id)?;
+            (self.order_users.get(id).map(String::as_str) == Some(user_id)).then_some((id, s))
+        });
+        let not_from_this_order = |s: &&Seen| excluded.is_none_or(|(id, _)| s.first_source != id);
+        let mut profile = UserProfile {
+            user_id: user_id.to_owned(),
+            order_count: u.order_count,
+            total_spent: u.total_spent,
+            ..Default::default()
+        };
+        if let Some((_, s)) = excluded.filter(|(_, s)| s.order.is_some()) {
+            profile.order_count = profile.order_count.saturating_sub(1);
+            let amount = s.order.as_ref().map_or(Decimal::ZERO, |o| o.payable_amount);
+            profile.total_spent = profile.total_spent.checked_sub(amount).unwrap_or(profile.total_spent);
+        }
+        profile.recent_orders = u
+            .orders
+            .iter()
+            .filter(|(_, id)| excluded.is_none_or(|(x, _)| x != id))
+            .filter_map(|(at, id)| {
+                let s = self.orders.get(id)?;
+                let amount = s.order.as_ref().map_or(Decimal::ZERO, |o| o.payable_amount);
+                Some(PastOrder {
+                    order_id: id.clone(),
+                    placed_at: *at,
+                    amount,
+                    cancelled_at: s.cancelled_at,
+                    returned_at: s.returned_at,
+                })
+            })
+            .collect();
+        profile.payment_instruments = u
+            .instruments
+            .iter()
+            .filter(|(_, s)| not_from_this_order(s))
+            .map(|(id, s)| KnownInstrument { id: id.clone(), first_seen: s.first, last_used: s.last })
+            .collect();
+        profile.recipient_names =
+            u.names.iter().filter(|(_, s)| not_from_this_order(s)).map(|(n, _)| n.clone()).collect();
+        profile.destination_regions =
+            u.regions.iter().filter(|(_, s)| not_from_this_order(s)).map(|(r, _)| r.clone()).collect();
+        profile.usual_locations = u
+            .locations
+            .iter()
+            .filter(|(_, s)| s.count >= self.config.usual_after)
+            .map(|(k, _)| location_of(k))
+            .collect();
+        profile.address_changes = u.address_changes.clone();
+        profile.complaints = u.complaints.clone();
+        let mut linked: BTreeMap<(String, String), LinkedAccount> = BTreeMap::new();
+        for key in u.link_keys.keys() {
+            let (Some(via), Some(others)) = (link_kind(key), self.links.get(key)) else { continue };
+            for other in others.iter().filter(|o| o.as_str() != user_id) {
+                let purchases = self.users.get(other).map(|o| o.purchases.clone()).unwrap_or_default();
+                linked.entry((other.clone(), key.clone())).or_insert_with(|| LinkedAccount {
+                    user_id: other.clone(),
+                    via,
+                    purchases,
+                });
+            }
+        }
+        profile.linked_accounts = linked.into_values().collect();
+        Some(profile)
+    }
+
+    fn product_profile(&self, product_id: &str) -> Option<ProductProfile> {
+        let p = self.products.get(product_id)?;
+        Some(ProductProfile {
+            product_id: product_id.to_owned(),
+            category: p.category.clone(),
+            high_value: false,
+            fraud_complaints: p.fraud_complaints.clone(),
+            orders: p.orders,
+            abnormal_orders: p.abnormal_orders,
+        })
+    }
+
+    fn order(&self, order_id: &str) -> Option<Order> {
+        self.orders.get(order_id)?.current()
+    }
+
+    fn stage(&self, order_id: &str) -> Option<Stage> {
+        self.orders.get(order_id).filter(|s| s.order.is_some()).map(OrderState::stage)
+    }
+}

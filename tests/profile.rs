@@ -1,0 +1,303 @@
+//! The profile store: hand-computed profiles from a known history, window
+//! edges, duplicates, out-of-order and late events, snapshots, stages, links.
+
+use chrono::{DateTime, Duration, Utc};
+use order_anomaly::model::*;
+use order_anomaly::profile::{Applied, Event, EventKind, InMemoryStore, ProfileStore, StoreConfig};
+use order_anomaly::{Engine, Order, Stage, UtcOffset, Window, ids};
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+
+fn t(day: i64, hour: i64) -> DateTime<Utc> {
+    "2026-01-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap() + Duration::days(day) + Duration::hours(hour)
+}
+
+fn dec(s: &str) -> Decimal {
+    s.parse().unwrap()
+}
+
+fn order(id: &str, user: &str, at: DateTime<Utc>, amount: &str, card: &str, name: &str, city: &str) -> Order {
+    Order {
+        id: id.into(),
+        user_id: user.into(),
+        created_at: at,
+        currency: "CNY".into(),
+        items: vec![LineItem {
+            product_id: "p-1".into(),
+            category: Some("茶叶".into()),
+            unit_price: dec(amount),
+            quantity: 1,
+            currency: None,
+        }],
+        payable_amount: dec(amount),
+        payment: Some(Payment { instrument_id: Some(card.into()), ..Default::default() }),
+        shipping: Some(ShippingAddress {
+            province: Some("广东省".into()),
+            city: Some(city.into()),
+            detail: Some("科技园路1号".into()),
+            ..Default::default()
+        }),
+        recipient: Some(Recipient { name: Some(name.into()), phone: Some("13800138000".into()) }),
+        client: Some(ClientInfo {
+            location: Some(Location { city: Some(city.into()), ..Default::default() }),
+            device_id: Some(format!("dev-{user}")),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+fn ev(id: &str, at: DateTime<Utc>, kind: EventKind) -> Event {
+    Event { id: id.into(), at, kind }
+}
+
+fn placed(id: &str, o: Order) -> Event {
+    ev(id, o.created_at, EventKind::OrderPlaced { order: Box::new(o) })
+}
+
+/// Three orders by u-1 over ten days, one cancelled, one returned, a complaint,
+/// an address change and logins.
+fn history() -> Vec<Event> {
+    vec![
+        placed("e1", order("o1", "u-1", t(0, 10), "100.00", "card-a", "张三", "深圳市")),
+        ev("e2", t(0, 11), EventKind::Paid { order_id: "o1".into(), amount: dec("100.00"), instrument_id: None }),
+        placed("e3", order("o2", "u-1", t(3, 10), "60.00", "card-b", "李四", "深圳市")),
+        ev("e4", t(3, 12), EventKind::Cancelled { order_id: "o2".into() }),
+        placed("e5", order("o3", "u-1", t(8, 10), "200.00", "card-a", "张三", "广州市")),
+        ev("e6", t(9, 10), EventKind::Returned { order_id: "o3".into(), exchange: false, product_id: None }),
+        ev(
+            "e7",
+            t(9, 11),
+            EventKind::Complaint {
+                user_id: "u-1".into(),
+                order_id: Some("o3".into()),
+                product_id: Some("p-1".into()),
+                complaint_type: ComplaintType::Quality,
+            },
+        ),
+        ev(
+            "e8",
+            t(9, 12),
+            EventKind::AddressChanged {
+                user_id: "u-1".into(),
+                address: ShippingAddress { city: Some("杭州市".into()), ..Default::default() },
+            },
+        ),
+        ev(
+            "e9",
+            t(9, 13),
+            EventKind::Login {
+                user_id: "u-1".into(),
+                location: Some(Location { city: Some("广州市".into()), ..Default::default() }),
+                device_id: None,
+            },
+        ),
+    ]
+}
+
+fn folded(events: &[Event]) -> InMemoryStore {
+    let mut s = InMemoryStore::new();
+    for e in events {
+        assert_eq!(s.apply(e), Applied::Applied, "{}", e.id);
+    }
+    s
+}
+
+#[test]
+fn a_known_history_gives_hand_computed_figures() {
+    let s = folded(&history());
+    let p = s.user_profile("u-1", None).unwrap();
+    assert_eq!(p.order_count, 3);
+    assert_eq!(p.total_spent, dec("360.00"));
+    assert_eq!(p.average_order_value(), Some(dec("120")));
+    assert_eq!(p.recent_orders.iter().map(|o| o.order_id.as_str()).collect::<Vec<_>>(), ["o1", "o2", "o3"]);
+    assert_eq!(p.recent_orders[1].cancelled_at, Some(t(3, 12)));
+    assert_eq!(p.recent_orders[2].returned_at, Some(t(9, 10)));
+    let cards: Vec<_> = p.payment_instruments.iter().map(|k| (k.id.as_str(), k.first_seen, k.last_used)).collect();
+    assert_eq!(cards, [("card-a", t(0, 10), t(8, 10)), ("card-b", t(3, 10), t(3, 10))]);
+    assert_eq!(p.recipient_names, ["张三", "李四"]);
+    assert_eq!(p.destination_regions, ["广东省"]);
+    // 深圳 was seen twice (two orders), 广州 twice (an order and a login): both usual.
+    let mut cities: Vec<_> = p.usual_locations.iter().filter_map(|l| l.city.clone()).collect();
+    cities.sort();
+    assert_eq!(cities, ["广州市", "深圳市"]);
+    assert_eq!(p.complaints.len(), 1);
+    assert_eq!(p.address_changes[0].city.as_deref(), Some("杭州市"));
+    let product = s.product_profile("p-1").unwrap();
+    assert_eq!((product.orders, product.abnormal_orders, product.category.as_deref()), (3, 0, Some("茶叶")));
+    let o3 = s.order("o3").unwrap();
+    assert_eq!(o3.after_sales.len(), 2);
+    assert_eq!(s.stage("o3"), Some(Stage::AfterSales));
+    assert_eq!(s.stage("o2"), Some(Stage::Cancelled));
+    assert_eq!(s.stage("o1"), Some(Stage::Paid));
+}
+
+#[test]
+fn the_order_being_judged_is_not_its_own_history() {
+    let s = folded(&history());
+    let o3 = s.order("o3").unwrap();
+    let ctx = s.context_for(&o3, t(9, 14), UtcOffset::china());
+    let p = ctx.user.as_ref().unwrap();
+    assert_eq!(p.order_count, 2);
+    assert_eq!(p.total_spent, dec("160.00"));
+    assert!(p.recent_orders.iter().all(|o| o.order_id != "o3"));
+    assert_eq!(ctx.stage, Some(Stage::AfterSales));
+    let a = Engine::default().evaluate(&o3, &ctx);
+    assert_eq!(a.stage(), Some(Stage::AfterSales));
+    assert!(a.has_flag(ids::AFTERSALES_HIGH_RISK_COMPLAINT));
+    // card-b first appeared on o2: judging o2 again, it is new.
+    let o2 = s.order("o2").unwrap();
+    let p2 = s.user_profile("u-1", Some("o2")).unwrap();
+    assert!(p2.payment_instruments.iter().all(|k| k.id != "card-b"));
+    assert!(
+        Engine::default()
+            .evaluate(&o2, &s.context_for(&o2, t(3, 11), UtcOffset::china()))
+            .has_flag(ids::PAYMENT_NEW_INSTRUMENT)
+    );
+}
+
+#[test]
+fn windowed_facts_leave_at_the_retention_edge_and_counters_stay() {
+    let mut s = InMemoryStore::with_config(StoreConfig {
+        retention: Window::days(30),
+        lateness: Window::hours(1),
+        ..Default::default()
+    });
+    for e in history() {
+        s.apply(&e);
+    }
+    // An event 30 days + 1 hour after o1 keeps o1 exactly at the horizon...
+    let edge = t(0, 10) + Duration::days(30) + Duration::hours(1);
+    s.apply(&ev("late-login", edge, EventKind::Login { user_id: "u-2".into(), location: None, device_id: None }));
+    assert!(s.order("o1").is_some());
+    // ...one second later it is gone, but the counters remember it.
+    s.apply(&ev(
+        "later",
+        edge + Duration::seconds(1),
+        EventKind::Login { user_id: "u-2".into(), location: None, device_id: None },
+    ));
+    assert!(s.order("o1").is_none());
+    let p = s.user_profile("u-1", None).unwrap();
+    assert_eq!(p.order_count, 3);
+    assert_eq!(p.recent_orders.len(), 2);
+}
+
+#[test]
+fn duplicates_change_nothing() {
+    let mut s = folded(&history());
+    let before = s.clone();
+    for e in history() {
+        assert_eq!(s.apply(&e), Applied::Duplicate);
+    }
+    assert_eq!(s, before);
+}
+
+#[test]
+fn late_events_within_the_bound_apply_and_older_ones_are_refused() {
+    let mut s = folded(&history());
+    let watermark = t(9, 13);
+    let within = ev("w", watermark - Duration::minutes(59), EventKind::Delivered { order_id: "o1".into() });
+    assert_eq!(s.apply(&within), Applied::Applied);
+    assert_eq!(s.stage("o1"), Some(Stage::Delivered));
+    let beyond = ev("b", watermark - Duration::minutes(61), EventKind::Cancelled { order_id: "o1".into() });
+    assert_eq!(s.apply(&beyond), Applied::TooLate);
+    assert_eq!(s.too_late(), 1);
+    assert_eq!(s.stage("o1"), Some(Stage::Delivered));
+}
+
+#[test]
+fn events_before_their_order_wait_for_it() {
+    let o = order("o9", "u-9", t(0, 10), "50.00", "card-z", "王五", "深圳市");
+    let mut s = InMemoryStore::new();
+    s.apply(&ev("c", t(0, 10) + Duration::minutes(5), EventKind::Cancelled { order_id: "o9".into() }));
+    s.apply(&placed("p", o));
+    assert_eq!(
+        s.user_profile("u-9", None).unwrap().recent_orders[0].cancelled_at,
+        Some(t(0, 10) + Duration::minutes(5))
+    );
+}
+
+#[test]
+fn a_snapshot_round_trips() {
+    let s = folded(&history());
+    let json = serde_json::to_string(&s).unwrap();
+    let back: InMemoryStore = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, s);
+    assert_eq!(back.user_profile("u-1", None), s.user_profile("u-1", None));
+}
+
+#[test]
+fn shared_devices_link_accounts_and_their_purchases() {
+    let mut a = order("x1", "u-a", t(0, 10), "99.00", "card-1", "甲", "深圳市");
+    let mut b = order("x2", "u-b", t(0, 11), "99.00", "card-2", "乙", "深圳市");
+    let mut c = order("x3", "u-c", t(0, 12), "99.00", "card-3", "丙", "深圳市");
+    for o in [&mut a, &mut b, &mut c] {
+        o.client.as_mut().unwrap().device_id = Some("shared-phone".into());
+        o.items[0].category = Some("礼品卡".into());
+        o.recipient.as_mut().unwrap().phone = Some(format!("1380013800{}", o.id.len()));
+    }
+    let s = folded(&[placed("1", a), placed("2", b), placed("3", c)]);
+    let p = s.user_profile("u-a", None).unwrap();
+    let mut linked: Vec<_> = p.linked_accounts.iter().map(|l| (l.user_id.as_str(), l.via)).collect();
+    linked.sort_by_key(|l| l.0);
+    // Also linked by phone: the same phone number on all three.
+    assert!(linked.contains(&("u-b", LinkKind::Device)) && linked.contains(&("u-c", LinkKind::Device)));
+    assert!(p.linked_accounts.iter().all(|l| l.purchases[0].category == "礼品卡"));
+}
+
+#[test]
+fn memory_per_user_is_capped() {
+    let mut s = InMemoryStore::with_config(StoreConfig { max_known: 4, ..Default::default() });
+    for i in 0..50 {
+        s.apply(&placed(
+            &format!("e{i}"),
+            order(&format!("o{i}"), "u-1", t(0, i), "10.00", &format!("card-{i}"), &format!("名{i}"), "深圳市"),
+        ));
+    }
+    let p = s.user_profile("u-1", None).unwrap();
+    assert_eq!(p.payment_instruments.len(), 4);
+    assert_eq!(p.recipient_names.len(), 4);
+    assert_eq!(p.order_count, 50);
+    // The most recent survive.
+    assert!(p.payment_instruments.iter().any(|k| k.id == "card-49"));
+}
+
+fn shuffled_within_lateness() -> impl Strategy<Value = (Vec<Event>, Vec<usize>)> {
+    // A burst of events within 50 minutes: any arrival order is within the 1-hour lateness.
+    let base = t(5, 0);
+    let events: Vec<Event> = (0..12)
+        .map(|i| {
+            let at = base + Duration::minutes(4 * i);
+            let user = format!("u-{}", i % 3);
+            match i % 4 {
+                0 | 1 => placed(
+                    &format!("e{i}"),
+                    order(&format!("o{i}"), &user, at, "30.00", &format!("c{}", i % 5), "张三", "深圳市"),
+                ),
+                2 => ev(&format!("e{i}"), at, EventKind::Cancelled { order_id: format!("o{}", i - 2) }),
+                _ => ev(
+                    &format!("e{i}"),
+                    at,
+                    EventKind::Returned { order_id: format!("o{}", i - 2), exchange: true, product_id: None },
+                ),
+            }
+        })
+        .collect();
+    let n = events.len();
+    (Just(events), Just((0..n).collect::<Vec<_>>()).prop_shuffle())
+}
+
+proptest! {
+    #[test]
+    fn folding_in_any_order_within_the_lateness_bound_gives_the_same_profiles((events, order) in shuffled_within_lateness()) {
+        let sorted = folded(&events);
+        let mut s = InMemoryStore::new();
+        for i in order {
+            prop_assert_eq!(s.apply(&events[i]), Applied::Applied);
+        }
+        for u in ["u-0", "u-1", "u-2"] {
+            prop_assert_eq!(s.user_profile(u, None), sorted.user_profile(u, None));
+        }
+        prop_assert_eq!(s.product_profile("p-1"), sorted.product_profile("p-1"));
+    }
+}
