@@ -286,6 +286,8 @@ pub struct InMemoryStore {
     order_users: HashMap<String, String>,
     links: HashMap<String, BTreeSet<String>>,
     too_late: u64,
+    /// When the store last dropped what fell out of retention.
+    last_prune: Option<DateTime<Utc>>,
 }
 
 impl InMemoryStore {
@@ -548,7 +550,13 @@ impl ProfileStore for InMemoryStore {
         }
         if self.watermark.is_none_or(|w| at > w) {
             self.watermark = Some(at);
-            self.prune();
+            // Pruning walks every user, so it runs at most once per simulated
+            // day; queries filter by the horizon themselves, so when pruning
+            // happens never changes a result.
+            if self.last_prune.is_none_or(|p| at.signed_duration_since(p) >= chrono::Duration::days(1)) {
+                self.prune();
+                self.last_prune = Some(at);
+            }
         }
         Applied::Applied
     }
@@ -560,6 +568,8 @@ impl ProfileStore for InMemoryStore {
             (self.order_users.get(id).map(String::as_str) == Some(user_id)).then_some((id, s))
         });
         let not_from_this_order = |s: &&Seen| excluded.is_none_or(|(id, _)| s.first_source != id);
+        let horizon = self.horizon();
+        let kept = |t: DateTime<Utc>| horizon.is_none_or(|h| t >= h);
         let mut profile = UserProfile {
             user_id: user_id.to_owned(),
             order_count: u.order_count,
@@ -574,7 +584,7 @@ impl ProfileStore for InMemoryStore {
         profile.recent_orders = u
             .orders
             .iter()
-            .filter(|(_, id)| excluded.is_none_or(|(x, _)| x != id))
+            .filter(|(at, id)| kept(*at) && excluded.is_none_or(|(x, _)| x != id))
             .filter_map(|(at, id)| {
                 let s = self.orders.get(id)?;
                 let amount = s.order.as_ref().map_or(Decimal::ZERO, |o| o.payable_amount);
@@ -603,21 +613,27 @@ impl ProfileStore for InMemoryStore {
             .filter(|(_, s)| s.count >= self.config.usual_after)
             .map(|(k, _)| location_of(k))
             .collect();
-        profile.address_changes = u.address_changes.clone();
-        profile.complaints = u.complaints.clone();
-        let mut linked: BTreeMap<(String, String), LinkedAccount> = BTreeMap::new();
+        profile.address_changes = u.address_changes.iter().filter(|c| kept(c.at)).cloned().collect();
+        profile.complaints = u.complaints.iter().filter(|c| kept(c.at)).cloned().collect();
+        // One entry per linked account (by the first link in key order), so
+        // an account linked by device, phone and address is counted once.
+        let mut linked: BTreeMap<&str, LinkKind> = BTreeMap::new();
         for key in u.link_keys.keys() {
             let (Some(via), Some(others)) = (link_kind(key), self.links.get(key)) else { continue };
             for other in others.iter().filter(|o| o.as_str() != user_id) {
-                let purchases = self.users.get(other).map(|o| o.purchases.clone()).unwrap_or_default();
-                linked.entry((other.clone(), key.clone())).or_insert_with(|| LinkedAccount {
-                    user_id: other.clone(),
-                    via,
-                    purchases,
-                });
+                linked.entry(other.as_str()).or_insert(via);
             }
         }
-        profile.linked_accounts = linked.into_values().collect();
+        let linked = linked.into_iter().map(|(other, via)| LinkedAccount {
+            user_id: other.to_owned(),
+            via,
+            purchases: self
+                .users
+                .get(other)
+                .map(|o| o.purchases.iter().filter(|p| kept(p.at)).cloned().collect())
+                .unwrap_or_default(),
+        });
+        profile.linked_accounts = linked.collect();
         Some(profile)
     }
 
@@ -627,14 +643,21 @@ impl ProfileStore for InMemoryStore {
             product_id: product_id.to_owned(),
             category: p.category.clone(),
             high_value: false,
-            fraud_complaints: p.fraud_complaints.clone(),
+            fraud_complaints: p
+                .fraud_complaints
+                .iter()
+                .filter(|t| self.horizon().is_none_or(|h| **t >= h))
+                .copied()
+                .collect(),
             orders: p.orders,
             abnormal_orders: p.abnormal_orders,
         })
     }
 
     fn order(&self, order_id: &str) -> Option<Order> {
-        self.orders.get(order_id)?.current()
+        let s = self.orders.get(order_id)?;
+        let gone = self.horizon().is_some_and(|h| s.placed_at.is_some_and(|t| t < h));
+        if gone { None } else { s.current() }
     }
 
     fn stage(&self, order_id: &str) -> Option<Stage> {

@@ -1,0 +1,74 @@
+//! Criterion benches of the profile store. `cargo bench --bench profile`.
+//!
+//! Group `profile`: `fold_events` (events folded per second: a year of a
+//! heavy buyer's history for 20 buyers), `context_for` (assembling the
+//! context of one order). Before the benches it prints the heap bytes the
+//! store holds for one heavy buyer after one year and after two.
+
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use order_anomaly::UtcOffset;
+use order_anomaly::profile::{InMemoryStore, ProfileStore};
+use std::hint::black_box;
+
+#[path = "support/history.rs"]
+mod history;
+
+fn bytes_for(days: i64) -> i64 {
+    let events = history::heavy_buyer("heavy", days);
+    let mut store = None;
+    let info = allocation_counter::measure(|| {
+        let mut s = InMemoryStore::new();
+        for e in &events {
+            s.apply(e);
+        }
+        store = Some(s);
+    });
+    drop(store);
+    info.bytes_current
+}
+
+fn profile(c: &mut Criterion) {
+    for days in [365, 730] {
+        eprintln!("profile/bytes_per_heavy_user after {days} days: {} bytes", bytes_for(days));
+    }
+    let events: Vec<_> = (0..20).flat_map(|u| history::heavy_buyer(&format!("u{u}"), 365)).collect();
+    let mut sorted = events.clone();
+    sorted.sort_by_key(|e| e.at);
+    let mut g = c.benchmark_group("profile");
+    g.throughput(Throughput::Elements(sorted.len() as u64));
+    g.sample_size(10);
+    g.bench_function("fold_events", |b| {
+        b.iter_batched(
+            InMemoryStore::new,
+            |mut s| {
+                for e in &sorted {
+                    s.apply(e);
+                }
+                s
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    g.finish();
+
+    let mut store = InMemoryStore::new();
+    for e in &sorted {
+        store.apply(e);
+    }
+    let order = sorted
+        .iter()
+        .rev()
+        .find_map(|e| match &e.kind {
+            order_anomaly::profile::EventKind::OrderPlaced { order } => Some((**order).clone()),
+            _ => None,
+        })
+        .expect("an order");
+    let mut g = c.benchmark_group("profile");
+    g.bench_function("context_for", |b| {
+        b.iter(|| store.context_for(black_box(&order), order.created_at, UtcOffset::china()))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, profile);
+criterion_main!(benches);

@@ -1,0 +1,116 @@
+//! A heavy buyer's history, generated: shared by the profile bench and the
+//! memory-bound test.
+#![allow(dead_code)]
+
+use chrono::{DateTime, Duration, Utc};
+use order_anomaly::Order;
+use order_anomaly::model::{ClientInfo, ComplaintType, LineItem, Location, Payment, Recipient, ShippingAddress};
+use order_anomaly::profile::{Event, EventKind};
+use rust_decimal::Decimal;
+
+fn start() -> DateTime<Utc> {
+    "2025-01-01T00:00:00Z".parse().expect("a valid time")
+}
+
+/// `days` of a heavy buyer (`user`): three orders a day on rotating cards,
+/// names, cities and devices, with payments, shipping, delivery, a
+/// cancellation every 5th order, a return every 7th, a complaint every 11th,
+/// an address change every 3rd day and a login a day.
+pub fn heavy_buyer(user: &str, days: i64) -> Vec<Event> {
+    let mut out = Vec::new();
+    let mut n = 0u64;
+    for d in 0..days {
+        let day = start() + Duration::days(d);
+        out.push(Event {
+            id: format!("{user}-login-{d}"),
+            at: day + Duration::hours(8),
+            kind: EventKind::Login {
+                user_id: user.into(),
+                location: Some(Location { city: Some(format!("city-{}", d % 5)), ..Default::default() }),
+                device_id: Some(format!("dev-{}", d % 3)),
+            },
+        });
+        if d % 3 == 0 {
+            out.push(Event {
+                id: format!("{user}-addr-{d}"),
+                at: day + Duration::hours(9),
+                kind: EventKind::AddressChanged {
+                    user_id: user.into(),
+                    address: ShippingAddress { city: Some(format!("city-{}", d % 7)), ..Default::default() },
+                },
+            });
+        }
+        for k in 0..3 {
+            n += 1;
+            let at = day + Duration::hours(10 + 3 * k);
+            let id = format!("{user}-o{n}");
+            let amount = Decimal::new(1000 + (n as i64 % 50) * 100, 2);
+            let order = Order {
+                id: id.clone(),
+                user_id: user.into(),
+                created_at: at,
+                currency: "CNY".into(),
+                items: vec![LineItem {
+                    product_id: format!("p-{}", n % 40),
+                    category: Some(format!("cat-{}", n % 6)),
+                    unit_price: amount,
+                    quantity: 1,
+                    currency: None,
+                }],
+                payable_amount: amount,
+                payment: Some(Payment { instrument_id: Some(format!("card-{}", n % 9)), ..Default::default() }),
+                shipping: Some(ShippingAddress {
+                    province: Some("广东省".into()),
+                    city: Some(format!("city-{}", n % 7)),
+                    detail: Some(format!("路{}号", n % 13)),
+                    ..Default::default()
+                }),
+                recipient: Some(Recipient { name: Some(format!("名{}", n % 4)), phone: Some("13800138000".into()) }),
+                client: Some(ClientInfo { device_id: Some(format!("dev-{}", n % 3)), ..Default::default() }),
+                ..Default::default()
+            };
+            let ev = |s: &str, at, kind| Event { id: format!("{id}-{s}"), at, kind };
+            out.push(ev("placed", at, EventKind::OrderPlaced { order: Box::new(order) }));
+            out.push(ev(
+                "paid",
+                at + Duration::minutes(1),
+                EventKind::Paid { order_id: id.clone(), amount, instrument_id: None },
+            ));
+            if n % 5 == 0 {
+                out.push(ev("cancel", at + Duration::minutes(30), EventKind::Cancelled { order_id: id.clone() }));
+                continue;
+            }
+            out.push(ev(
+                "ship",
+                at + Duration::hours(2),
+                EventKind::Shipped { order_id: id.clone(), carrier: None, tracking_number: None },
+            ));
+            out.push(ev(
+                "deliver",
+                at + Duration::hours(2) + Duration::minutes(50),
+                EventKind::Delivered { order_id: id.clone() },
+            ));
+            if n % 7 == 0 {
+                out.push(ev(
+                    "return",
+                    at + Duration::hours(2) + Duration::minutes(55),
+                    EventKind::Returned { order_id: id.clone(), exchange: false, product_id: None },
+                ));
+            }
+            if n % 11 == 0 {
+                out.push(ev(
+                    "complaint",
+                    at + Duration::hours(2) + Duration::minutes(58),
+                    EventKind::Complaint {
+                        user_id: user.into(),
+                        order_id: Some(id.clone()),
+                        product_id: None,
+                        complaint_type: ComplaintType::Quality,
+                    },
+                ));
+            }
+        }
+    }
+    out.sort_by_key(|e| e.at);
+    out
+}
