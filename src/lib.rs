@@ -5,6 +5,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 pub mod assessment;
+pub mod backtest;
 pub mod config;
 pub mod context;
 pub mod engine;
@@ -14,6 +15,7 @@ pub mod profile;
 pub mod reference;
 pub mod reload;
 pub mod request;
+pub mod review;
 pub mod rule;
 pub mod rules;
 #[cfg(feature = "schema")]

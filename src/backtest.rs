@@ -1,0 +1,168 @@
+//! Backtesting: a rule set measured on labelled history before it goes live
+//! (as fraud teams test Stripe Radar rules or Marble scenarios on past orders).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::assessment::Decision;
+use crate::context::EvalContext;
+use crate::engine::Engine;
+use crate::model::Order;
+use crate::review::ratio;
+
+/// A past order, its context as it was then, and whether it turned out abnormal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Labeled {
+    /// The order.
+    pub order: Order,
+    /// Its context at the time.
+    pub context: EvalContext,
+    /// Whether it was abnormal (fraud, chargeback, ...).
+    pub abnormal: bool,
+}
+
+/// How one rule did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct RuleMetrics {
+    /// Orders it flagged.
+    pub hits: u64,
+    /// Of those, abnormal.
+    pub true_positives: u64,
+    /// true_positives / hits.
+    pub precision: Option<f64>,
+    /// true_positives / abnormal orders.
+    pub recall: Option<f64>,
+}
+
+/// Flagged (decision at or above the cut-off) against abnormal.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Confusion {
+    /// Flagged and abnormal.
+    pub true_positives: u64,
+    /// Flagged, not abnormal.
+    pub false_positives: u64,
+    /// Not flagged, abnormal.
+    pub false_negatives: u64,
+    /// Not flagged, not abnormal.
+    pub true_negatives: u64,
+}
+
+impl Confusion {
+    /// Share of flagged orders that were abnormal.
+    pub fn precision(&self) -> Option<f64> {
+        ratio(self.true_positives, self.true_positives + self.false_positives)
+    }
+    /// Share of abnormal orders that were flagged.
+    pub fn recall(&self) -> Option<f64> {
+        ratio(self.true_positives, self.true_positives + self.false_negatives)
+    }
+}
+
+/// A rule set's figures on labelled history.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BacktestReport {
+    /// The rule set measured.
+    pub ruleset: String,
+    /// Orders.
+    pub orders: u64,
+    /// Abnormal orders among them.
+    pub positives: u64,
+    /// The decision at and above which an order counts as flagged.
+    pub cutoff: Decision,
+    /// Per rule id (counted flags only; shadow rules appear under `shadow`).
+    pub rules: BTreeMap<String, RuleMetrics>,
+    /// Shadow rules, measured the same way.
+    pub shadow: BTreeMap<String, RuleMetrics>,
+    /// Flagged against abnormal.
+    pub confusion: Confusion,
+    /// Orders per decision.
+    pub decisions: BTreeMap<Decision, u64>,
+    /// Abnormal orders per decision.
+    pub positives_by_decision: BTreeMap<Decision, u64>,
+}
+
+/// An order whose decision differs between two rule sets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Changed {
+    /// The order.
+    pub order_id: String,
+    /// Whether it was abnormal.
+    pub abnormal: bool,
+    /// Under the first rule set.
+    pub before: Decision,
+    /// Under the second.
+    pub after: Decision,
+}
+
+/// Two rule sets on the same history.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    /// The first rule set's figures.
+    pub before: BacktestReport,
+    /// The second's.
+    pub after: BacktestReport,
+    /// Orders whose decision changed, in history order.
+    pub changed: Vec<Changed>,
+}
+
+/// Evaluates every labelled order with `engine`; an order counts as flagged
+/// when its decision is `cutoff` or higher (Review: everything a person sees).
+pub fn backtest(engine: &Engine, history: &[Labeled], cutoff: Decision) -> BacktestReport {
+    run(engine, history, cutoff, |_, _| {})
+}
+
+/// Backtests two rule sets and lists the orders whose decision changes.
+pub fn compare(before: &Engine, after: &Engine, history: &[Labeled], cutoff: Decision) -> Comparison {
+    let mut decisions = Vec::with_capacity(history.len());
+    let b = run(before, history, cutoff, |_, d| decisions.push(d));
+    let mut changed = Vec::new();
+    let mut i = 0;
+    let a = run(after, history, cutoff, |l, d| {
+        if let Some(prev) = decisions.get(i).copied().filter(|p| *p != d) {
+            changed.push(Changed { order_id: l.order.id.clone(), abnormal: l.abnormal, before: prev, after: d });
+        }
+        i += 1;
+    });
+    Comparison { before: b, after: a, changed }
+}
+
+fn run(
+    engine: &Engine,
+    history: &[Labeled],
+    cutoff: Decision,
+    mut each: impl FnMut(&Labeled, Decision),
+) -> BacktestReport {
+    let mut r = BacktestReport { ruleset: engine.ruleset().name.clone(), cutoff, ..Default::default() };
+    for l in history {
+        let a = engine.evaluate(&l.order, &l.context);
+        r.orders += 1;
+        r.positives += u64::from(l.abnormal);
+        *r.decisions.entry(a.decision()).or_default() += 1;
+        if l.abnormal {
+            *r.positives_by_decision.entry(a.decision()).or_default() += 1;
+        }
+        let flagged = a.decision() >= cutoff;
+        let c = &mut r.confusion;
+        match (flagged, l.abnormal) {
+            (true, true) => c.true_positives += 1,
+            (true, false) => c.false_positives += 1,
+            (false, true) => c.false_negatives += 1,
+            (false, false) => c.true_negatives += 1,
+        }
+        for (map, flags) in [(&mut r.rules, a.flags()), (&mut r.shadow, a.shadow_flags())] {
+            for f in flags {
+                let m = map.entry(f.rule_id().to_string()).or_default();
+                m.hits += 1;
+                m.true_positives += u64::from(l.abnormal);
+            }
+        }
+        each(l, a.decision());
+    }
+    let positives = r.positives;
+    for m in r.rules.values_mut().chain(r.shadow.values_mut()) {
+        m.precision = ratio(m.true_positives, m.hits);
+        m.recall = ratio(m.true_positives, positives);
+    }
+    r
+}

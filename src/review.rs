@@ -1,0 +1,585 @@
+//! Manual review (人工审核): cases for the orders that need a person, an
+//! append-only audit trail, reviewer feedback into the lists, and per-rule
+//! statistics.
+//!
+//! An assessment whose decision is Review or Hold opens a [`ReviewCase`]. A
+//! reviewer takes it, then resolves it as confirmed abnormal or as a false
+//! alarm, or escalates it; a held order is then released or cancelled. Every
+//! transition records who, when and a note; an invalid one is an error.
+//!
+//! ```text
+//!   open ──take──> in_review ──resolve──> confirmed_abnormal ──cancel_order──> cancelled   (held orders)
+//!    │                │  ▲                false_alarm ─────────release──────> released    (held orders)
+//!    └──escalate──> escalated ──take──┘
+//! ```
+//!
+//! Pure data with serde: the host persists the queue where it likes.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::assessment::{Assessment, Decision, Flag};
+use crate::lists::{AllowEntry, BlockEntry, Entity, EntityKind, Lists};
+use crate::model::Order;
+use crate::rule::RuleId;
+use crate::rules::ids;
+use crate::time::Window;
+
+/// Where a case stands.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+#[non_exhaustive]
+pub enum CaseState {
+    /// Waiting for a reviewer.
+    Open,
+    /// A reviewer is on it.
+    InReview {
+        /// Who.
+        reviewer: String,
+    },
+    /// Passed up to a senior reviewer.
+    Escalated,
+    /// Resolved: the order was abnormal.
+    ConfirmedAbnormal,
+    /// Resolved: the flags were a false alarm.
+    FalseAlarm,
+    /// A held order, released for fulfilment.
+    Released,
+    /// A held order, cancelled.
+    Cancelled,
+}
+
+impl CaseState {
+    fn name(&self) -> &'static str {
+        match self {
+            CaseState::Open => "open",
+            CaseState::InReview { .. } => "in_review",
+            CaseState::Escalated => "escalated",
+            CaseState::ConfirmedAbnormal => "confirmed_abnormal",
+            CaseState::FalseAlarm => "false_alarm",
+            CaseState::Released => "released",
+            CaseState::Cancelled => "cancelled",
+        }
+    }
+
+    /// Whether a person still has to act.
+    pub fn is_pending(&self) -> bool {
+        matches!(self, CaseState::Open | CaseState::InReview { .. } | CaseState::Escalated)
+    }
+
+    /// The resolution, if resolved (whatever happened to a held order after).
+    fn resolution(&self) -> Option<Resolution> {
+        match self {
+            CaseState::ConfirmedAbnormal | CaseState::Cancelled => Some(Resolution::ConfirmedAbnormal),
+            CaseState::FalseAlarm | CaseState::Released => Some(Resolution::FalseAlarm),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for CaseState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A reviewer's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Resolution {
+    /// The order was abnormal.
+    ConfirmedAbnormal,
+    /// It was not.
+    FalseAlarm,
+}
+
+/// What was done to a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum CaseAction {
+    /// The case was opened.
+    Opened,
+    /// The order was assessed again and the case updated.
+    Reassessed,
+    /// A reviewer took it.
+    Taken,
+    /// It was passed up.
+    Escalated,
+    /// It was resolved.
+    Resolved,
+    /// The held order was released.
+    Released,
+    /// The held order was cancelled.
+    OrderCancelled,
+}
+
+/// One line of the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrailEntry {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who (`system` for the engine).
+    pub actor: String,
+    /// What.
+    pub action: CaseAction,
+    /// The state before.
+    pub from: Option<CaseState>,
+    /// The state after.
+    pub to: CaseState,
+    /// Why, in the actor's words.
+    pub note: String,
+}
+
+/// An order that needs (or needed) a person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewCase {
+    order_id: String,
+    user_id: String,
+    decision: Decision,
+    score: u8,
+    flags: Vec<Flag>,
+    /// Raw entity values of the order, kept for feedback into the lists.
+    entities: Vec<(EntityKind, String)>,
+    opened_at: DateTime<Utc>,
+    state: CaseState,
+    trail: Vec<TrailEntry>,
+}
+
+impl ReviewCase {
+    /// The order's id (also the case's id: one case per order).
+    pub fn order_id(&self) -> &str {
+        &self.order_id
+    }
+    /// The buyer.
+    pub fn user_id(&self) -> &str {
+        &self.user_id
+    }
+    /// The decision of the latest assessment.
+    pub fn decision(&self) -> Decision {
+        self.decision
+    }
+    /// Its score.
+    pub fn score(&self) -> u8 {
+        self.score
+    }
+    /// Its flags.
+    pub fn flags(&self) -> &[Flag] {
+        &self.flags
+    }
+    /// When the case was opened.
+    pub fn opened_at(&self) -> DateTime<Utc> {
+        self.opened_at
+    }
+    /// Where it stands.
+    pub fn state(&self) -> &CaseState {
+        &self.state
+    }
+    /// The audit trail, oldest first. Append-only: nothing edits or removes an entry.
+    pub fn trail(&self) -> &[TrailEntry] {
+        &self.trail
+    }
+    /// The reviewers' verdict, if resolved.
+    pub fn resolution(&self) -> Option<Resolution> {
+        self.state.resolution()
+    }
+
+    fn record(&mut self, at: DateTime<Utc>, actor: &str, action: CaseAction, to: CaseState, note: &str) {
+        let from = Some(self.state.clone());
+        self.trail.push(TrailEntry {
+            at,
+            actor: actor.to_owned(),
+            action,
+            from,
+            to: to.clone(),
+            note: note.to_owned(),
+        });
+        self.state = to;
+    }
+}
+
+/// An action the case's state does not allow.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReviewError {
+    /// No case for this order.
+    #[error("no review case for order `{0}`")]
+    NoCase(String),
+    /// The action is not allowed in the case's state.
+    #[error("case `{order_id}` is {state}: cannot {action}")]
+    Transition {
+        /// The case.
+        order_id: String,
+        /// Its state.
+        state: String,
+        /// What was attempted.
+        action: &'static str,
+    },
+    /// Only the reviewer who took a case may resolve or escalate it.
+    #[error("case `{order_id}` is in review by `{holder}`, not `{actor}`")]
+    NotHolder {
+        /// The case.
+        order_id: String,
+        /// Who holds it.
+        holder: String,
+        /// Who tried.
+        actor: String,
+    },
+}
+
+/// What resolving a case fed back into the lists.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Feedback {
+    /// Block-list entries added.
+    pub blocked: Vec<BlockEntry>,
+    /// Allow-list exemptions added (snoozes).
+    pub allowed: Vec<AllowEntry>,
+}
+
+impl Feedback {
+    /// Adds the entries to `lists` (the engine's or the contexts').
+    pub fn apply_to(&self, lists: &mut Lists) {
+        self.blocked.iter().cloned().for_each(|e| lists.add_block(e));
+        self.allowed.iter().cloned().for_each(|e| lists.add_allow(e));
+    }
+}
+
+/// What feedback a resolution gives: the caller's policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedbackPolicy {
+    /// On a confirmed abnormal order, block these of its entities.
+    pub block_on_confirmed: Vec<EntityKind>,
+    /// On a false alarm, exempt the buyer from the rules that fired for this
+    /// long (a snooze that ends by itself); `None` for no exemption.
+    pub snooze_on_false_alarm: Option<Window>,
+}
+
+impl Default for FeedbackPolicy {
+    /// Block the buyer, phone and payment instrument of confirmed abnormal
+    /// orders; snooze false alarms for 30 days.
+    fn default() -> Self {
+        FeedbackPolicy {
+            block_on_confirmed: vec![EntityKind::User, EntityKind::Phone, EntityKind::PaymentInstrument],
+            snooze_on_false_alarm: Some(Window::days(30)),
+        }
+    }
+}
+
+/// Precision of one rule among resolved cases.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct RuleReviewStats {
+    /// Resolved cases it flagged.
+    pub hits: u64,
+    /// Of those, confirmed abnormal.
+    pub confirmed: u64,
+    /// Of those, false alarms.
+    pub false_alarms: u64,
+    /// confirmed / hits, or `None` with no hits.
+    pub precision: Option<f64>,
+}
+
+/// Statistics of the resolved cases.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReviewStats {
+    /// Cases resolved.
+    pub resolved: u64,
+    /// Of those, confirmed abnormal.
+    pub confirmed: u64,
+    /// Of those, false alarms.
+    pub false_alarms: u64,
+    /// Share of resolved cases that were false alarms: the source document's
+    /// "useless tickets" (无效工单).
+    pub false_alarm_share: Option<f64>,
+    /// Per rule.
+    pub rules: BTreeMap<String, RuleReviewStats>,
+}
+
+/// The review queue: one case per order, by priority.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewQueue {
+    cases: BTreeMap<String, ReviewCase>,
+    deadline: Window,
+}
+
+impl Default for ReviewQueue {
+    fn default() -> Self {
+        ReviewQueue::new(Window::hours(24))
+    }
+}
+
+const SYSTEM: &str = "system";
+
+impl ReviewQueue {
+    /// An empty queue whose cases are overdue `deadline` after opening.
+    pub fn new(deadline: Window) -> Self {
+        ReviewQueue { cases: BTreeMap::new(), deadline }
+    }
+
+    /// Files an assessment. One needing a person (Review or Hold) opens a
+    /// case; a case already open for the order is updated, not duplicated (a
+    /// resolved one records the new assessment in its trail and stays
+    /// resolved). Returns the case, if there is one.
+    pub fn file(&mut self, order: &Order, assessment: &Assessment, now: DateTime<Utc>) -> Option<&ReviewCase> {
+        let needs_person = matches!(assessment.decision(), Decision::Review | Decision::Hold);
+        let note = format!("score {}, decision {}", assessment.score(), assessment.decision().as_str());
+        if let Some(case) = self.cases.get_mut(&order.id) {
+            if case.state.is_pending() {
+                case.decision = assessment.decision();
+                case.score = assessment.score();
+                case.flags = assessment.flags().to_vec();
+            }
+            let state = case.state.clone();
+            case.record(now, SYSTEM, CaseAction::Reassessed, state, &note);
+            return self.cases.get(&order.id);
+        }
+        if !needs_person {
+            return None;
+        }
+        let entities = Entity::of(order)
+            .filter_map(|e| {
+                let raw = match e {
+                    Entity::User(u) => u.to_owned(),
+                    Entity::Phone(_) => order.recipient.as_ref()?.phone.clone()?,
+                    Entity::Address(a) => {
+                        [a.province.as_deref(), a.city.as_deref(), a.district.as_deref(), a.detail.as_deref()]
+                            .into_iter()
+                            .flatten()
+                            .collect()
+                    }
+                    Entity::Device(d) | Entity::PaymentInstrument(d) => d.to_owned(),
+                };
+                Some((e.kind(), raw))
+            })
+            .collect();
+        let mut case = ReviewCase {
+            order_id: order.id.clone(),
+            user_id: order.user_id.clone(),
+            decision: assessment.decision(),
+            score: assessment.score(),
+            flags: assessment.flags().to_vec(),
+            entities,
+            opened_at: now,
+            state: CaseState::Open,
+            trail: Vec::new(),
+        };
+        case.trail.push(TrailEntry {
+            at: now,
+            actor: SYSTEM.to_owned(),
+            action: CaseAction::Opened,
+            from: None,
+            to: CaseState::Open,
+            note,
+        });
+        self.cases.insert(order.id.clone(), case);
+        self.cases.get(&order.id)
+    }
+
+    /// A case by order id.
+    pub fn case(&self, order_id: &str) -> Option<&ReviewCase> {
+        self.cases.get(order_id)
+    }
+
+    /// Every case, by order id.
+    pub fn cases(&self) -> impl Iterator<Item = &ReviewCase> {
+        self.cases.values()
+    }
+
+    /// Cases waiting for a person, highest score first, then oldest first.
+    pub fn pending(&self) -> Vec<&ReviewCase> {
+        let mut v: Vec<&ReviewCase> = self.cases.values().filter(|c| c.state.is_pending()).collect();
+        v.sort_by(|a, b| b.score.cmp(&a.score).then(a.opened_at.cmp(&b.opened_at)).then(a.order_id.cmp(&b.order_id)));
+        v
+    }
+
+    /// Open or escalated cases a reviewer can take, in priority order.
+    pub fn next(&self) -> Option<&ReviewCase> {
+        self.pending().into_iter().find(|c| matches!(c.state, CaseState::Open | CaseState::Escalated))
+    }
+
+    /// Pending cases opened longer ago than the deadline.
+    pub fn overdue(&self, now: DateTime<Utc>) -> Vec<&ReviewCase> {
+        self.pending()
+            .into_iter()
+            .filter(|c| now.signed_duration_since(c.opened_at) > self.deadline.duration())
+            .collect()
+    }
+
+    fn get(&mut self, order_id: &str) -> Result<&mut ReviewCase, ReviewError> {
+        self.cases.get_mut(order_id).ok_or_else(|| ReviewError::NoCase(order_id.to_owned()))
+    }
+
+    fn refuse(case: &ReviewCase, action: &'static str) -> ReviewError {
+        ReviewError::Transition { order_id: case.order_id.clone(), state: case.state.to_string(), action }
+    }
+
+    fn holder_check(case: &ReviewCase, actor: &str) -> Result<(), ReviewError> {
+        match &case.state {
+            CaseState::InReview { reviewer } if reviewer != actor => Err(ReviewError::NotHolder {
+                order_id: case.order_id.clone(),
+                holder: reviewer.clone(),
+                actor: actor.to_owned(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// A reviewer takes an open or escalated case.
+    pub fn take(
+        &mut self,
+        order_id: &str,
+        reviewer: &str,
+        now: DateTime<Utc>,
+        note: &str,
+    ) -> Result<&ReviewCase, ReviewError> {
+        let case = self.get(order_id)?;
+        if !matches!(case.state, CaseState::Open | CaseState::Escalated) {
+            return Err(Self::refuse(case, "take"));
+        }
+        case.record(now, reviewer, CaseAction::Taken, CaseState::InReview { reviewer: reviewer.to_owned() }, note);
+        Ok(case)
+    }
+
+    /// The reviewer holding a case (or anyone, for an open one) passes it up.
+    pub fn escalate(
+        &mut self,
+        order_id: &str,
+        actor: &str,
+        now: DateTime<Utc>,
+        note: &str,
+    ) -> Result<&ReviewCase, ReviewError> {
+        let case = self.get(order_id)?;
+        if !matches!(case.state, CaseState::Open | CaseState::InReview { .. }) {
+            return Err(Self::refuse(case, "escalate"));
+        }
+        Self::holder_check(case, actor)?;
+        case.record(now, actor, CaseAction::Escalated, CaseState::Escalated, note);
+        Ok(case)
+    }
+
+    /// The reviewer holding a case resolves it. Returns the feedback the
+    /// policy calls for (blocks for a confirmed abnormal order, a snooze of the
+    /// rules that fired for a false alarm); apply it with [`Feedback::apply_to`].
+    pub fn resolve(
+        &mut self,
+        order_id: &str,
+        reviewer: &str,
+        resolution: Resolution,
+        now: DateTime<Utc>,
+        note: &str,
+        policy: &FeedbackPolicy,
+    ) -> Result<Feedback, ReviewError> {
+        let case = self.get(order_id)?;
+        if !matches!(case.state, CaseState::InReview { .. }) {
+            return Err(Self::refuse(case, "resolve"));
+        }
+        Self::holder_check(case, reviewer)?;
+        let to = match resolution {
+            Resolution::ConfirmedAbnormal => CaseState::ConfirmedAbnormal,
+            Resolution::FalseAlarm => CaseState::FalseAlarm,
+        };
+        case.record(now, reviewer, CaseAction::Resolved, to, note);
+        let mut feedback = Feedback::default();
+        match resolution {
+            Resolution::ConfirmedAbnormal => {
+                for (kind, value) in case.entities.iter().filter(|(k, _)| policy.block_on_confirmed.contains(k)) {
+                    let entry = BlockEntry {
+                        kind: *kind,
+                        value: value.clone(),
+                        reason: format!("confirmed abnormal: order {} by {reviewer}: {note}", case.order_id),
+                        expires_at: None,
+                    };
+                    feedback.blocked.push(entry);
+                }
+            }
+            Resolution::FalseAlarm => {
+                let rules: Vec<RuleId> = case
+                    .flags
+                    .iter()
+                    .map(|f| f.rule_id().clone())
+                    .filter(|r| r.as_str() != ids::LIST_BLOCKED)
+                    .collect();
+                if let (Some(w), false) = (policy.snooze_on_false_alarm, rules.is_empty()) {
+                    let entry = AllowEntry {
+                        kind: EntityKind::User,
+                        value: case.user_id.clone(),
+                        rules,
+                        reason: format!("false alarm: order {} by {reviewer}: {note}", case.order_id),
+                        expires_at: now.checked_add_signed(w.duration()),
+                    };
+                    feedback.allowed.push(entry);
+                }
+            }
+        }
+        Ok(feedback)
+    }
+
+    /// Releases a held order after a false alarm.
+    pub fn release(
+        &mut self,
+        order_id: &str,
+        actor: &str,
+        now: DateTime<Utc>,
+        note: &str,
+    ) -> Result<&ReviewCase, ReviewError> {
+        let case = self.get(order_id)?;
+        if case.state != CaseState::FalseAlarm || case.decision != Decision::Hold {
+            return Err(Self::refuse(case, "release"));
+        }
+        case.record(now, actor, CaseAction::Released, CaseState::Released, note);
+        Ok(case)
+    }
+
+    /// Cancels a held order confirmed abnormal.
+    pub fn cancel_order(
+        &mut self,
+        order_id: &str,
+        actor: &str,
+        now: DateTime<Utc>,
+        note: &str,
+    ) -> Result<&ReviewCase, ReviewError> {
+        let case = self.get(order_id)?;
+        if case.state != CaseState::ConfirmedAbnormal || case.decision != Decision::Hold {
+            return Err(Self::refuse(case, "cancel the order"));
+        }
+        case.record(now, actor, CaseAction::OrderCancelled, CaseState::Cancelled, note);
+        Ok(case)
+    }
+
+    /// Per-rule statistics of the resolved cases.
+    pub fn stats(&self) -> ReviewStats {
+        let mut s = ReviewStats::default();
+        for case in self.cases.values() {
+            let Some(r) = case.resolution() else { continue };
+            let confirmed = r == Resolution::ConfirmedAbnormal;
+            s.resolved += 1;
+            if confirmed {
+                s.confirmed += 1;
+            } else {
+                s.false_alarms += 1;
+            }
+            for f in &case.flags {
+                let e = s.rules.entry(f.rule_id().to_string()).or_default();
+                e.hits += 1;
+                if confirmed {
+                    e.confirmed += 1;
+                } else {
+                    e.false_alarms += 1;
+                }
+            }
+        }
+        for e in s.rules.values_mut() {
+            e.precision = ratio(e.confirmed, e.hits);
+        }
+        s.false_alarm_share = ratio(s.false_alarms, s.resolved);
+        s
+    }
+}
+
+/// `a / b`, or `None` when `b` is zero.
+pub(crate) fn ratio(a: u64, b: u64) -> Option<f64> {
+    (b > 0).then(|| a as f64 / b as f64)
+}
