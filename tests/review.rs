@@ -178,7 +178,7 @@ fn confirmed_abnormal_blocks_the_entities_the_policy_names() {
 #[test]
 fn a_false_alarm_snoozes_the_rules_that_fired_until_it_expires() {
     let r = reviewed("R1");
-    let mut q = queue_with(&[r.clone()]);
+    let mut q = queue_with(std::slice::from_ref(&r));
     let policy = FeedbackPolicy { block_on_confirmed: vec![], snooze_on_false_alarm: Some(Window::days(7)) };
     q.take("R1", "bob", now(), "").unwrap();
     let fb = q.resolve("R1", "bob", Resolution::FalseAlarm, now(), "gift for a friend", &policy).unwrap();
