@@ -256,6 +256,14 @@ impl Lists {
         self.fraud_phones.push(phone);
     }
 
+    /// Adds every entry of `other` (for feedback from review into the lists
+    /// an evaluation already has).
+    pub fn extend(&mut self, other: &Lists) {
+        other.block.iter().cloned().for_each(|e| self.add_block(e));
+        other.allow.iter().cloned().for_each(|e| self.add_allow(e));
+        other.fraud_phones.iter().cloned().for_each(|p| self.add_fraud_phone(p));
+    }
+
     /// Builder form of [`Lists::add_block`].
     #[must_use]
     pub fn with_block(mut self, kind: EntityKind, value: impl Into<String>, reason: impl Into<String>) -> Self {
@@ -446,6 +454,16 @@ mod tests {
         let l = Lists::new().with_allow(EntityKind::User, "U-9", [RuleId::from("payment.large_amount")], "VIP");
         assert!(l.exemption(&order(), "payment.large_amount", now).is_some());
         assert!(l.exemption(&order(), "payment.timeout", now).is_none());
+    }
+
+    #[test]
+    fn extend_adds_every_entry_and_indexes_it() {
+        let now: DateTime<Utc> = "2026-01-01T00:00:00Z".parse().unwrap();
+        let mut l = Lists::new().with_fraud_phone("13800138001");
+        l.extend(&Lists::new().with_block(EntityKind::User, "U-9", "r").with_fraud_phone("13800138000"));
+        assert!(l.blocked(&order(), now).is_some());
+        assert!(l.is_fraud_phone(&PhoneKey::parse("13800138000").unwrap()));
+        assert_eq!(l.fraud_phones().len(), 2);
     }
 
     #[test]

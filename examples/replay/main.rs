@@ -8,13 +8,17 @@
 //!
 //! The dataset is recognised by its files. The adapters that map each
 //! dataset's columns to the crate's events live beside this file
-//! (`uci.rs`, `olist.rs`) and document their mapping. Each order is assessed
+//! (`examples/datasets/uci.rs`, `olist.rs`) and document their mapping. Each order is assessed
 //! as it is placed, with the buyer's profile as the store knows it at that
 //! moment; Olist orders are assessed again when their delivery and their
 //! review arrive. Progress goes to stderr when stderr is a terminal; the last
 //! line of stdout is the summary as one JSON object.
 
+#[path = "../datasets/olist.rs"]
 mod olist;
+#[path = "../datasets/steps.rs"]
+mod steps;
+#[path = "../datasets/uci.rs"]
 mod uci;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -23,37 +27,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use chrono::{DateTime, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
-use order_anomaly::profile::{Applied, Event, EventKind, InMemoryStore, ProfileStore};
-use order_anomaly::{Decision, Engine, Stage, UtcOffset};
+use order_anomaly::profile::{Applied, EventKind, InMemoryStore, ProfileStore};
+use order_anomaly::{Decision, Engine, Stage};
 use serde_json::json;
-
-/// One step of a replay, in time order.
-pub enum Step {
-    /// Fold an event in (an `order_placed` is assessed first, as it is placed).
-    Event(Event),
-    /// Assess a stored order again at a later stage.
-    Assess { order_id: String, at: DateTime<Utc> },
-}
-
-impl Step {
-    fn at(&self) -> DateTime<Utc> {
-        match self {
-            Step::Event(e) => e.at,
-            Step::Assess { at, .. } => *at,
-        }
-    }
-}
-
-/// What an adapter produces.
-pub struct Replay {
-    pub name: &'static str,
-    pub steps: Vec<Step>,
-    pub offset: UtcOffset,
-    /// Notes on the mapping, printed with the summary.
-    pub notes: Vec<String>,
-}
+use steps::{Replay, Step};
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);

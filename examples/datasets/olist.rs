@@ -31,7 +31,7 @@ use order_anomaly::profile::{Event, EventKind};
 use order_anomaly::{Order, UtcOffset};
 use rust_decimal::Decimal;
 
-use super::{Replay, Step};
+use super::steps::{Replay, Step};
 
 /// The rows of a gzip CSV file, each a map from column name to value.
 fn table(dir: &Path, name: &str) -> Result<Vec<HashMap<String, String>>, String> {
@@ -204,5 +204,6 @@ pub fn load(dir: &Path) -> Result<Replay, String> {
             "no instruments, phones, recipients, devices or tracking events in this data: those rules are skipped"
                 .into(),
         ],
+        labels: HashMap::new(),
     })
 }

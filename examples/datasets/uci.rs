@@ -13,6 +13,9 @@
 //!   say which invoice a cancellation undoes); unmatched ones are counted and
 //!   dropped;
 //! - `A` invoices (bad-debt bookkeeping) are dropped.
+//!
+//! Label, for backtests: an invoice is abnormal when a later cancellation was
+//! matched to it (a real but weak proxy: wholesalers cancel for many reasons).
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -24,7 +27,7 @@ use order_anomaly::profile::{Event, EventKind};
 use order_anomaly::{Order, UtcOffset};
 use rust_decimal::Decimal;
 
-use super::{Replay, Step};
+use super::steps::{Replay, Step};
 
 struct Row {
     invoice: String,
@@ -91,6 +94,8 @@ pub fn load(dir: &Path) -> Result<Replay, String> {
     // For matching cancellations: each customer's invoices so far, with their stock codes.
     let mut history: HashMap<String, Vec<PastInvoice>> = HashMap::new();
     let (mut unmatched, mut adjustments, mut seq) = (0u64, 0u64, 0u64);
+    // The backtest label: was the invoice cancelled later?
+    let mut labels: HashMap<String, bool> = HashMap::new();
     let mut invoices: Vec<(DateTime<Utc>, String)> =
         order_of.into_iter().filter_map(|i| by_invoice.get(&i).and_then(|r| r.first()).map(|r| (r.at, i))).collect();
     invoices.sort();
@@ -109,11 +114,14 @@ pub fn load(dir: &Path) -> Result<Replay, String> {
                 h.iter().rev().find(|(t, _, stocks)| *t <= at && stocks.iter().any(|s| codes.contains(&s.as_str())))
             });
             match target {
-                Some((_, original, _)) => steps.push(Step::Event(Event {
-                    id: format!("cancel-{invoice}"),
-                    at,
-                    kind: EventKind::Cancelled { order_id: original.clone() },
-                })),
+                Some((_, original, _)) => {
+                    labels.insert(original.clone(), true);
+                    steps.push(Step::Event(Event {
+                        id: format!("cancel-{invoice}"),
+                        at,
+                        kind: EventKind::Cancelled { order_id: original.clone() },
+                    }))
+                }
                 None => unmatched += 1,
             }
             continue;
@@ -137,6 +145,7 @@ pub fn load(dir: &Path) -> Result<Replay, String> {
             invoice.clone(),
             lines.iter().map(|l| l.stock.clone()).collect(),
         ));
+        labels.entry(invoice.clone()).or_insert(false);
         let order = Order {
             id: invoice.clone(),
             user_id: user,
@@ -170,5 +179,6 @@ pub fn load(dir: &Path) -> Result<Replay, String> {
             "no payment instruments, addresses, phones, categories or logistics in this data: those rules are skipped"
                 .into(),
         ],
+        labels,
     })
 }
