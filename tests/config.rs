@@ -175,3 +175,13 @@ fn missing_name_and_version_are_named() {
     let p = problems("{}");
     assert_eq!(p, ["at `name`: missing field `name`", "at `version`: missing field `version`"]);
 }
+
+/// `examples/config/default.json` is exactly what `Engine::default()` runs
+/// (regenerate it with `score --print-default-config` when defaults change).
+#[test]
+fn the_committed_default_file_is_the_default_engine() {
+    let committed = include_str!("../examples/config/default.json");
+    assert_eq!(committed.trim_end(), RuleSet::builtin().to_json_pretty());
+    let engine = Engine::from_config_str(committed).unwrap();
+    assert_eq!(engine.ruleset(), Engine::default().ruleset());
+}
