@@ -18,11 +18,10 @@ fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
-            "--locale" => match args.next().as_deref() {
-                Some("zh") => locale = Locale::Zh,
-                Some("en") => locale = Locale::En,
-                other => {
-                    eprintln!("--locale takes zh or en, not {other:?}");
+            "--locale" => match args.next().unwrap_or_default().parse() {
+                Ok(l) => locale = l,
+                Err(e) => {
+                    eprintln!("--locale: {e}");
                     return ExitCode::FAILURE;
                 }
             },

@@ -192,6 +192,18 @@ impl fmt::Display for ConfigError {
     }
 }
 
+/// A file's text and its name for messages.
+fn read_file(path: &Path) -> Result<(String, String), ConfigError> {
+    let name = path.display().to_string();
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok((text, name)),
+        Err(e) => {
+            let problem = ConfigProblem { path: String::new(), message: format!("cannot read: {e}") };
+            Err(ConfigError::new(&name, vec![problem]))
+        }
+    }
+}
+
 fn join(prefix: &str, key: &str) -> String {
     if prefix.is_empty() { key.to_owned() } else { format!("{prefix}.{key}") }
 }
@@ -292,11 +304,7 @@ impl RuleSet {
 
     /// Reads a rule set from a JSON file.
     pub fn from_path(path: impl AsRef<Path>) -> Result<RuleSet, ConfigError> {
-        let path = path.as_ref();
-        let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            ConfigError::new(&name, vec![ConfigProblem { path: String::new(), message: format!("cannot read: {e}") }])
-        })?;
+        let (text, name) = read_file(path.as_ref())?;
         Self::from_json(&text, &name)
     }
 
@@ -536,11 +544,7 @@ impl Engine {
 
     /// Builds an engine from a rule-set file.
     pub fn from_config_path(path: impl AsRef<Path>) -> Result<Engine, ConfigError> {
-        let path = path.as_ref();
-        let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            ConfigError::new(&name, vec![ConfigProblem { path: String::new(), message: format!("cannot read: {e}") }])
-        })?;
+        let (text, name) = read_file(path.as_ref())?;
         RuleSet::load(&text, &name)
     }
 }

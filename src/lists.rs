@@ -361,19 +361,12 @@ pub fn blocked_in<'s, 'o, const N: usize>(
     order: &'o Order,
     now: DateTime<Utc>,
 ) -> Option<(&'s BlockEntry, Entity<'o>)> {
-    if lists.iter().all(|l| l.block.is_empty()) {
-        return None;
-    }
-    Entity::of(order).find_map(|ent| {
-        let key = ent.key();
-        lists.iter().find_map(|l| {
-            let hits = l.block_index.get(&key)?;
-            hits.iter()
-                .filter_map(|&i| l.block.get(i))
-                .find(|e| active(e.expires_at, now) && ent.matches(e.kind, &e.value))
-                .map(|e| (e, ent))
-        })
-    })
+    find_in(
+        lists,
+        order,
+        |l| (&l.block_index, &l.block),
+        |e, ent| active(e.expires_at, now) && ent.matches(e.kind, &e.value),
+    )
 }
 
 /// [`Lists::exemption`] over several lists.
@@ -383,16 +376,31 @@ pub fn exemption_in<'s, const N: usize>(
     rule: &str,
     now: DateTime<Utc>,
 ) -> Option<&'s AllowEntry> {
-    if lists.iter().all(|l| l.allow.is_empty()) {
+    let hit = find_in(
+        lists,
+        order,
+        |l| (&l.allow_index, &l.allow),
+        |e, ent| active(e.expires_at, now) && e.rules.iter().any(|r| r == rule) && ent.matches(e.kind, &e.value),
+    );
+    hit.map(|(e, _)| e)
+}
+
+/// The first entry, over the order's entities in turn and then the lists,
+/// that the index points at and `hit` accepts.
+fn find_in<'s, 'o, T, const N: usize>(
+    lists: [&'s Lists; N],
+    order: &'o Order,
+    pick: impl Fn(&'s Lists) -> (&'s Index, &'s [T]),
+    hit: impl Fn(&T, &Entity<'o>) -> bool,
+) -> Option<(&'s T, Entity<'o>)> {
+    if lists.iter().all(|l| pick(l).1.is_empty()) {
         return None;
     }
     Entity::of(order).find_map(|ent| {
         let key = ent.key();
         lists.iter().find_map(|l| {
-            let hits = l.allow_index.get(&key)?;
-            hits.iter().filter_map(|&i| l.allow.get(i)).find(|e| {
-                active(e.expires_at, now) && e.rules.iter().any(|r| r == rule) && ent.matches(e.kind, &e.value)
-            })
+            let (index, entries) = pick(l);
+            index.get(&key)?.iter().filter_map(|&i| entries.get(i)).find(|e| hit(e, &ent)).map(|e| (e, ent))
         })
     })
 }

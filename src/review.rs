@@ -525,12 +525,13 @@ impl ReviewQueue {
         now: DateTime<Utc>,
         note: &str,
     ) -> Result<&ReviewCase, ReviewError> {
-        let case = self.get(order_id)?;
-        if case.state != CaseState::FalseAlarm || case.decision != Decision::Hold {
-            return Err(Self::refuse(case, "release"));
-        }
-        case.record(now, actor, CaseAction::Released, CaseState::Released, note);
-        Ok(case)
+        self.follow_up(
+            order_id,
+            actor,
+            now,
+            note,
+            (CaseState::FalseAlarm, CaseAction::Released, CaseState::Released, "release"),
+        )
     }
 
     /// Cancels a held order confirmed abnormal.
@@ -541,11 +542,24 @@ impl ReviewQueue {
         now: DateTime<Utc>,
         note: &str,
     ) -> Result<&ReviewCase, ReviewError> {
+        let step = (CaseState::ConfirmedAbnormal, CaseAction::OrderCancelled, CaseState::Cancelled, "cancel the order");
+        self.follow_up(order_id, actor, now, note, step)
+    }
+
+    /// What follows the resolution of a held order: `(from, action, to, verb)`.
+    fn follow_up(
+        &mut self,
+        order_id: &str,
+        actor: &str,
+        now: DateTime<Utc>,
+        note: &str,
+        (from, action, to, verb): (CaseState, CaseAction, CaseState, &'static str),
+    ) -> Result<&ReviewCase, ReviewError> {
         let case = self.get(order_id)?;
-        if case.state != CaseState::ConfirmedAbnormal || case.decision != Decision::Hold {
-            return Err(Self::refuse(case, "cancel the order"));
+        if case.state != from || case.decision != Decision::Hold {
+            return Err(Self::refuse(case, verb));
         }
-        case.record(now, actor, CaseAction::OrderCancelled, CaseState::Cancelled, note);
+        case.record(now, actor, action, to, note);
         Ok(case)
     }
 

@@ -168,6 +168,18 @@ pub enum Locale {
     En,
 }
 
+impl std::str::FromStr for Locale {
+    type Err = String;
+    /// `zh` or `en`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "zh" => Ok(Locale::Zh),
+            "en" => Ok(Locale::En),
+            other => Err(format!("unknown locale `{other}`: use zh or en")),
+        }
+    }
+}
+
 impl Message {
     /// The message in `locale`.
     pub fn get(&self, locale: Locale) -> &str {
