@@ -2,7 +2,9 @@
 //!
 //! Group `evaluate`: `parse_json` (serde_json parse of one `score` input line,
 //! the least work a host does per order), `clean`, `flagged` (5 rules fire),
-//! `large_order` (100 lines), `many_rules` (defaults + 200 composites).
+//! `large_order` (100 lines), `many_rules` (defaults + 200 composites gated
+//! on the payable amount; `_unindexed` without the engine's gate index,
+//! `_1000` with 1000 of them, `_all_pass` on an order that passes every gate).
 //! Group `batch`: 10,000 orders sequentially and, with `--features rayon`,
 //! in parallel.
 
@@ -19,6 +21,9 @@ fn evaluate(c: &mut Criterion) {
     let flagged = fixtures::flagged();
     let large = fixtures::large();
     let many = fixtures::many_rules(200);
+    let many_plain = fixtures::many_rules_indexed(200, false);
+    let many_1000 = fixtures::many_rules(1000);
+    let big = fixtures::large(); // payable far above every tier: all 200 gates pass
     assert!(engine.evaluate(&clean.order, &clean.context).flags().is_empty());
     assert!(engine.evaluate(&clean.order, &clean.context).skipped().is_empty());
     let n = engine.evaluate(&flagged.order, &flagged.context).flags().len();
@@ -33,6 +38,15 @@ fn evaluate(c: &mut Criterion) {
     g.bench_function("large_order", |b| b.iter(|| engine.evaluate(black_box(&large.order), black_box(&large.context))));
     g.bench_function("many_rules", |b| {
         b.iter(|| many.evaluate(black_box(&flagged.order), black_box(&flagged.context)))
+    });
+    g.bench_function("many_rules_unindexed", |b| {
+        b.iter(|| many_plain.evaluate(black_box(&flagged.order), black_box(&flagged.context)))
+    });
+    g.bench_function("many_rules_1000", |b| {
+        b.iter(|| many_1000.evaluate(black_box(&flagged.order), black_box(&flagged.context)))
+    });
+    g.bench_function("many_rules_all_pass", |b| {
+        b.iter(|| many.evaluate(black_box(&big.order), black_box(&big.context)))
     });
     g.finish();
 }

@@ -13,7 +13,7 @@ use crate::lists::{ListProblem, Lists, exemption_in};
 use crate::model::Order;
 use crate::reference::{ReferenceData, ReferenceError, Region, default_locker_keywords, default_remote_regions};
 use crate::rule::{Action, Input, Outcome, Privacy, Rule, RuleId};
-use crate::rules::composite::Composite;
+use crate::rules::composite::{Attribute, Composite, Gate};
 use crate::rules::{self, is_builtin};
 
 /// How one rule counts in an engine.
@@ -48,6 +48,46 @@ struct Inner {
     lists: Lists,
     privacy: Privacy,
     info: Arc<RuleSetInfo>,
+    plan: Plan,
+}
+
+/// Which slots to evaluate: the ungated ones always, gated composites only
+/// when their gate passes. Without gated composites, `ungated` is every
+/// enabled slot and evaluation is a plain loop.
+#[derive(Debug, Default)]
+struct Plan {
+    ungated: Vec<usize>,
+    groups: Vec<GateGroup>,
+}
+
+/// Gated composites on one attribute, by threshold (`>=` before `>` at one
+/// threshold, so the gates that pass for a value are a prefix).
+#[derive(Debug)]
+struct GateGroup {
+    attribute: Attribute,
+    gates: Vec<(Gate, usize)>,
+}
+
+impl Plan {
+    fn new(slots: &[Slot], index: bool) -> Plan {
+        let mut plan = Plan::default();
+        for (i, slot) in slots.iter().enumerate().filter(|(_, s)| s.settings.enabled) {
+            let gate = slot.definition.as_ref().and_then(Composite::gate).filter(|_| index);
+            match gate {
+                None => plan.ungated.push(i),
+                Some(g) => match plan.groups.iter_mut().find(|x| x.attribute == g.attribute) {
+                    Some(group) => group.gates.push((g, i)),
+                    None => plan.groups.push(GateGroup { attribute: g.attribute, gates: vec![(g, i)] }),
+                },
+            }
+        }
+        for group in &mut plan.groups {
+            group
+                .gates
+                .sort_by(|(a, i), (b, j)| a.threshold.cmp(&b.threshold).then(a.strict.cmp(&b.strict)).then(i.cmp(j)));
+        }
+        plan
+    }
 }
 
 /// Evaluates orders. Cheap to clone and share between threads: clones share
@@ -95,42 +135,76 @@ impl Engine {
     pub fn evaluate(&self, order: &Order, ctx: &EvalContext) -> Assessment {
         let inner = &*self.inner;
         let mut a = Assessment::start(ctx.now, ctx.stage, Arc::clone(&inner.info));
-        for slot in inner.slots.iter().filter(|s| s.settings.enabled) {
-            let outcome = slot.rule.evaluate(&Input {
-                order,
-                ctx,
-                reference: &inner.reference,
-                lists: &inner.lists,
-                privacy: inner.privacy,
-                so_far: &a,
-            });
-            match outcome {
-                Outcome::NotFired => {}
-                Outcome::Skipped(missing) => a.push_skipped(slot.id.clone(), missing),
-                Outcome::Fired(f) => {
-                    let points = slot.settings.points.saturating_add(f.extra_points);
-                    let flag = Flag::new(
-                        slot.id.clone(),
-                        slot.rule.category(),
-                        points,
-                        slot.settings.action,
-                        f.reason_code,
-                        f.message,
-                        f.evidence,
-                        f.builds_on,
-                    );
-                    if slot.settings.shadow {
-                        a.push_shadow(flag);
-                    } else if let Some(entry) = self.exemption(order, ctx, slot.id.as_str()) {
-                        a.push_exempted(flag, entry);
-                    } else {
-                        a.push_flag(flag);
+        let plan = &inner.plan;
+        if plan.groups.is_empty() {
+            for &i in &plan.ungated {
+                self.run(i, order, ctx, &mut a);
+            }
+        } else {
+            // Gated composites whose gate passes (or whose attribute is
+            // missing, so that they are skipped exactly as without the index).
+            let mut gated: Vec<usize> = Vec::new();
+            for group in &plan.groups {
+                match group.attribute.read_number(&self.input(order, ctx, &a)) {
+                    Some(v) => {
+                        let n = group.gates.partition_point(|(g, _)| g.passes(v));
+                        gated.extend(group.gates.iter().take(n).map(|(_, i)| *i));
                     }
+                    None => gated.extend(group.gates.iter().map(|(_, i)| *i)),
+                }
+            }
+            gated.sort_unstable();
+            // Both lists are in declaration order: merge them.
+            let (mut u, mut g) = (plan.ungated.iter().peekable(), gated.iter().peekable());
+            loop {
+                let next = match (u.peek(), g.peek()) {
+                    (Some(&&x), Some(&&y)) if x < y => u.next(),
+                    (Some(_), Some(_)) | (None, Some(_)) => g.next(),
+                    (Some(_), None) => u.next(),
+                    (None, None) => break,
+                };
+                if let Some(&i) = next {
+                    self.run(i, order, ctx, &mut a);
                 }
             }
         }
         a.finish(&inner.thresholds);
         a
+    }
+
+    fn input<'a>(&'a self, order: &'a Order, ctx: &'a EvalContext, so_far: &'a Assessment) -> Input<'a> {
+        let inner = &*self.inner;
+        Input { order, ctx, reference: &inner.reference, lists: &inner.lists, privacy: inner.privacy, so_far }
+    }
+
+    /// Evaluates slot `i` and records its outcome.
+    fn run(&self, i: usize, order: &Order, ctx: &EvalContext, a: &mut Assessment) {
+        let Some(slot) = self.inner.slots.get(i) else { return };
+        let outcome = slot.rule.evaluate(&self.input(order, ctx, a));
+        match outcome {
+            Outcome::NotFired => {}
+            Outcome::Skipped(missing) => a.push_skipped(slot.id.clone(), missing),
+            Outcome::Fired(f) => {
+                let points = slot.settings.points.saturating_add(f.extra_points);
+                let flag = Flag::new(
+                    slot.id.clone(),
+                    slot.rule.category(),
+                    points,
+                    slot.settings.action,
+                    f.reason_code,
+                    f.message,
+                    f.evidence,
+                    f.builds_on,
+                );
+                if slot.settings.shadow {
+                    a.push_shadow(flag);
+                } else if let Some(entry) = self.exemption(order, ctx, slot.id.as_str()) {
+                    a.push_exempted(flag, entry);
+                } else {
+                    a.push_flag(flag);
+                }
+            }
+        }
     }
 
     fn exemption(&self, order: &Order, ctx: &EvalContext, rule: &str) -> Option<String> {
@@ -257,6 +331,7 @@ pub struct EngineBuilder {
     default_country: String,
     lists: Lists,
     privacy: Privacy,
+    index_gates: bool,
 }
 
 impl EngineBuilder {
@@ -274,6 +349,7 @@ impl EngineBuilder {
             default_country: "CN".to_owned(),
             lists: Lists::default(),
             privacy: Privacy::default(),
+            index_gates: true,
         }
     }
 
@@ -375,6 +451,15 @@ impl EngineBuilder {
         self
     }
 
+    /// Whether composites gated on a threshold (`attribute >= x`, alone or
+    /// first in an `all`) are indexed, so that many of them on one attribute
+    /// cost a read and a binary search (default on; off is for comparing).
+    /// The assessments are the same either way.
+    pub fn index_gated_composites(mut self, on: bool) -> Self {
+        self.index_gates = on;
+        self
+    }
+
     /// Validates everything and builds the engine.
     pub fn build(self) -> Result<Engine, BuildError> {
         let mut problems = Vec::new();
@@ -446,7 +531,9 @@ impl EngineBuilder {
                     lists: self.lists,
                     privacy: self.privacy,
                     info: Arc::new(RuleSetInfo { name: self.name, version: self.version, hash: String::new() }),
+                    plan: Plan::default(),
                 };
+                inner.plan = Plan::new(&inner.slots, self.index_gates);
                 // The hash covers the effective configuration, name and version included.
                 inner.info = config_of(&inner).info();
                 Ok(Engine { inner: Arc::new(inner) })

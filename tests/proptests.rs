@@ -367,6 +367,34 @@ proptest! {
     }
 
     #[test]
+    fn indexing_gated_composites_changes_no_assessment(
+        o in order(),
+        c in ctx(),
+        rules in prop::collection::vec((0u8..5, 0i64..8_000, any::<bool>(), select(ids::ALL.to_vec())), 1..24),
+    ) {
+        use order_anomaly::rules::composite::{Attribute, Comparison, Composite, Condition, Literal, Op};
+        let build = |index: bool| {
+            let mut b = Engine::builder().index_gated_composites(index);
+            for (n, (shape, x, strict, other)) in rules.iter().enumerate() {
+                let attr = if n % 3 == 0 { Attribute::UserAverageOrderValue } else { Attribute::PayableAmount };
+                let op = if *strict { Op::Gt } else { Op::Ge };
+                let gate = Condition::Compare(Comparison::new(attr, op, Literal::Number((*x).into())));
+                let when = match shape {
+                    0 => gate,
+                    1 => Condition::All(vec![gate, Condition::fired(other)]),
+                    2 => Condition::All(vec![gate, Condition::Not(Box::new(Condition::fired(other)))]),
+                    3 => Condition::Any(vec![gate, Condition::fired(other)]),
+                    _ => Condition::All(vec![Condition::fired(other), gate]),
+                };
+                let id = format!("custom.r{n}");
+                b = b.composite(Composite::new(id, when, 5, Action::Score, "x", "x"));
+            }
+            b.build().unwrap()
+        };
+        prop_assert_eq!(build(true).evaluate(&o, &c), build(false).evaluate(&o, &c));
+    }
+
+    #[test]
     fn a_block_entry_never_lowers_the_decision(o in order(), c in ctx(), kind in select(EntityKind::ALL.to_vec()), v in select(IDS.iter().chain(PHONES).copied().collect::<Vec<_>>())) {
         let engine = Engine::default();
         let before = engine.evaluate(&o, &c);

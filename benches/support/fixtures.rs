@@ -48,7 +48,12 @@ pub fn large() -> Request {
 /// The default rules plus `n` composites that read shared inputs: the
 /// payable amount against a threshold, and whether large_amount fired.
 pub fn many_rules(n: usize) -> Engine {
-    let mut b = Engine::builder();
+    many_rules_indexed(n, true)
+}
+
+/// [`many_rules`], with or without the engine's index of gated composites.
+pub fn many_rules_indexed(n: usize, index: bool) -> Engine {
+    let mut b = Engine::builder().index_gated_composites(index);
     for i in 0..n {
         let c = Composite::new(
             format!("custom.tier_{i}"),
@@ -65,7 +70,7 @@ pub fn many_rules(n: usize) -> Engine {
             "分级",
             "tier",
         );
-        b = b.rule(c);
+        b = b.composite(c);
     }
     b.build().expect("the many-rules engine builds")
 }

@@ -137,6 +137,36 @@ impl Attribute {
     }
 }
 
+impl Attribute {
+    /// A number attribute's value, or `None` if it is missing or no number.
+    pub(crate) fn read_number(self, input: &Input<'_>) -> Option<Decimal> {
+        match self.read(input) {
+            Ok(Val::Num(d)) => Some(d),
+            _ => None,
+        }
+    }
+}
+
+/// A threshold that must be reached for a composite to fire at all: its
+/// condition is `attribute >= threshold` (or `>`), alone or first in an
+/// `all`. The engine indexes composites by their gates, so that many rules
+/// gated on one attribute cost one read and a binary search, not one
+/// evaluation each.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Gate {
+    pub(crate) attribute: Attribute,
+    pub(crate) threshold: Decimal,
+    /// `>` rather than `>=`.
+    pub(crate) strict: bool,
+}
+
+impl Gate {
+    /// Whether a value passes the gate.
+    pub(crate) fn passes(&self, v: Decimal) -> bool {
+        if self.strict { v > self.threshold } else { v >= self.threshold }
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 enum Val<'a> {
     Num(Decimal),
@@ -422,6 +452,23 @@ impl Composite {
     pub fn standing_in_for(mut self, ids: &[&'static str]) -> Self {
         self.builds_on.extend(ids.iter().map(|i| RuleId::from_static(i)));
         self
+    }
+
+    /// The composite's gate, if its condition starts with one.
+    pub(crate) fn gate(&self) -> Option<Gate> {
+        let first = match &self.when {
+            Condition::All(cs) => cs.first()?,
+            c @ Condition::Compare(_) => c,
+            _ => return None,
+        };
+        let Condition::Compare(c) = first else { return None };
+        let (Literal::Number(threshold), Kind::Number) = (&c.value, c.attribute.kind()) else { return None };
+        let strict = match c.op {
+            Op::Ge => false,
+            Op::Gt => true,
+            _ => return None,
+        };
+        Some(Gate { attribute: c.attribute, threshold: *threshold, strict })
     }
 
     fn parts(&self) -> impl Iterator<Item = RuleId> + '_ {
