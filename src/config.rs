@@ -192,6 +192,15 @@ impl fmt::Display for ConfigError {
     }
 }
 
+/// 1-based line and column of a byte offset.
+#[cfg(feature = "toml")]
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
 /// A file's text and its name for messages.
 fn read_file(path: &Path) -> Result<(String, String), ConfigError> {
     let name = path.display().to_string();
@@ -292,8 +301,35 @@ impl RuleSet {
         Ok((set, p))
     }
 
+    /// Reads a rule set from TOML text (feature `toml`): the same fields as
+    /// the JSON form, checked the same way.
+    #[cfg(feature = "toml")]
+    pub fn from_toml(text: &str, source_name: &str) -> Result<RuleSet, ConfigError> {
+        let (set, p) = Self::read_toml(text, source_name)?;
+        if p.0.is_empty() { Ok(set) } else { Err(ConfigError::new(source_name, p.0)) }
+    }
+
+    #[cfg(feature = "toml")]
+    fn read_toml(text: &str, source_name: &str) -> Result<(RuleSet, Problems), ConfigError> {
+        let value: Value = toml::from_str(text).map_err(|e| {
+            let (line, column) = e.span().map_or((0, 0), |s| line_column(text, s.start));
+            let message = format!("line {line}, column {column}: {}", e.message());
+            ConfigError::new(source_name, vec![ConfigProblem { path: String::new(), message }])
+        })?;
+        let mut p = Problems::default();
+        let set = Self::from_value(&value, &mut p);
+        Ok((set, p))
+    }
+
     /// Reads text and checks everything, structure and meaning, at once.
     fn load(text: &str, source_name: &str) -> Result<Engine, ConfigError> {
+        #[cfg(feature = "toml")]
+        let (set, mut p) = if source_name.ends_with(".toml") {
+            Self::read_toml(text, source_name)?
+        } else {
+            Self::read(text, source_name)?
+        };
+        #[cfg(not(feature = "toml"))]
         let (set, mut p) = Self::read(text, source_name)?;
         let built = set.build_collecting(&mut p);
         match built {
@@ -302,9 +338,14 @@ impl RuleSet {
         }
     }
 
-    /// Reads a rule set from a JSON file.
+    /// Reads a rule set from a file: JSON, or TOML for a name ending in
+    /// `.toml` (feature `toml`).
     pub fn from_path(path: impl AsRef<Path>) -> Result<RuleSet, ConfigError> {
         let (text, name) = read_file(path.as_ref())?;
+        #[cfg(feature = "toml")]
+        if name.ends_with(".toml") {
+            return Self::from_toml(&text, &name);
+        }
         Self::from_json(&text, &name)
     }
 
@@ -542,7 +583,8 @@ impl Engine {
         RuleSet::load(text, "<string>")
     }
 
-    /// Builds an engine from a rule-set file.
+    /// Builds an engine from a rule-set file: JSON, or TOML for a name
+    /// ending in `.toml` (feature `toml`).
     pub fn from_config_path(path: impl AsRef<Path>) -> Result<Engine, ConfigError> {
         let (text, name) = read_file(path.as_ref())?;
         RuleSet::load(&text, &name)

@@ -185,3 +185,34 @@ fn the_committed_default_file_is_the_default_engine() {
     let engine = Engine::from_config_str(committed).unwrap();
     assert_eq!(engine.ruleset(), Engine::default().ruleset());
 }
+
+#[cfg(feature = "toml")]
+mod toml_files {
+    use super::*;
+
+    #[test]
+    fn the_toml_sample_is_the_json_sample() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/config/");
+        let t = Engine::from_config_path(format!("{dir}strict-shop.toml")).unwrap();
+        let j = Engine::from_config_path(format!("{dir}strict-shop.json")).unwrap();
+        assert_eq!(t.ruleset(), j.ruleset());
+    }
+
+    #[test]
+    fn toml_problems_are_named_like_json_ones() {
+        let e = RuleSet::from_toml(
+            "name = \"x\"\nversion = \"1\"\n[rules.\"payment.large_amout\"]\npoints = 5\n",
+            "r.toml",
+        );
+        assert!(e.is_ok(), "structure is fine; the id is checked when building");
+        let err = RuleSet::from_toml("name = \"x\"\nversion = \n", "r.toml").unwrap_err();
+        assert!(err.to_string().contains("line 2, column"), "{err}");
+        let dir = std::env::temp_dir().join(format!("oa-toml-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("r.toml");
+        std::fs::write(&f, "name = \"x\"\nversion = \"1\"\n[rules.\"payment.large_amout\"]\npoints = 5\n").unwrap();
+        let err = Engine::from_config_path(&f).unwrap_err().to_string();
+        assert!(err.contains("at `rules.payment.large_amout`: unknown rule id"), "{err}");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}
