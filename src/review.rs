@@ -135,6 +135,10 @@ pub struct TrailEntry {
 }
 
 /// An order that needs (or needed) a person.
+///
+/// Its flags carry masked evidence like every assessment, but the case also
+/// keeps the order's raw user, phone, address, device and instrument, so that
+/// a confirmed case can block them: persist cases with the care you give orders.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReviewCase {
     order_id: String,
