@@ -40,6 +40,7 @@ fn main() -> ExitCode {
     let mut decisions: BTreeMap<Decision, usize> = BTreeMap::new();
     let mut hits: BTreeMap<String, usize> = BTreeMap::new();
     let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
+    let mut exemptions = 0usize;
     println!("{:<18} {:>5}  {:<7} top reasons", "order", "score", "decision");
     println!("{}", "-".repeat(100));
     for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
@@ -55,6 +56,7 @@ fn main() -> ExitCode {
         for f in a.flags() {
             *hits.entry(f.rule_id().to_string()).or_default() += 1;
         }
+        exemptions += a.exemptions().len();
         for s in a.skipped() {
             *skipped.entry(s.rule_id.to_string()).or_default() += 1;
         }
@@ -78,5 +80,6 @@ fn main() -> ExitCode {
         let s = skipped.get(id).copied().unwrap_or(0);
         println!("  {id:<34} {h:>4} fired {s:>4} skipped");
     }
+    println!("  {:<34} {exemptions:>4} flags exempted by allow-list entries", ids::LIST_ALLOWED);
     ExitCode::SUCCESS
 }

@@ -48,3 +48,14 @@ fn a_bad_line_names_its_line_column_and_path() {
     let e = Request::from_json("not json").unwrap_err();
     assert!(e.at_line(2).starts_with("line 2, column 2: expected"), "{}", e.at_line(2));
 }
+
+#[test]
+fn the_sample_shows_an_allow_list_exemption() {
+    let engine = Engine::default();
+    let exempted: Vec<_> = sample()
+        .iter()
+        .flat_map(|r| engine.evaluate(&r.order, &r.context).exemptions().to_vec())
+        .map(|e| (e.flag.rule_id().to_string(), e.reason))
+        .collect();
+    assert_eq!(exempted, [(ids::CONTACT_RECIPIENT_MISMATCH.to_owned(), "VIP buyer who often sends gifts".to_owned())]);
+}

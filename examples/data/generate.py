@@ -285,6 +285,12 @@ add(o, c, "list.blocked")
 o, c = clean_pair("u3026"); o["items_total"] = "300.00"
 add(o, c, "data.inconsistent")
 
+# list.allowed: a trusted buyer who sends gifts is exempt from recipient_mismatch.
+o, c = clean_pair("u3027"); o["recipient"]["name"] = "孙八"
+c["lists"] = {"allow": [{"kind": "user", "value": "u3027", "rules": ["contact.recipient_mismatch"],
+                         "reason": "VIP buyer who often sends gifts"}]}
+add(o, c, "list.allowed (an exemption of contact.recipient_mismatch)")
+
 rng.shuffle(lines)
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "orders.jsonl")
 with open(out, "w", encoding="utf-8") as f:
