@@ -302,6 +302,16 @@ pub struct ReviewStats {
     pub rules: BTreeMap<String, RuleReviewStats>,
 }
 
+/// One move of a case: when it is allowed, and what it records.
+struct Transition {
+    verb: &'static str,
+    allowed: fn(&ReviewCase) -> bool,
+    /// Only the reviewer holding the case (if one does) may make it.
+    holder_only: bool,
+    action: CaseAction,
+    to: CaseState,
+}
+
 /// The review queue: one case per order, by priority.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReviewQueue {
@@ -439,12 +449,15 @@ impl ReviewQueue {
         now: DateTime<Utc>,
         note: &str,
     ) -> Result<&ReviewCase, ReviewError> {
-        let case = self.get(order_id)?;
-        if !matches!(case.state, CaseState::Open | CaseState::Escalated) {
-            return Err(Self::refuse(case, "take"));
-        }
-        case.record(now, reviewer, CaseAction::Taken, CaseState::InReview { reviewer: reviewer.to_owned() }, note);
-        Ok(case)
+        let to = CaseState::InReview { reviewer: reviewer.to_owned() };
+        let allowed = |c: &ReviewCase| matches!(c.state, CaseState::Open | CaseState::Escalated);
+        self.step(
+            order_id,
+            reviewer,
+            now,
+            note,
+            Transition { verb: "take", allowed, holder_only: false, action: CaseAction::Taken, to },
+        )
     }
 
     /// The reviewer holding a case (or anyone, for an open one) passes it up.
@@ -455,12 +468,34 @@ impl ReviewQueue {
         now: DateTime<Utc>,
         note: &str,
     ) -> Result<&ReviewCase, ReviewError> {
+        let allowed = |c: &ReviewCase| matches!(c.state, CaseState::Open | CaseState::InReview { .. });
+        let t = Transition {
+            verb: "escalate",
+            allowed,
+            holder_only: true,
+            action: CaseAction::Escalated,
+            to: CaseState::Escalated,
+        };
+        self.step(order_id, actor, now, note, t)
+    }
+
+    /// Checks that `t` is allowed for the case and records it.
+    fn step(
+        &mut self,
+        order_id: &str,
+        actor: &str,
+        now: DateTime<Utc>,
+        note: &str,
+        t: Transition,
+    ) -> Result<&ReviewCase, ReviewError> {
         let case = self.get(order_id)?;
-        if !matches!(case.state, CaseState::Open | CaseState::InReview { .. }) {
-            return Err(Self::refuse(case, "escalate"));
+        if !(t.allowed)(case) {
+            return Err(Self::refuse(case, t.verb));
         }
-        Self::holder_check(case, actor)?;
-        case.record(now, actor, CaseAction::Escalated, CaseState::Escalated, note);
+        if t.holder_only {
+            Self::holder_check(case, actor)?;
+        }
+        case.record(now, actor, t.action, t.to, note);
         Ok(case)
     }
 
@@ -476,16 +511,13 @@ impl ReviewQueue {
         note: &str,
         policy: &FeedbackPolicy,
     ) -> Result<Feedback, ReviewError> {
-        let case = self.get(order_id)?;
-        if !matches!(case.state, CaseState::InReview { .. }) {
-            return Err(Self::refuse(case, "resolve"));
-        }
-        Self::holder_check(case, reviewer)?;
         let to = match resolution {
             Resolution::ConfirmedAbnormal => CaseState::ConfirmedAbnormal,
             Resolution::FalseAlarm => CaseState::FalseAlarm,
         };
-        case.record(now, reviewer, CaseAction::Resolved, to, note);
+        let allowed = |c: &ReviewCase| matches!(c.state, CaseState::InReview { .. });
+        let t = Transition { verb: "resolve", allowed, holder_only: true, action: CaseAction::Resolved, to };
+        let case = self.step(order_id, reviewer, now, note, t)?;
         let mut feedback = Feedback::default();
         match resolution {
             Resolution::ConfirmedAbnormal => {
@@ -529,13 +561,15 @@ impl ReviewQueue {
         now: DateTime<Utc>,
         note: &str,
     ) -> Result<&ReviewCase, ReviewError> {
-        self.follow_up(
-            order_id,
-            actor,
-            now,
-            note,
-            (CaseState::FalseAlarm, CaseAction::Released, CaseState::Released, "release"),
-        )
+        let allowed = |c: &ReviewCase| c.state == CaseState::FalseAlarm && c.decision == Decision::Hold;
+        let t = Transition {
+            verb: "release",
+            allowed,
+            holder_only: false,
+            action: CaseAction::Released,
+            to: CaseState::Released,
+        };
+        self.step(order_id, actor, now, note, t)
     }
 
     /// Cancels a held order confirmed abnormal.
@@ -546,25 +580,15 @@ impl ReviewQueue {
         now: DateTime<Utc>,
         note: &str,
     ) -> Result<&ReviewCase, ReviewError> {
-        let step = (CaseState::ConfirmedAbnormal, CaseAction::OrderCancelled, CaseState::Cancelled, "cancel the order");
-        self.follow_up(order_id, actor, now, note, step)
-    }
-
-    /// What follows the resolution of a held order: `(from, action, to, verb)`.
-    fn follow_up(
-        &mut self,
-        order_id: &str,
-        actor: &str,
-        now: DateTime<Utc>,
-        note: &str,
-        (from, action, to, verb): (CaseState, CaseAction, CaseState, &'static str),
-    ) -> Result<&ReviewCase, ReviewError> {
-        let case = self.get(order_id)?;
-        if case.state != from || case.decision != Decision::Hold {
-            return Err(Self::refuse(case, verb));
-        }
-        case.record(now, actor, action, to, note);
-        Ok(case)
+        let allowed = |c: &ReviewCase| c.state == CaseState::ConfirmedAbnormal && c.decision == Decision::Hold;
+        let (action, to) = (CaseAction::OrderCancelled, CaseState::Cancelled);
+        self.step(
+            order_id,
+            actor,
+            now,
+            note,
+            Transition { verb: "cancel the order", allowed, holder_only: false, action, to },
+        )
     }
 
     /// Per-rule statistics of the resolved cases.
