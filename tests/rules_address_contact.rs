@@ -255,6 +255,11 @@ mod phone_fraud_listed {
         o.recipient = None;
         let c = ctx().with_lists(Lists::new().with_fraud_phone("13800138000"));
         assert_skipped(&eval(&o, &c), CONTACT_PHONE_FRAUD_LISTED);
+        let mut garbled = order();
+        garbled.recipient.as_mut().unwrap().phone = Some("call me maybe".into());
+        let a = eval(&garbled, &c);
+        assert_skipped(&a, CONTACT_PHONE_FRAUD_LISTED);
+        assert_fires(&a, CONTACT_PHONE_INVALID);
     }
 }
 

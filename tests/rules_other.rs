@@ -161,6 +161,26 @@ mod night_batch {
     }
 
     #[test]
+    fn the_small_hours_run_from_0000_to_0559_local() {
+        let at_local = |h: u32, m: u32| {
+            let (mut o, mut c) = at_0130_local(&[]);
+            // Local h:m at +08:00 on 10 March.
+            let created =
+                Utc.with_ymd_and_hms(2026, 3, 9, 16, 0, 0).unwrap() + Duration::minutes(i64::from(h * 60 + m));
+            o.created_at = created;
+            o.payment.as_mut().unwrap().paid_at = Some(created + Duration::minutes(1));
+            c.now = created + Duration::minutes(2);
+            c.user.as_mut().unwrap().recent_orders =
+                vec![past("N-a", created - Duration::minutes(10)), past("N-b", created - Duration::minutes(20))];
+            eval(&o, &c)
+        };
+        assert_fires(&at_local(0, 0), BEHAVIOR_NIGHT_BATCH);
+        assert_fires(&at_local(5, 59), BEHAVIOR_NIGHT_BATCH);
+        assert_quiet(&at_local(6, 0), BEHAVIOR_NIGHT_BATCH);
+        assert_quiet(&at_local(23, 59), BEHAVIOR_NIGHT_BATCH);
+    }
+
+    #[test]
     fn quiet_when_the_same_instant_is_daytime_locally() {
         let (o, c) = at_0130_local(&[20, 40]);
         let c = c.with_utc_offset(UtcOffset::east(0).unwrap()); // 17:30 local
@@ -546,13 +566,8 @@ mod stolen_card {
     use super::*;
 
     fn spike(card: &str) -> Order {
-        let mut o = order();
-        o.items[0].unit_price = dec("900.00");
-        o.items_total = Some(dec("900.00"));
-        o.payable_amount = dec("900.00");
-        let p = o.payment.as_mut().unwrap();
-        p.paid_amount = Some(dec("900.00"));
-        p.instrument_id = Some(card.into());
+        let mut o = priced("900.00");
+        o.payment.as_mut().unwrap().instrument_id = Some(card.into());
         o
     }
 

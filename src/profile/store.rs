@@ -364,8 +364,10 @@ impl InMemoryStore {
             for (_, k) in &keys {
                 see(&mut u.link_keys, k.clone(), at, &id, max);
             }
-            u.purchases.extend(categories.iter().map(|c| LinkedPurchase { category: c.clone(), at }));
-            u.purchases.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.category.cmp(&b.category)));
+            for c in &categories {
+                let p = LinkedPurchase { category: c.clone(), at };
+                insert_sorted(&mut u.purchases, p, |p| (p.at, p.category.clone()));
+            }
         }
         for (_, k) in keys {
             self.links.entry(k).or_default().insert(order.user_id.clone());
@@ -639,16 +641,12 @@ impl ProfileStore for InMemoryStore {
 
     fn product_profile(&self, product_id: &str) -> Option<ProductProfile> {
         let p = self.products.get(product_id)?;
+        let horizon = self.horizon();
         Some(ProductProfile {
             product_id: product_id.to_owned(),
             category: p.category.clone(),
             high_value: false,
-            fraud_complaints: p
-                .fraud_complaints
-                .iter()
-                .filter(|t| self.horizon().is_none_or(|h| **t >= h))
-                .copied()
-                .collect(),
+            fraud_complaints: p.fraud_complaints.iter().filter(|t| horizon.is_none_or(|h| **t >= h)).copied().collect(),
             orders: p.orders,
             abnormal_orders: p.abnormal_orders,
         })

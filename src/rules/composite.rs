@@ -471,10 +471,15 @@ impl Composite {
         Some(Gate { attribute: c.attribute, threshold: *threshold, strict })
     }
 
-    fn parts(&self) -> impl Iterator<Item = RuleId> + '_ {
-        let named = self.when.rules();
-        let extra = self.builds_on.iter().filter(move |b| !named.contains(b)).cloned().collect::<Vec<_>>();
-        self.when.rules().into_iter().chain(extra)
+    /// The rules its condition names, then the other rules it stands in for.
+    fn parts(&self) -> Vec<RuleId> {
+        let mut parts = self.when.rules();
+        for b in &self.builds_on {
+            if !parts.contains(b) {
+                parts.push(b.clone());
+            }
+        }
+        parts
     }
 }
 
@@ -492,7 +497,7 @@ impl Rule for Composite {
         self.action
     }
     fn depends_on(&self) -> Vec<RuleId> {
-        self.parts().collect()
+        self.parts()
     }
     fn validate(&self) -> Vec<ParamIssue> {
         let mut issues = Vec::new();
@@ -507,7 +512,8 @@ impl Rule for Composite {
             Truth::False => Outcome::NotFired,
             Truth::Unknown(missing) => Outcome::Skipped(missing),
             Truth::True => {
-                let parts: Vec<RuleId> = self.parts().filter(|p| input.fired(p.as_str()) == Some(true)).collect();
+                let parts: Vec<RuleId> =
+                    self.parts().into_iter().filter(|p| input.fired(p.as_str()) == Some(true)).collect();
                 let list = parts.iter().map(RuleId::as_str).collect::<Vec<_>>().join(" + ");
                 let mut f = Finding::new(self.id.clone(), self.message.zh.clone(), self.message.en.clone());
                 if !list.is_empty() {

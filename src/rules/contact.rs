@@ -151,8 +151,10 @@ impl Rule for PhoneFraudListed {
         if lists.iter().all(|l| l.fraud_phones().is_empty()) {
             return Outcome::missing("fraud-phone list");
         }
+        // A phone that is no phone cannot be looked up: not judged, not passed
+        // (contact.phone_invalid flags it).
         let Some(key) = PhoneKey::parse(raw) else {
-            return Outcome::NotFired;
+            return Outcome::missing("a recipient phone that parses");
         };
         if !lists.iter().any(|l| l.is_fraud_phone(&key)) {
             return Outcome::NotFired;

@@ -138,12 +138,10 @@ impl Rule for Inconsistent {
             return Outcome::missing("items");
         }
         let mut first: Option<Contradiction<'_>> = None;
-        let mut any = false;
         contradictions(o, |c| {
-            any = true;
             first.get_or_insert(c);
         });
-        let Some(first) = first.filter(|_| any) else {
+        let Some(first) = first else {
             return Outcome::NotFired;
         };
         // Only now, with something to report, collect every contradiction.

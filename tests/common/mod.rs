@@ -106,6 +106,16 @@ pub fn profile() -> UserProfile {
     }
 }
 
+/// [`order`] at another price: one line, item total, payable and paid amount.
+pub fn priced(amount: &str) -> Order {
+    let mut o = order();
+    o.items[0].unit_price = dec(amount);
+    o.items_total = Some(dec(amount));
+    o.payable_amount = dec(amount);
+    o.payment.as_mut().unwrap().paid_amount = Some(dec(amount));
+    o
+}
+
 pub fn ctx() -> EvalContext {
     EvalContext::at(now()).with_user(profile())
 }
