@@ -9,7 +9,7 @@
 //! in parallel.
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use order_anomaly::{Engine, Request};
+use order_anomaly::{Engine, EvalRequest};
 use std::hint::black_box;
 
 #[path = "support/fixtures.rs"]
@@ -31,7 +31,7 @@ fn evaluate(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("evaluate");
     g.bench_function("parse_json", |b| {
-        b.iter(|| serde_json::from_str::<Request>(black_box(fixtures::CLEAN_LINE)).expect("parses"))
+        b.iter(|| serde_json::from_str::<EvalRequest>(black_box(fixtures::CLEAN_LINE)).expect("parses"))
     });
     g.bench_function("clean", |b| b.iter(|| engine.evaluate(black_box(&clean.order), black_box(&clean.context))));
     g.bench_function("flagged", |b| b.iter(|| engine.evaluate(black_box(&flagged.order), black_box(&flagged.context))));

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
-use order_anomaly::{Decision, Engine, Locale, Request, ids};
+use order_anomaly::{Decision, Engine, EvalRequest, Locale, ids};
 
 fn main() -> ExitCode {
     let mut path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/data/orders.jsonl").to_owned();
@@ -44,7 +44,7 @@ fn main() -> ExitCode {
     println!("{:<18} {:>5}  {:<7} top reasons", "order", "score", "decision");
     println!("{}", "-".repeat(100));
     for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let req = match Request::from_json(line) {
+        let req = match EvalRequest::from_json(line) {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("{}", e.at_line(n + 1));

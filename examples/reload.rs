@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use order_anomaly::{Engine, Request, SharedEngine};
+use order_anomaly::{Engine, EvalRequest, SharedEngine};
 
 fn modified(p: &Path) -> Option<SystemTime> {
     std::fs::metadata(p).and_then(|m| m.modified()).ok()
@@ -34,8 +34,8 @@ fn poll(shared: &SharedEngine, path: &Path, seen: &mut Option<SystemTime>, conte
 }
 
 fn main() {
-    let sample: Vec<Request> =
-        include_str!("data/orders.jsonl").lines().filter_map(|l| Request::from_json(l).ok()).collect();
+    let sample: Vec<EvalRequest> =
+        include_str!("data/orders.jsonl").lines().filter_map(|l| EvalRequest::from_json(l).ok()).collect();
     let shared = Arc::new(SharedEngine::new(Engine::default()));
     let stop = Arc::new(AtomicBool::new(false));
     let evaluated = Arc::new(AtomicU64::new(0));

@@ -15,7 +15,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use order_anomaly::review::{FeedbackPolicy, Resolution, ReviewCase, ReviewQueue};
-use order_anomaly::{Decision, Engine, Lists, Request, Window, ids};
+use order_anomaly::{Decision, Engine, EvalRequest, Lists, Window, ids};
 
 /// What the simulated reviewers conclude from a case.
 fn verdict(case: &ReviewCase) -> Resolution {
@@ -35,10 +35,10 @@ fn verdict(case: &ReviewCase) -> Resolution {
 
 fn assess_day(
     engine: &Engine,
-    orders: &[Request],
+    orders: &[EvalRequest],
     lists: &Lists,
     shift: Duration,
-) -> Vec<(Request, order_anomaly::Assessment)> {
+) -> Vec<(EvalRequest, order_anomaly::Assessment)> {
     orders
         .iter()
         .map(|r| {
@@ -59,7 +59,7 @@ fn assess_day(
         .collect()
 }
 
-fn tally(day: &[(Request, order_anomaly::Assessment)]) -> String {
+fn tally(day: &[(EvalRequest, order_anomaly::Assessment)]) -> String {
     Decision::ALL
         .iter()
         .map(|d| format!("{} {}", d.as_str(), day.iter().filter(|(_, a)| a.decision() == *d).count()))
@@ -68,8 +68,8 @@ fn tally(day: &[(Request, order_anomaly::Assessment)]) -> String {
 }
 
 fn main() {
-    let orders: Vec<Request> =
-        include_str!("data/orders.jsonl").lines().filter_map(|l| Request::from_json(l).ok()).collect();
+    let orders: Vec<EvalRequest> =
+        include_str!("data/orders.jsonl").lines().filter_map(|l| EvalRequest::from_json(l).ok()).collect();
     let engine = Engine::default();
     let policy = FeedbackPolicy::default();
     let mut lists = Lists::new();
@@ -144,7 +144,7 @@ fn main() {
     println!("\nday 2: the same buyers order again, assessed with the updated lists");
     let day2 = assess_day(&engine, &orders, &lists, Duration::days(1));
     println!("  decisions: {}", tally(&day2));
-    let rejected = |day: &[(Request, order_anomaly::Assessment)]| {
+    let rejected = |day: &[(EvalRequest, order_anomaly::Assessment)]| {
         day.iter().filter(|(_, a)| a.decision() == Decision::Reject).count()
     };
     let exempted = day2.iter().filter(|(_, a)| !a.exemptions().is_empty()).count();

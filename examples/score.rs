@@ -18,7 +18,7 @@
 use std::io::{self, BufRead, BufWriter, Write};
 use std::process::ExitCode;
 
-use order_anomaly::{Assessment, Engine, Locale, Request, RuleSet};
+use order_anomaly::{Assessment, Engine, EvalRequest, Locale, RuleSet};
 use serde::Serialize;
 
 /// One output line.
@@ -103,7 +103,7 @@ fn main() -> ExitCode {
         if line.trim().is_empty() {
             continue;
         }
-        let req = match Request::from_json(&line) {
+        let req = match EvalRequest::from_json(&line) {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("{}", e.at_line(n));

@@ -11,13 +11,13 @@
 
 use std::time::Instant;
 
-use order_anomaly::{Decision, Engine, EvalContext, Order, Request};
+use order_anomaly::{Decision, Engine, EvalContext, EvalRequest, Order};
 
 fn main() {
     let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(200_000);
-    let sample: Vec<Request> = include_str!("data/orders.jsonl")
+    let sample: Vec<EvalRequest> = include_str!("data/orders.jsonl")
         .lines()
-        .map(|l| Request::from_json(l).unwrap_or_else(|e| panic!("bundled sample: {e}")))
+        .map(|l| EvalRequest::from_json(l).unwrap_or_else(|e| panic!("bundled sample: {e}")))
         .collect();
     let items: Vec<(Order, EvalContext)> = (0..n)
         .map(|i| {

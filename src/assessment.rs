@@ -6,9 +6,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::config::RuleSetInfo;
 use crate::context::Stage;
-use crate::rule::{Action, Category, Evidence, Locale, Message, RuleId, Severity};
+use crate::vocab::{Action, Category, Evidence, Locale, Message, RuleId, Severity};
 
 /// What to do with the order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
@@ -57,11 +56,19 @@ impl From<Action> for Decision {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Thresholds {
     /// Lowest score that is reviewed.
     pub review: u8,
     /// Lowest score that is held.
     pub hold: u8,
+}
+
+impl Thresholds {
+    /// Review at `review` points and more, hold at `hold` and more.
+    pub fn new(review: u8, hold: u8) -> Self {
+        Thresholds { review, hold }
+    }
 }
 
 impl Default for Thresholds {
@@ -81,6 +88,22 @@ impl Thresholds {
             Decision::Pass
         }
     }
+}
+
+/// Which rule set decided an assessment: name, version and a SHA-256 of the
+/// effective configuration, so an auditor can tell months later exactly which
+/// rules decided an order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct RuleSetInfo {
+    /// The rule set's name.
+    pub name: String,
+    /// Its version.
+    pub version: String,
+    /// `sha256:` and the hex digest of the effective configuration's JSON.
+    pub hash: String,
 }
 
 /// A rule that fired, with everything a person or a program needs to know why.
@@ -168,6 +191,7 @@ impl Flag {
 /// A flag an allow-list entry removed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct Exemption {
     /// The flag that would have counted.
     pub flag: Flag,
@@ -178,6 +202,7 @@ pub struct Exemption {
 /// A rule that could not judge the order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct Skipped {
     /// The rule.
     pub rule_id: RuleId,
@@ -332,7 +357,7 @@ impl Assessment {
 /// Adding a flag never lowers the score: a plain flag raises `base` and every
 /// `total_c` it is not part of (and leaves the others as they were); a composite
 /// only adds a candidate to the maximum.
-pub fn score(flags: &[Flag]) -> u8 {
+pub(crate) fn score(flags: &[Flag]) -> u8 {
     let plain = |f: &&Flag| f.builds_on.is_empty();
     let base: u32 = flags.iter().filter(plain).map(|f| u32::from(f.points)).sum();
     let best = flags
@@ -387,6 +412,27 @@ pub(crate) mod tests {
         // A composite worth less than its parts does not lower the score.
         let weak = [flag("spike", 30, &[]), flag("new_card", 10, &[]), flag("case", 20, &["spike", "new_card"])];
         assert_eq!(score(&weak), 40);
+    }
+
+    fn flags() -> impl proptest::strategy::Strategy<Value = Vec<Flag>> {
+        use proptest::prelude::*;
+        use proptest::sample::select;
+        let names = vec!["a", "b", "c", "d", "e"];
+        prop::collection::vec((select(names.clone()), 0u8..=100, prop::collection::vec(select(names), 0..3)), 0..6)
+            .prop_map(|fs| fs.into_iter().map(|(n, p, b)| flag(n, p, &b)).collect())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_score_never_falls_when_a_flag_is_added(fs in flags(), extra in flags()) {
+            let base = score(&fs);
+            for f in extra {
+                let mut more = fs.clone();
+                more.push(f);
+                proptest::prop_assert!(score(&more) >= base);
+            }
+            proptest::prop_assert!(base <= 100);
+        }
     }
 
     #[test]

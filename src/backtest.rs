@@ -13,6 +13,7 @@ use crate::review::ratio;
 
 /// A past order, its context as it was then, and whether it turned out abnormal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Labeled {
     /// The order.
     pub order: Order,
@@ -22,8 +23,16 @@ pub struct Labeled {
     pub abnormal: bool,
 }
 
+impl Labeled {
+    /// `order` in `context`, abnormal or not.
+    pub fn new(order: Order, context: EvalContext, abnormal: bool) -> Self {
+        Labeled { order, context, abnormal }
+    }
+}
+
 /// How one rule did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RuleMetrics {
     /// Orders it flagged.
     pub hits: u64,
@@ -37,6 +46,7 @@ pub struct RuleMetrics {
 
 /// Flagged (decision at or above the cut-off) against abnormal.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Confusion {
     /// Flagged and abnormal.
     pub true_positives: u64,
@@ -61,6 +71,7 @@ impl Confusion {
 
 /// A rule set's figures on labelled history.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BacktestReport {
     /// The rule set measured.
     pub ruleset: String,
@@ -84,6 +95,7 @@ pub struct BacktestReport {
 
 /// An order whose decision differs between two rule sets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Changed {
     /// The order.
     pub order_id: String,
@@ -97,6 +109,7 @@ pub struct Changed {
 
 /// Two rule sets on the same history.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Comparison {
     /// The first rule set's figures.
     pub before: BacktestReport,

@@ -18,6 +18,7 @@ use crate::time::UtcOffset;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct EvalContext {
     /// The time of the evaluation.
     pub now: DateTime<Utc>,

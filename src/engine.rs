@@ -6,20 +6,22 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::assessment::{Assessment, Flag, Thresholds};
-use crate::config::{Reference, RuleConfig, RuleSet, RuleSetInfo};
+use crate::assessment::{Assessment, Flag, RuleSetInfo, Thresholds};
 use crate::context::EvalContext;
 use crate::lists::{ListProblem, Lists, exemption_in};
 use crate::model::Order;
 use crate::reference::{ReferenceData, ReferenceError, Region, default_locker_keywords, default_remote_regions};
-use crate::rule::{Action, Input, Outcome, Privacy, Rule, RuleId};
+use crate::rule::{Input, Outcome, Rule};
 use crate::rules::composite::{Attribute, Composite, Gate};
 use crate::rules::{self, is_builtin};
+use crate::ruleset::{Reference, RuleConfig, RuleSet};
+use crate::vocab::{Action, Privacy, RuleId};
 
 /// How one rule counts in an engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct RuleSettings {
     /// Whether it is evaluated at all.
     pub enabled: bool,
@@ -111,6 +113,7 @@ impl Default for Engine {
 
 /// A rule as the engine holds it.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct RuleInfo<'a> {
     /// Its id.
     pub id: &'a RuleId,
@@ -468,13 +471,13 @@ impl EngineBuilder {
         for rule in &self.rules {
             let id = rule.id();
             if !RuleId::is_valid(id) {
-                problems.push(Problem::BadRuleId(id.to_owned()));
+                problems.push(BuildProblem::BadRuleId(id.to_owned()));
             }
             if !seen.insert(id) {
-                problems.push(Problem::DuplicateRule(id.to_owned()));
+                problems.push(BuildProblem::DuplicateRule(id.to_owned()));
             }
             for issue in rule.validate() {
-                problems.push(Problem::Parameter {
+                problems.push(BuildProblem::Parameter {
                     rule: id.to_owned(),
                     field: issue.field.into_owned(),
                     reason: issue.reason,
@@ -493,7 +496,7 @@ impl EngineBuilder {
                     None
                 };
                 if let Some(why) = why {
-                    problems.push(Problem::Dependency { rule: id.to_owned(), on: dep.to_string(), why });
+                    problems.push(BuildProblem::Dependency { rule: id.to_owned(), on: dep.to_string(), why });
                 }
             }
             let p = self.patches.get(id).copied().unwrap_or_default();
@@ -504,23 +507,23 @@ impl EngineBuilder {
                 shadow: p.shadow.unwrap_or(false),
             };
             if settings.points > 100 {
-                problems.push(Problem::PointsOutOfRange { rule: id.to_owned(), points: settings.points });
+                problems.push(BuildProblem::PointsOutOfRange { rule: id.to_owned(), points: settings.points });
             }
             let definition = self.definitions.iter().find(|d| d.id == id).cloned();
             slots.push(Slot { id: RuleId::from(id), rule: Arc::clone(rule), settings, definition });
         }
         for id in self.patches.keys() {
             if !seen.contains(id.as_str()) {
-                problems.push(Problem::UnknownRule(id.clone()));
+                problems.push(BuildProblem::UnknownRule(id.clone()));
             }
         }
         let t = self.thresholds;
         if t.review == 0 || t.review > t.hold || t.hold > 100 {
-            problems.push(Problem::Thresholds { review: t.review, hold: t.hold });
+            problems.push(BuildProblem::Thresholds { review: t.review, hold: t.hold });
         }
-        problems.extend(self.lists.problems().into_iter().map(Problem::List));
+        problems.extend(self.lists.problems().into_iter().map(BuildProblem::List));
         let reference = ReferenceData::new(self.remote_regions, self.locker_keywords, self.default_country)
-            .map_err(|e| problems.push(Problem::Reference(e)))
+            .map_err(|e| problems.push(BuildProblem::Reference(e)))
             .ok();
         match reference {
             Some(reference) if problems.is_empty() => {
@@ -546,7 +549,7 @@ impl EngineBuilder {
 /// One thing wrong with an engine's configuration.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum Problem {
+pub enum BuildProblem {
     /// Settings name a rule the engine does not have.
     #[error("unknown rule id `{0}`")]
     UnknownRule(String),
@@ -603,12 +606,12 @@ pub enum Problem {
 /// Everything wrong with an engine's configuration, reported at once.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct BuildError {
-    problems: Vec<Problem>,
+    problems: Vec<BuildProblem>,
 }
 
 impl BuildError {
     /// The problems, in the order found.
-    pub fn problems(&self) -> &[Problem] {
+    pub fn problems(&self) -> &[BuildProblem] {
         &self.problems
     }
 }

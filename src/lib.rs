@@ -4,33 +4,55 @@
 // Evaluation must be total: no panics outside tests (clippy.toml allows them there).
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-pub mod assessment;
-pub mod backtest;
-pub mod config;
-pub mod context;
-pub mod engine;
-pub mod lists;
+// The modules form layers that only point down (README, "Architecture";
+// `tests/layers.rs` keeps it so). Most are private: their public types are
+// re-exported below, so a path is a promise only where a user needs it.
+//
+// Vocabulary, time, text and the order models: depend on nothing above.
 pub mod model;
-pub mod profile;
-pub mod reference;
-pub mod reload;
-pub mod request;
-pub mod review;
-pub mod rule;
+mod text;
+mod time;
+mod vocab;
+// Lists and reference data, then the evaluation context.
+mod context;
+mod lists;
+mod reference;
+// What evaluation produces, and the one-line request format.
+mod assessment;
+mod request;
+// The rule trait, then the built-in rules.
+mod rule;
 pub mod rules;
+// Rule sets as data, the engine, then loading rule-set files.
+pub mod config;
+mod engine;
+mod ruleset;
+// Around the engine: hot reload, the history side, review and backtests.
+pub mod backtest;
+pub mod profile;
+mod reload;
+pub mod review;
 #[cfg(feature = "schema")]
 pub mod schema;
-pub mod text;
-pub mod time;
 
-pub use assessment::{Assessment, Decision, Exemption, Flag, Skipped, Thresholds};
-pub use config::{ConfigError, ConfigProblem, RuleSet, RuleSetInfo};
+pub use assessment::{Assessment, Decision, Exemption, Flag, RuleSetInfo, Skipped, Thresholds};
+pub use config::{ConfigError, ConfigProblem, RuleSet};
 pub use context::{EvalContext, Stage};
-pub use engine::{BuildError, Engine, EngineBuilder, Problem, RuleInfo, RuleSettings};
-pub use lists::{AllowEntry, BlockEntry, EntityKind, Lists};
+pub use engine::{BuildError, BuildProblem, Engine, EngineBuilder, RuleInfo, RuleSettings};
+pub use lists::{AllowEntry, BlockEntry, EntityKind, ListProblem, Lists};
 pub use model::{Order, ProductProfile, UserProfile};
+pub use reference::{LockerMatch, ReferenceData, ReferenceError, Region};
 pub use reload::SharedEngine;
-pub use request::{JsonError, Request};
-pub use rule::{Action, Category, Evidence, Finding, Input, Locale, Message, Outcome, Rule, RuleId, Severity};
+pub use request::{EvalRequest, JsonError};
+pub use rule::{Finding, Input, Outcome, Rule};
 pub use rules::ids;
-pub use time::{UtcOffset, Window};
+pub use time::{ParseTimeError, UtcOffset, Window};
+pub use vocab::{Action, Category, Evidence, Locale, Message, ParamIssue, Personal, RuleId, Severity};
+
+/// The former name of [`EvalRequest`].
+#[deprecated(since = "0.2.0", note = "renamed to `EvalRequest`")]
+pub type Request = EvalRequest;
+
+/// The former name of [`BuildProblem`].
+#[deprecated(since = "0.2.0", note = "renamed to `BuildProblem`")]
+pub type Problem = BuildProblem;

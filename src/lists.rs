@@ -13,8 +13,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Order, ShippingAddress};
-use crate::rule::RuleId;
 use crate::text::{PassThroughBuild, PhoneKey, address_chars, folded, hash_chars};
+use crate::vocab::RuleId;
 
 /// What a list entry names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -55,6 +55,7 @@ impl EntityKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct BlockEntry {
     /// What it names.
     pub kind: EntityKind,
@@ -67,10 +68,24 @@ pub struct BlockEntry {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+impl BlockEntry {
+    /// Blocks `value` of `kind`, for `reason`, with no end.
+    pub fn new(kind: EntityKind, value: impl Into<String>, reason: impl Into<String>) -> Self {
+        BlockEntry { kind, value: value.into(), reason: reason.into(), expires_at: None }
+    }
+    /// Ends the entry at `at`.
+    #[must_use]
+    pub fn until(mut self, at: DateTime<Utc>) -> Self {
+        self.expires_at = Some(at);
+        self
+    }
+}
+
 /// An allow-list entry: orders naming it are exempt from the named rules.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct AllowEntry {
     /// What it names.
     pub kind: EntityKind,
@@ -85,13 +100,26 @@ pub struct AllowEntry {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+impl AllowEntry {
+    /// Exempts `value` of `kind` from `rules`, for `reason`, with no end.
+    pub fn new(kind: EntityKind, value: impl Into<String>, rules: Vec<RuleId>, reason: impl Into<String>) -> Self {
+        AllowEntry { kind, value: value.into(), rules, reason: reason.into(), expires_at: None }
+    }
+    /// Ends the exemption at `at`.
+    #[must_use]
+    pub fn until(mut self, at: DateTime<Utc>) -> Self {
+        self.expires_at = Some(at);
+        self
+    }
+}
+
 fn active(expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
     expires_at.is_none_or(|e| now < e)
 }
 
 /// An entity as an order carries it.
 #[derive(Debug, Clone, Copy)]
-pub enum Entity<'a> {
+pub(crate) enum Entity<'a> {
     /// The buyer.
     User(&'a str),
     /// The recipient's phone, normalised.
@@ -216,6 +244,7 @@ impl From<Lists> for ListsData {
 /// A list value that can never match anything.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{list} entry {index}: `{value}` is not a phone number")]
+#[non_exhaustive]
 pub struct ListProblem {
     /// `block`, `allow` or `fraud_phones`.
     pub list: &'static str,
@@ -331,18 +360,24 @@ impl Lists {
     }
 
     /// The first active block-list entry naming an entity of the order.
-    pub fn blocked<'s, 'o>(&'s self, order: &'o Order, now: DateTime<Utc>) -> Option<(&'s BlockEntry, Entity<'o>)> {
+    #[cfg(test)]
+    pub(crate) fn blocked<'s, 'o>(
+        &'s self,
+        order: &'o Order,
+        now: DateTime<Utc>,
+    ) -> Option<(&'s BlockEntry, Entity<'o>)> {
         blocked_in([self], order, now)
     }
 
     /// The first active allow-list entry naming an entity of the order and
     /// exempting it from `rule`.
-    pub fn exemption(&self, order: &Order, rule: &str, now: DateTime<Utc>) -> Option<&AllowEntry> {
+    #[cfg(test)]
+    pub(crate) fn exemption(&self, order: &Order, rule: &str, now: DateTime<Utc>) -> Option<&AllowEntry> {
         exemption_in([self], order, rule, now)
     }
 
     /// Whether a phone is on the fraud-number list.
-    pub fn is_fraud_phone(&self, phone: &PhoneKey) -> bool {
+    pub(crate) fn is_fraud_phone(&self, phone: &PhoneKey) -> bool {
         if self.fraud_phones.is_empty() {
             return false;
         }
@@ -356,7 +391,7 @@ impl Lists {
 
 /// [`Lists::blocked`] over several lists, hashing each entity of the order
 /// once whatever the number of lists; empty lists cost nothing.
-pub fn blocked_in<'s, 'o, const N: usize>(
+pub(crate) fn blocked_in<'s, 'o, const N: usize>(
     lists: [&'s Lists; N],
     order: &'o Order,
     now: DateTime<Utc>,
@@ -370,7 +405,7 @@ pub fn blocked_in<'s, 'o, const N: usize>(
 }
 
 /// [`Lists::exemption`] over several lists.
-pub fn exemption_in<'s, const N: usize>(
+pub(crate) fn exemption_in<'s, const N: usize>(
     lists: [&'s Lists; N],
     order: &Order,
     rule: &str,

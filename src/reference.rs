@@ -14,6 +14,7 @@ use crate::text::{fold, starts_with_folded};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Region {
     /// Name prefix: `新疆` matches `新疆维吾尔自治区`.
     pub name: String,
@@ -23,8 +24,14 @@ pub struct Region {
 }
 
 impl Region {
-    fn new(name: &str, code: &str) -> Self {
-        Region { name: name.to_owned(), code: Some(code.to_owned()) }
+    /// A region by name prefix alone.
+    pub fn named(name: impl Into<String>) -> Self {
+        Region { name: name.into(), code: None }
+    }
+
+    /// A region by name prefix and region-code prefix.
+    pub fn new(name: impl Into<String>, code: impl Into<String>) -> Self {
+        Region { name: name.into(), code: Some(code.into()) }
     }
 
     /// Whether a province name or region code falls in this region.
@@ -90,6 +97,7 @@ const UNIT_ANYWHERE: &str = r"(?ix)
 
 /// What the locker matcher saw in an address line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LockerMatch<'a> {
     /// The first keyword that named a locker or pickup station.
     pub keyword: &'a str,

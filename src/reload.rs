@@ -3,7 +3,8 @@
 use std::path::Path;
 use std::sync::RwLock;
 
-use crate::config::{ConfigError, RuleSetInfo};
+use crate::assessment::RuleSetInfo;
+use crate::config::ConfigError;
 use crate::engine::Engine;
 
 /// An engine shared by evaluating threads and replaced by a reloading one.

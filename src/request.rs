@@ -10,16 +10,25 @@ use crate::model::Order;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
-pub struct Request {
+#[non_exhaustive]
+pub struct EvalRequest {
     /// The order.
     pub order: Order,
     /// Its context.
     pub context: EvalContext,
 }
 
+impl EvalRequest {
+    /// `order` to be judged in `context`.
+    pub fn new(order: Order, context: EvalContext) -> Self {
+        EvalRequest { order, context }
+    }
+}
+
 /// JSON that is not what was expected, with where and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}line {line}, column {column}: {message}", path_prefix(path))]
+#[non_exhaustive]
 pub struct JsonError {
     /// The JSON path of the problem (`order.items[0].quantity`), empty at the top.
     pub path: String,
@@ -36,7 +45,7 @@ fn path_prefix(path: &str) -> String {
 }
 
 /// Parses any serde type from JSON text, naming the JSON path of an error.
-pub fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, JsonError> {
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, JsonError> {
     let de = &mut serde_json::Deserializer::from_str(text);
     let value: T = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
         let path = e.path().to_string();
@@ -63,9 +72,9 @@ impl JsonError {
     }
 }
 
-impl Request {
+impl EvalRequest {
     /// Parses one request from JSON.
-    pub fn from_json(text: &str) -> Result<Request, JsonError> {
+    pub fn from_json(text: &str) -> Result<EvalRequest, JsonError> {
         from_json(text)
     }
 }
@@ -76,15 +85,15 @@ mod tests {
 
     #[test]
     fn errors_name_the_path() {
-        let e = Request::from_json(
+        let e = EvalRequest::from_json(
             r#"{"order":{"id":"a","user_id":"u","created_at":"2026-01-01T00:00:00Z","payable_amount":"1","items":[{"product_id":"p","unit_price":"1","quantity":"x"}]},"context":{"now":"2026-01-01T00:00:00Z"}}"#,
         )
         .unwrap_err();
         assert_eq!(e.path, "order.items[0].quantity");
         assert!(e.to_string().starts_with("at `order.items[0].quantity`, line 1, column"), "{e}");
-        let e = Request::from_json("{\"order\": ").unwrap_err();
+        let e = EvalRequest::from_json("{\"order\": ").unwrap_err();
         assert!(e.message.contains("EOF"), "{e}");
-        let e = Request::from_json(r#"{"order":{}, "contxt":{}}"#).unwrap_err();
+        let e = EvalRequest::from_json(r#"{"order":{}, "contxt":{}}"#).unwrap_err();
         assert!(e.to_string().contains("missing field") || e.to_string().contains("unknown field"), "{e}");
     }
 }

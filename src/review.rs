@@ -24,9 +24,9 @@ use serde::{Deserialize, Serialize};
 use crate::assessment::{Assessment, Decision, Flag};
 use crate::lists::{AllowEntry, BlockEntry, Entity, EntityKind, Lists};
 use crate::model::Order;
-use crate::rule::RuleId;
 use crate::rules::ids;
 use crate::time::Window;
+use crate::vocab::RuleId;
 
 /// Where a case stands.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -119,6 +119,7 @@ pub enum CaseAction {
 
 /// One line of the audit trail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TrailEntry {
     /// When.
     pub at: DateTime<Utc>,
@@ -236,6 +237,7 @@ pub enum ReviewError {
 
 /// What resolving a case fed back into the lists.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Feedback {
     /// Block-list entries added.
     pub blocked: Vec<BlockEntry>,
@@ -254,6 +256,7 @@ impl Feedback {
 /// What feedback a resolution gives: the caller's policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct FeedbackPolicy {
     /// On a confirmed abnormal order, block these of its entities.
     pub block_on_confirmed: Vec<EntityKind>,
@@ -275,6 +278,7 @@ impl Default for FeedbackPolicy {
 
 /// Precision of one rule among resolved cases.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RuleReviewStats {
     /// Resolved cases it flagged.
     pub hits: u64,
@@ -288,6 +292,7 @@ pub struct RuleReviewStats {
 
 /// Statistics of the resolved cases.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ReviewStats {
     /// Cases resolved.
     pub resolved: u64,

@@ -1,207 +1,19 @@
-//! The `Rule` trait and the vocabulary of its results: ids, categories,
-//! outcomes, findings, evidence and messages.
+//! The `Rule` trait and what a rule works with: the [`Input`] it reads and
+//! the [`Outcome`] and [`Finding`] it returns.
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::LazyLock;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 use crate::assessment::Assessment;
 use crate::context::EvalContext;
 use crate::lists::Lists;
-use crate::model::{Order, UserProfile};
+use crate::model::{LineItem, Order, ProductProfile, UserProfile};
 use crate::reference::ReferenceData;
 use crate::text;
-
-/// A rule's stable public name, such as `payment.amount_spike`.
-///
-/// Built-in ids borrow static strings, so cloning one never allocates.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(transparent)]
-pub struct RuleId(Cow<'static, str>);
-
-impl RuleId {
-    /// An id from a static string.
-    pub const fn from_static(id: &'static str) -> Self {
-        RuleId(Cow::Borrowed(id))
-    }
-    /// The id as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-    /// Whether `id` is well formed: lower-case ASCII letters, digits, `_` and
-    /// `.`, starting with a letter, at most 64 characters.
-    pub fn is_valid(id: &str) -> bool {
-        id.len() <= 64
-            && id.starts_with(|c: char| c.is_ascii_lowercase())
-            && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.')
-    }
-}
-
-impl From<&str> for RuleId {
-    fn from(s: &str) -> Self {
-        RuleId(Cow::Owned(s.to_owned()))
-    }
-}
-
-impl From<String> for RuleId {
-    fn from(s: String) -> Self {
-        RuleId(Cow::Owned(s))
-    }
-}
-
-impl fmt::Display for RuleId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl PartialEq<str> for RuleId {
-    fn eq(&self, other: &str) -> bool {
-        self.0 == other
-    }
-}
-
-impl PartialEq<&str> for RuleId {
-    fn eq(&self, other: &&str) -> bool {
-        self.0 == *other
-    }
-}
-
-/// The abnormal-order type a rule belongs to (the source document's types).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Category {
-    /// 支付类异常.
-    Payment,
-    /// 收货地址异常.
-    Address,
-    /// 联系方式异常.
-    Contact,
-    /// 商品风险.
-    Product,
-    /// 行为模式异常.
-    Behavior,
-    /// 物流异常.
-    Logistics,
-    /// 售后异常.
-    AfterSales,
-    /// 黑白名单.
-    List,
-    /// 数据质量.
-    DataQuality,
-    /// Composite rules built from other rules.
-    Composite,
-    /// A rule of the host's own.
-    Custom,
-}
-
-/// How serious a flag is, derived from its points: under 20 low, under 40
-/// medium, under 60 high, 60 and more critical.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Severity {
-    /// Under 20 points.
-    Low,
-    /// 20 to 39 points.
-    Medium,
-    /// 40 to 59 points.
-    High,
-    /// 60 points or more.
-    Critical,
-}
-
-impl Severity {
-    /// The severity of a flag worth `points`.
-    pub fn from_points(points: u8) -> Self {
-        match points {
-            0..=19 => Severity::Low,
-            20..=39 => Severity::Medium,
-            40..=59 => Severity::High,
-            _ => Severity::Critical,
-        }
-    }
-}
-
-/// What a fired rule does besides adding points: it can raise the decision
-/// to at least Review, Hold or Reject. An action never lowers a decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    /// Only the points count.
-    #[default]
-    Score,
-    /// At least Review.
-    Review,
-    /// At least Hold.
-    Hold,
-    /// Reject the order.
-    Reject,
-}
-
-/// A message in both languages the crate speaks.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct Message {
-    /// Chinese.
-    pub zh: String,
-    /// English.
-    pub en: String,
-}
-
-/// The language a reason is shown in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Locale {
-    /// 中文.
-    #[default]
-    Zh,
-    /// English.
-    En,
-}
-
-impl std::str::FromStr for Locale {
-    type Err = String;
-    /// `zh` or `en`.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "zh" => Ok(Locale::Zh),
-            "en" => Ok(Locale::En),
-            other => Err(format!("unknown locale `{other}`: use zh or en")),
-        }
-    }
-}
-
-impl Message {
-    /// The message in `locale`.
-    pub fn get(&self, locale: Locale) -> &str {
-        match locale {
-            Locale::Zh => &self.zh,
-            Locale::En => &self.en,
-        }
-    }
-}
-
-/// One observed value behind a flag, with the limit it crossed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct Evidence {
-    /// What was observed, e.g. `amount_ratio`.
-    pub name: Cow<'static, str>,
-    /// The observed value.
-    pub observed: String,
-    /// The threshold it was compared with, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<String>,
-}
+use crate::vocab::{Action, Category, Evidence, Message, ParamIssue, Personal, Privacy, RuleId};
 
 /// What a rule found when it fired: the reason, in words and in evidence.
 ///
@@ -286,35 +98,6 @@ impl Outcome {
     }
 }
 
-/// Whether personal data appears in evidence as is or masked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Privacy {
-    /// Phones as `138****5678`, names as `张*`, instruments and devices as
-    /// `****1234`, address detail lines left out. The default.
-    #[default]
-    Masked,
-    /// Raw values, for a caller that has opted in.
-    Raw,
-}
-
-/// The kinds of personal data that evidence masks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Personal {
-    /// A phone number.
-    Phone,
-    /// A person's name.
-    Name,
-    /// A payment card or account.
-    Instrument,
-    /// A device id.
-    Device,
-    /// An address detail line.
-    AddressLine,
-}
-
 /// Everything a rule may look at: the order, the context, the engine's
 /// reference data and lists, and the flags raised so far (for composites).
 #[derive(Debug, Clone, Copy)]
@@ -327,7 +110,49 @@ pub struct Input<'a> {
     pub(crate) so_far: &'a Assessment,
 }
 
+/// What [`Input::new`] borrows besides the order and the context: the
+/// built-in reference data, no lists, and no flags so far.
+static STANDALONE: LazyLock<(ReferenceData, Lists, Assessment)> =
+    LazyLock::new(|| (ReferenceData::default(), Lists::default(), Assessment::default()));
+
 impl<'a> Input<'a> {
+    /// The input a rule sees for `order` in `ctx` outside an engine: the
+    /// built-in reference data, only the context's lists, masked personal
+    /// data and no other rule evaluated yet. For unit-testing a rule of your
+    /// own without building an [`Engine`](crate::Engine):
+    ///
+    /// ```
+    /// use order_anomaly::{EvalContext, Input, Order, Outcome, Rule};
+    /// use order_anomaly::rules::payment::LargeAmount;
+    ///
+    /// let order = Order::new("SO-1", "u-1", "2026-03-01T10:00:00Z".parse().unwrap(), "9000".parse().unwrap());
+    /// let ctx = EvalContext::at("2026-03-01T10:05:00Z".parse().unwrap());
+    /// let outcome = LargeAmount::default().evaluate(&Input::new(&order, &ctx));
+    /// assert!(matches!(outcome, Outcome::Fired(_)));
+    /// ```
+    pub fn new(order: &'a Order, ctx: &'a EvalContext) -> Self {
+        let (reference, lists, so_far) = &*STANDALONE;
+        Input { order, ctx, reference, lists, privacy: Privacy::Masked, so_far }
+    }
+    /// The same input with `reference` data instead of the built-in one.
+    #[must_use]
+    pub fn with_reference(mut self, reference: &'a ReferenceData) -> Self {
+        self.reference = reference;
+        self
+    }
+    /// The same input with `lists` as the engine's own lists.
+    #[must_use]
+    pub fn with_lists(mut self, lists: &'a Lists) -> Self {
+        self.lists = lists;
+        self
+    }
+    /// The same input showing raw personal data in evidence (`true`) or
+    /// masking it (`false`, the default).
+    #[must_use]
+    pub fn reveal_personal_data(mut self, reveal: bool) -> Self {
+        self.privacy = if reveal { Privacy::Raw } else { Privacy::Masked };
+        self
+    }
     /// The order being judged.
     pub fn order(&self) -> &'a Order {
         self.order
@@ -343,6 +168,14 @@ impl<'a> Input<'a> {
     /// The buyer's profile, if the buyer has one.
     pub fn user(&self) -> Option<&'a UserProfile> {
         self.ctx.user.as_ref()
+    }
+    /// The profile of product `product_id`, if the context has one.
+    pub fn product(&self, product_id: &str) -> Option<&'a ProductProfile> {
+        self.ctx.products.get(product_id)
+    }
+    /// A line's category: its own, else its product profile's.
+    pub fn item_category(&self, item: &'a LineItem) -> Option<&'a str> {
+        item.category.as_deref().or_else(|| self.product(&item.product_id).and_then(|p| p.category.as_deref()))
     }
     /// `at` in the shop's local time.
     pub fn local(&self, at: DateTime<Utc>) -> NaiveDateTime {
@@ -433,21 +266,5 @@ pub trait Rule: Send + Sync + fmt::Debug {
     /// declared before it.
     fn depends_on(&self) -> Vec<RuleId> {
         Vec::new()
-    }
-}
-
-/// A parameter of a rule that is out of range.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParamIssue {
-    /// The parameter's name.
-    pub field: Cow<'static, str>,
-    /// What is wrong with it.
-    pub reason: String,
-}
-
-impl ParamIssue {
-    /// A problem with `field`.
-    pub fn new(field: impl Into<Cow<'static, str>>, reason: impl Into<String>) -> Self {
-        ParamIssue { field: field.into(), reason: reason.into() }
     }
 }

@@ -6,9 +6,9 @@ use std::borrow::Cow;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema, schema_for};
 
 use crate::assessment::Assessment;
-use crate::config::RuleSet;
 use crate::lists::{Lists, ListsData};
-use crate::request::Request;
+use crate::request::EvalRequest;
+use crate::ruleset::RuleSet;
 use crate::time::{UtcOffset, Window};
 
 impl JsonSchema for Window {
@@ -48,7 +48,7 @@ impl JsonSchema for Lists {
 
 /// The schema of one input line: `{"order": ..., "context": ...}`.
 pub fn request() -> Schema {
-    schema_for!(Request)
+    schema_for!(EvalRequest)
 }
 
 /// The schema of a rule-set file.

@@ -5,6 +5,9 @@
 //! `广东省深圳市科技园12号`. Normalising streams characters instead of building
 //! strings, so a lookup on the evaluation path allocates nothing.
 
+use chrono::Duration;
+use rust_decimal::Decimal;
+
 /// Folds full-width ASCII forms (`１２Ａ`) to ASCII, the ideographic space to a
 /// space, and ASCII letters to lower case.
 pub(crate) fn fold(c: char) -> char {
@@ -253,6 +256,20 @@ fn tail(s: &str, n: usize) -> &str {
         Some((i, _)) => s.get(i..).unwrap_or(""),
         None => s,
     }
+}
+
+/// A percentage for messages: `0.3` → `30%`.
+pub(crate) fn pct(d: Decimal) -> String {
+    match d.checked_mul(Decimal::ONE_HUNDRED) {
+        Some(p) => format!("{}%", p.round_dp(1).normalize()),
+        None => format!("{d}"),
+    }
+}
+
+/// Hours, one decimal place, for messages.
+pub(crate) fn hours(d: Duration) -> String {
+    let h = Decimal::from(d.num_minutes()) / Decimal::from(60);
+    format!("{}h", h.round_dp(1).normalize())
 }
 
 #[cfg(test)]

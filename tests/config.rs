@@ -1,10 +1,10 @@
 //! Rule-set files: round trips, the sample rule set, and every kind of bad
 //! file refused with each problem named.
 
-use order_anomaly::{Decision, Engine, Request, RuleSet, ids};
+use order_anomaly::{Decision, Engine, EvalRequest, RuleSet, ids};
 
-fn sample() -> Vec<Request> {
-    include_str!("../examples/data/orders.jsonl").lines().map(|l| Request::from_json(l).unwrap()).collect()
+fn sample() -> Vec<EvalRequest> {
+    include_str!("../examples/data/orders.jsonl").lines().map(|l| EvalRequest::from_json(l).unwrap()).collect()
 }
 
 fn problems(text: &str) -> Vec<String> {

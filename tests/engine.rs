@@ -1,13 +1,14 @@
 //! The engine as a whole: defaults, builder validation, shadow mode,
 //! custom rules, determinism, serde.
 
+#[macro_use]
 mod common;
 
 use common::*;
 use order_anomaly::rules::composite::{Composite, Condition};
 use order_anomaly::rules::payment::{AmountSpike, FailedAttempts};
 use order_anomaly::{
-    Action, Assessment, Category, Decision, Engine, EvalContext, Finding, Input, Locale, Outcome, Problem, Rule,
+    Action, Assessment, BuildProblem, Category, Decision, Engine, EvalContext, Finding, Input, Locale, Outcome, Rule,
     Thresholds, ids,
 };
 
@@ -24,7 +25,7 @@ fn default_engine_builds_with_every_catalogue_rule_in_order() {
     assert_eq!(action(ids::LIST_BLOCKED), Action::Reject);
     assert_eq!(points(ids::CASE_STOLEN_CARD), 70);
     assert_eq!(points(ids::CONTACT_RECIPIENT_MISMATCH), 15);
-    assert_eq!(e.thresholds(), Thresholds { review: 30, hold: 60 });
+    assert_eq!(e.thresholds(), Thresholds::new(30, 60));
 }
 
 #[test]
@@ -41,9 +42,9 @@ fn every_problem_is_reported_at_once_and_named() {
     let err = Engine::builder()
         .points("payment.amout_spike", 10)
         .points(ids::PAYMENT_LARGE_AMOUNT, 101)
-        .thresholds(Thresholds { review: 70, hold: 60 })
-        .rule(FailedAttempts { min_failures: 0 })
-        .rule(AmountSpike { multiplier: dec("1"), floor: dec("-5"), min_history_orders: 1 })
+        .thresholds(Thresholds::new(70, 60))
+        .rule(build!(FailedAttempts { min_failures: 0 }))
+        .rule(build!(AmountSpike { multiplier: dec("1"), floor: dec("-5"), min_history_orders: 1 }))
         .build()
         .unwrap_err();
     let msg = err.to_string();
@@ -70,7 +71,7 @@ fn composites_must_build_on_rules_declared_before_them() {
         .problems()
         .iter()
         .map(|p| match p {
-            Problem::Dependency { rule, why, .. } => format!("{rule}: {why}"),
+            BuildProblem::Dependency { rule, why, .. } => format!("{rule}: {why}"),
             other => panic!("unexpected {other}"),
         })
         .collect();
@@ -99,7 +100,7 @@ fn malformed_and_duplicate_ids_are_refused() {
         }
     }
     let err = Engine::builder().rule(Named("Bad Id")).build().unwrap_err();
-    assert!(matches!(&err.problems()[0], Problem::BadRuleId(id) if id == "Bad Id"));
+    assert!(matches!(&err.problems()[0], BuildProblem::BadRuleId(id) if id == "Bad Id"));
     let dup = order_anomaly::EngineBuilder::empty()
         .rule_arc(std::sync::Arc::new(Named("custom.a")))
         .rule_arc(std::sync::Arc::new(Named("custom.b")))
@@ -142,7 +143,7 @@ fn thresholds_drive_the_decision() {
     let mut o = order();
     o.recipient.as_mut().unwrap().name = Some("李四".into()); // 15 points
     assert_eq!(eval(&o, &ctx()).decision(), Decision::Pass);
-    let strict = Engine::builder().thresholds(Thresholds { review: 15, hold: 40 }).build().unwrap();
+    let strict = Engine::builder().thresholds(Thresholds::new(15, 40)).build().unwrap();
     assert_eq!(strict.evaluate(&o, &ctx()).decision(), Decision::Review);
 }
 

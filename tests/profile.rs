@@ -1,6 +1,9 @@
 //! The profile store: hand-computed profiles from a known history, window
 //! edges, duplicates, out-of-order and late events, snapshots, stages, links.
 
+#[macro_use]
+mod common;
+
 use chrono::{DateTime, Duration, Utc};
 use order_anomaly::model::*;
 use order_anomaly::profile::{Applied, Event, EventKind, InMemoryStore, ProfileStore, StoreConfig};
@@ -17,38 +20,35 @@ fn dec(s: &str) -> Decimal {
 }
 
 fn order(id: &str, user: &str, at: DateTime<Utc>, amount: &str, card: &str, name: &str, city: &str) -> Order {
-    Order {
+    build!(Order {
         id: id.into(),
         user_id: user.into(),
         created_at: at,
         currency: "CNY".into(),
-        items: vec![LineItem {
+        items: vec![build!(LineItem {
             product_id: "p-1".into(),
             category: Some("茶叶".into()),
             unit_price: dec(amount),
             quantity: 1,
             currency: None,
-        }],
+        })],
         payable_amount: dec(amount),
-        payment: Some(Payment { instrument_id: Some(card.into()), ..Default::default() }),
-        shipping: Some(ShippingAddress {
+        payment: Some(build!(Payment { instrument_id: Some(card.into()) })),
+        shipping: Some(build!(ShippingAddress {
             province: Some("广东省".into()),
             city: Some(city.into()),
             detail: Some("科技园路1号".into()),
-            ..Default::default()
-        }),
-        recipient: Some(Recipient { name: Some(name.into()), phone: Some("13800138000".into()) }),
-        client: Some(ClientInfo {
-            location: Some(Location { city: Some(city.into()), ..Default::default() }),
+        })),
+        recipient: Some(build!(Recipient { name: Some(name.into()), phone: Some("13800138000".into()) })),
+        client: Some(build!(ClientInfo {
+            location: Some(build!(Location { city: Some(city.into()) })),
             device_id: Some(format!("dev-{user}")),
-            ..Default::default()
-        }),
-        ..Default::default()
-    }
+        })),
+    })
 }
 
 fn ev(id: &str, at: DateTime<Utc>, kind: EventKind) -> Event {
-    Event { id: id.into(), at, kind }
+    Event::new(id, at, kind)
 }
 
 fn placed(id: &str, o: Order) -> Event {
@@ -80,7 +80,7 @@ fn history() -> Vec<Event> {
             t(9, 12),
             EventKind::AddressChanged {
                 user_id: "u-1".into(),
-                address: ShippingAddress { city: Some("杭州市".into()), ..Default::default() },
+                address: build!(ShippingAddress { city: Some("杭州市".into()) }),
             },
         ),
         ev(
@@ -88,7 +88,7 @@ fn history() -> Vec<Event> {
             t(9, 13),
             EventKind::Login {
                 user_id: "u-1".into(),
-                location: Some(Location { city: Some("广州市".into()), ..Default::default() }),
+                location: Some(build!(Location { city: Some("广州市".into()) })),
                 device_id: None,
             },
         ),
@@ -158,11 +158,8 @@ fn the_order_being_judged_is_not_its_own_history() {
 
 #[test]
 fn windowed_facts_leave_at_the_retention_edge_and_counters_stay() {
-    let mut s = InMemoryStore::with_config(StoreConfig {
-        retention: Window::days(30),
-        lateness: Window::hours(1),
-        ..Default::default()
-    });
+    let mut s =
+        InMemoryStore::with_config(build!(StoreConfig { retention: Window::days(30), lateness: Window::hours(1) }));
     for e in history() {
         s.apply(&e);
     }
@@ -247,7 +244,7 @@ fn shared_devices_link_accounts_and_their_purchases() {
 
 #[test]
 fn memory_per_user_is_capped() {
-    let mut s = InMemoryStore::with_config(StoreConfig { max_known: 4, ..Default::default() });
+    let mut s = InMemoryStore::with_config(build!(StoreConfig { max_known: 4 }));
     for i in 0..50 {
         s.apply(&placed(
             &format!("e{i}"),

@@ -2,13 +2,14 @@
 //! lists (including a snooze that expires), statistics and backtest figures
 //! by hand-computed values.
 
+#[macro_use]
 mod common;
 
 use chrono::Duration;
 use common::*;
 use order_anomaly::backtest::{Labeled, backtest, compare};
 use order_anomaly::review::{CaseAction, CaseState, FeedbackPolicy, Resolution, ReviewError, ReviewQueue};
-use order_anomaly::{Decision, Engine, EntityKind, EvalContext, Lists, Order, Window, ids};
+use order_anomaly::{Decision, Engine, EntityKind, Lists, Order, Window, ids};
 
 /// An order that is held: a paid amount that differs from the payable one.
 fn held(id: &str, user: &str) -> Order {
@@ -70,7 +71,7 @@ fn priority_is_score_then_age() {
 #[test]
 fn every_valid_transition_is_recorded_in_order() {
     let mut q = queue_with(&[held("H1", "u-1")]);
-    let p = FeedbackPolicy { block_on_confirmed: vec![], snooze_on_false_alarm: None };
+    let p = build!(FeedbackPolicy { block_on_confirmed: vec![], snooze_on_false_alarm: None });
     let t = |m| now() + Duration::minutes(m);
     q.take("H1", "alice", t(1), "looking").unwrap();
     q.escalate("H1", "alice", t(2), "needs a senior").unwrap();
@@ -158,8 +159,10 @@ fn overdue_cases_are_reported() {
 #[test]
 fn confirmed_abnormal_blocks_the_entities_the_policy_names() {
     let mut q = queue_with(&[held("H1", "u-1")]);
-    let policy =
-        FeedbackPolicy { block_on_confirmed: vec![EntityKind::Phone, EntityKind::User], snooze_on_false_alarm: None };
+    let policy = build!(FeedbackPolicy {
+        block_on_confirmed: vec![EntityKind::Phone, EntityKind::User],
+        snooze_on_false_alarm: None
+    });
     q.take("H1", "alice", now(), "").unwrap();
     let fb = q.resolve("H1", "alice", Resolution::ConfirmedAbnormal, now(), "chargeback", &policy).unwrap();
     assert_eq!(
@@ -179,7 +182,7 @@ fn confirmed_abnormal_blocks_the_entities_the_policy_names() {
 fn a_false_alarm_snoozes_the_rules_that_fired_until_it_expires() {
     let r = reviewed("R1");
     let mut q = queue_with(std::slice::from_ref(&r));
-    let policy = FeedbackPolicy { block_on_confirmed: vec![], snooze_on_false_alarm: Some(Window::days(7)) };
+    let policy = build!(FeedbackPolicy { block_on_confirmed: vec![], snooze_on_false_alarm: Some(Window::days(7)) });
     q.take("R1", "bob", now(), "").unwrap();
     let fb = q.resolve("R1", "bob", Resolution::FalseAlarm, now(), "gift for a friend", &policy).unwrap();
     let snooze = &fb.allowed[0];
@@ -189,10 +192,18 @@ fn a_false_alarm_snoozes_the_rules_that_fired_until_it_expires() {
     let mut lists = Lists::new();
     fb.apply_to(&mut lists);
     let c = ctx().with_lists(lists);
-    let during = eval(&r, &EvalContext { now: now() + Duration::days(6), ..c.clone() });
+    let during = eval(&r, &{
+        let mut d = c.clone();
+        d.now = now() + Duration::days(6);
+        d
+    });
     assert_eq!(during.decision(), Decision::Pass);
     assert_eq!(during.exemptions().len(), 2);
-    let after = eval(&r, &EvalContext { now: now() + Duration::days(7), ..c });
+    let after = eval(&r, &{
+        let mut d = c;
+        d.now = now() + Duration::days(7);
+        d
+    });
     assert_eq!(after.decision(), Decision::Review, "the snooze ended by itself");
 }
 
@@ -231,7 +242,7 @@ fn a_queue_round_trips_through_json() {
 }
 
 fn labeled(o: Order, abnormal: bool) -> Labeled {
-    Labeled { order: o, context: ctx(), abnormal }
+    Labeled::new(o, ctx(), abnormal)
 }
 
 /// Five orders by hand: two abnormal (one held, one missed), one false alarm

@@ -1,5 +1,6 @@
 //! Address and contact rules: fire, just below, missing data.
 
+#[macro_use]
 mod common;
 
 use chrono::{Duration, TimeZone, Utc};
@@ -97,10 +98,12 @@ mod frequent_change {
         let mut c = ctx();
         c.user.as_mut().unwrap().address_changes = days_and_cities
             .iter()
-            .map(|(d, city)| AddressChange {
-                at: ago(Duration::days(*d)),
-                city: Some((*city).into()),
-                detail: Some(format!("{city}丰巢快递柜")),
+            .map(|(d, city)| {
+                build!(AddressChange {
+                    at: ago(Duration::days(*d)),
+                    city: Some((*city).into()),
+                    detail: Some(format!("{city}丰巢快递柜")),
+                })
             })
             .collect();
         c
@@ -205,7 +208,7 @@ mod phone_unreachable {
 
     fn calls(answered: &[bool]) -> order_anomaly::Order {
         let mut o = order();
-        o.verification_calls = answered.iter().map(|a| VerificationCall { at: now(), answered: *a }).collect();
+        o.verification_calls = answered.iter().map(|a| VerificationCall::new(now(), *a)).collect();
         o
     }
 
@@ -319,10 +322,12 @@ mod document_examples {
         c.now = Utc.with_ymd_and_hms(2026, 3, 10, 17, 0, 0).unwrap();
         c.user.as_mut().unwrap().address_changes = [(2026, 3, 9, 15, 30), (2026, 3, 9, 16, 30), (2026, 3, 10, 16, 30)]
             .iter()
-            .map(|&(y, m, d, h, mi)| AddressChange {
-                at: Utc.with_ymd_and_hms(y, m, d, h, mi, 0).unwrap(),
-                city: Some("杭州市".into()),
-                detail: None,
+            .map(|&(y, m, d, h, mi)| {
+                build!(AddressChange {
+                    at: Utc.with_ymd_and_hms(y, m, d, h, mi, 0).unwrap(),
+                    city: Some("杭州市".into()),
+                    detail: None,
+                })
             })
             .collect();
         assert_fires(&eval(&order(), &c), ADDRESS_FREQUENT_CHANGE);

@@ -1,6 +1,7 @@
 //! Product, behaviour, logistics, after-sales, list, data-quality and
 //! composite rules: fire, just below, missing data.
 
+#[macro_use]
 mod common;
 
 use chrono::{Duration, TimeZone, Utc};
@@ -27,11 +28,7 @@ mod high_value_no_history {
             assert_fires(&eval(&category(c), &new_buyer()), PRODUCT_HIGH_VALUE_NO_HISTORY);
         }
         // Flagged on the product profile, whatever the category.
-        let c = new_buyer().with_product(ProductProfile {
-            product_id: "p-tea".into(),
-            high_value: true,
-            ..Default::default()
-        });
+        let c = new_buyer().with_product(build!(ProductProfile { product_id: "p-tea".into(), high_value: true }));
         assert_fires(&eval(&order(), &c), PRODUCT_HIGH_VALUE_NO_HISTORY);
     }
 
@@ -53,13 +50,12 @@ mod fraud_linked {
     use super::*;
 
     fn with_complaints(days_ago: &[i64], orders: u32, abnormal: u32) -> EvalContext {
-        ctx().with_product(ProductProfile {
+        ctx().with_product(build!(ProductProfile {
             product_id: "p-tea".into(),
             fraud_complaints: days_ago.iter().map(|d| ago(Duration::days(*d))).collect(),
             orders,
             abnormal_orders: abnormal,
-            ..Default::default()
-        })
+        }))
     }
 
     /// The source document's product C: ten fraud complaints in 30 days.
@@ -249,10 +245,8 @@ mod multi_account {
         let mut c = ctx();
         c.user.as_mut().unwrap().linked_accounts = accounts
             .iter()
-            .map(|(id, cat, d)| LinkedAccount {
-                user_id: (*id).into(),
-                via: LinkKind::Device,
-                purchases: vec![LinkedPurchase { category: (*cat).into(), at: ago(Duration::days(*d)) }],
+            .map(|(id, cat, d)| {
+                LinkedAccount::new(*id, LinkKind::Device, vec![LinkedPurchase::new(*cat, ago(Duration::days(*d)))])
             })
             .collect();
         c
@@ -299,17 +293,13 @@ mod stalled {
         let mut o = order();
         o.created_at = ago(Duration::days(10));
         o.payment.as_mut().unwrap().paid_at = Some(o.created_at + Duration::minutes(1));
-        o.logistics = Some(Logistics {
+        o.logistics = Some(build!(Logistics {
             carrier: Some("SF".into()),
             tracking_number: Some("SF100".into()),
             shipped_at: Some(ago(Duration::days(9))),
             delivered_at: delivered.then(|| ago(Duration::hours(1))),
-            events: vec![TrackingEvent {
-                at: ago(Duration::hours(last_event_hours_ago)),
-                description: None,
-                location: None,
-            }],
-        });
+            events: vec![TrackingEvent::new(ago(Duration::hours(last_event_hours_ago)))],
+        }));
         o
     }
 
@@ -374,7 +364,7 @@ mod high_risk_complaint {
     use super::*;
 
     fn complaint(t: ComplaintType) -> AfterSale {
-        AfterSale { kind: AfterSaleKind::Complaint, at: now(), complaint_type: Some(t), product_id: None }
+        AfterSale::complaint(t, now())
     }
 
     #[test]
@@ -391,11 +381,11 @@ mod high_risk_complaint {
     #[test]
     fn fires_on_the_buyers_recent_false_advertising_complaint() {
         let mut c = ctx();
-        c.user.as_mut().unwrap().complaints.push(ComplaintRecord {
-            at: ago(Duration::days(29)),
-            complaint_type: ComplaintType::FalseAdvertising,
-            order_id: None,
-        });
+        c.user
+            .as_mut()
+            .unwrap()
+            .complaints
+            .push(ComplaintRecord::new(ago(Duration::days(29)), ComplaintType::FalseAdvertising));
         assert_fires(&eval(&order(), &c), AFTERSALES_HIGH_RISK_COMPLAINT);
         c.user.as_mut().unwrap().complaints[0].at = ago(Duration::days(30));
         assert_quiet(&eval(&order(), &c), AFTERSALES_HIGH_RISK_COMPLAINT);
@@ -405,12 +395,7 @@ mod high_risk_complaint {
     fn quiet_on_low_risk_complaints() {
         let mut o = order();
         o.after_sales.push(complaint(ComplaintType::Service));
-        o.after_sales.push(AfterSale {
-            kind: AfterSaleKind::Return,
-            at: now(),
-            complaint_type: None,
-            product_id: None,
-        });
+        o.after_sales.push(AfterSale::new(AfterSaleKind::Return, now()));
         assert_quiet(&eval(&o, &ctx()), AFTERSALES_HIGH_RISK_COMPLAINT);
     }
 
@@ -488,13 +473,15 @@ mod allow_list {
         let mut o = order();
         o.recipient.as_mut().unwrap().name = Some("李四".into());
         let mut lists = Lists::new();
-        lists.add_allow(order_anomaly::AllowEntry {
-            kind: EntityKind::User,
-            value: "u-1".into(),
-            rules: vec![RuleId::from(CONTACT_RECIPIENT_MISMATCH)],
-            reason: "snoozed".into(),
-            expires_at: Some(now()),
-        });
+        lists.add_allow(
+            order_anomaly::AllowEntry::new(
+                EntityKind::User,
+                "u-1",
+                vec![RuleId::from(CONTACT_RECIPIENT_MISMATCH)],
+                "snoozed",
+            )
+            .until(now()),
+        );
         assert_fires(&eval(&o, &ctx().with_lists(lists)), CONTACT_RECIPIENT_MISMATCH);
     }
 }
@@ -514,11 +501,10 @@ mod inconsistent {
         let mut paid_early = order();
         paid_early.payment.as_mut().unwrap().paid_at = Some(paid_early.created_at - Duration::seconds(1));
         let mut delivered_early = order();
-        delivered_early.logistics = Some(Logistics {
+        delivered_early.logistics = Some(build!(Logistics {
             shipped_at: Some(ago(Duration::hours(1))),
             delivered_at: Some(ago(Duration::hours(2))),
-            ..Default::default()
-        });
+        }));
         let mut currency = order();
         currency.items[0].currency = Some("USD".into());
         for (o, code) in [

@@ -1,6 +1,7 @@
 //! Payment rules: each fires, stays quiet just below its threshold, and is
 //! skipped when its data is missing.
 
+#[macro_use]
 mod common;
 
 use chrono::Duration;
@@ -12,8 +13,7 @@ use order_anomaly::{Decision, Engine, EvalContext, ids, ids::*};
 fn attempts(statuses: &[AttemptStatus]) -> order_anomaly::Order {
     let mut o = order();
     let p = o.payment.as_mut().unwrap();
-    p.attempts =
-        statuses.iter().map(|s| PaymentAttempt { at: o.created_at, amount: Some(dec("199.00")), status: *s }).collect();
+    p.attempts = statuses.iter().map(|s| PaymentAttempt::new(o.created_at, *s).with_amount(dec("199.00"))).collect();
     o
 }
 
@@ -42,7 +42,7 @@ mod amount_mismatch {
 
     #[test]
     fn tolerance_is_inclusive() {
-        let engine = Engine::builder().rule(AmountMismatch { tolerance: dec("0.05") }).build().unwrap();
+        let engine = Engine::builder().rule(build!(AmountMismatch { tolerance: dec("0.05") })).build().unwrap();
         let mut o = order();
         o.payment.as_mut().unwrap().paid_amount = Some(dec("199.05"));
         assert_quiet(&engine.evaluate(&o, &ctx()), PAYMENT_AMOUNT_MISMATCH);
@@ -177,7 +177,7 @@ mod remote_login {
     fn paid_from(city: &str) -> order_anomaly::Order {
         let mut o = order();
         o.client.as_mut().unwrap().location =
-            Some(Location { country: Some("CN".into()), region: None, city: Some(city.into()) });
+            Some(build!(Location { country: Some("CN".into()), region: None, city: Some(city.into()) }));
         o
     }
 
@@ -210,10 +210,8 @@ mod account_churn {
     fn with_known(n: usize, days_ago: i64) -> EvalContext {
         let mut c = ctx();
         c.user.as_mut().unwrap().payment_instruments = (0..n)
-            .map(|i| KnownInstrument {
-                id: format!("other-{i}"),
-                first_seen: ago(Duration::days(100)),
-                last_used: ago(Duration::days(days_ago)),
+            .map(|i| {
+                KnownInstrument::new(format!("other-{i}"), ago(Duration::days(100)), ago(Duration::days(days_ago)))
             })
             .collect();
         c
@@ -276,7 +274,7 @@ mod amount_spike {
 
     #[test]
     fn multiplier_is_configurable() {
-        let e = Engine::builder().rule(AmountSpike { multiplier: dec("5"), ..Default::default() }).build().unwrap();
+        let e = Engine::builder().rule(build!(AmountSpike { multiplier: dec("5") })).build().unwrap();
         assert!(!e.evaluate(&priced("999.00"), &ctx()).has_flag(PAYMENT_AMOUNT_SPIKE));
         assert!(e.evaluate(&priced("1000.00"), &ctx()).has_flag(PAYMENT_AMOUNT_SPIKE));
     }

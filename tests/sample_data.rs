@@ -3,13 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use order_anomaly::{Decision, Engine, Request, ids};
+use order_anomaly::{Decision, Engine, EvalRequest, ids};
 
-fn sample() -> Vec<Request> {
+fn sample() -> Vec<EvalRequest> {
     let text = include_str!("../examples/data/orders.jsonl");
     text.lines()
         .enumerate()
-        .map(|(n, l)| Request::from_json(l).unwrap_or_else(|e| panic!("{}", e.at_line(n + 1))))
+        .map(|(n, l)| EvalRequest::from_json(l).unwrap_or_else(|e| panic!("{}", e.at_line(n + 1))))
         .collect()
 }
 
@@ -43,9 +43,9 @@ fn the_sample_reaches_every_decision() {
 
 #[test]
 fn a_bad_line_names_its_line_column_and_path() {
-    let e = Request::from_json(r#"{"order":{"id":"x"},"context":{"now":"2026-01-01T00:00:00Z"}}"#).unwrap_err();
+    let e = EvalRequest::from_json(r#"{"order":{"id":"x"},"context":{"now":"2026-01-01T00:00:00Z"}}"#).unwrap_err();
     assert_eq!(e.at_line(3), "line 3, column 19, at `order`: missing field `user_id`");
-    let e = Request::from_json("not json").unwrap_err();
+    let e = EvalRequest::from_json("not json").unwrap_err();
     assert!(e.at_line(2).starts_with("line 2, column 2: expected"), "{}", e.at_line(2));
 }
 

@@ -31,8 +31,7 @@ fn every_fixture_gets_its_expected_decision_and_flags() {
     let mut failures = Vec::new();
     for path in &files {
         let text = std::fs::read_to_string(path).unwrap();
-        let fx: Fixture =
-            order_anomaly::request::from_json(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let fx: Fixture = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let a = engine.evaluate(&fx.order, &fx.context);
         let flags: Vec<&str> = a.flags().iter().map(|f| f.rule_id().as_str()).collect();
         if a.decision() != fx.expected.decision || flags != fx.expected.flags {

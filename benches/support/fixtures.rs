@@ -3,21 +3,21 @@
 #![allow(dead_code)]
 
 use order_anomaly::rules::composite::{Attribute, Comparison, Composite, Condition, Literal, Op};
-use order_anomaly::{Action, Engine, EvalContext, Order, Request, ids};
+use order_anomaly::{Action, Engine, EvalContext, EvalRequest, Order, ids};
 
 /// One `score` input line: a returning buyer's clean order with every piece of
 /// data the rules read (profile, product profiles, lists, delivered parcel,
 /// an answered verification call), so no rule is skipped and none fires.
 pub const CLEAN_LINE: &str = r#"{"order":{"id":"SO-20260310-0001","user_id":"u1000","created_at":"2026-03-10T11:54:00Z","currency":"CNY","items":[{"product_id":"p-tea-001","category":"茶叶","unit_price":"128.00","quantity":2},{"product_id":"p-towel-02","category":"家居日用","unit_price":"39.90","quantity":1}],"items_total":"295.90","discount":"20.00","shipping_fee":"10.00","payable_amount":"285.90","payment":{"method":"alipay","instrument_id":"tok_u1000_main","attempts":[{"at":"2026-03-10T11:55:00Z","amount":"285.90","status":"succeeded"}],"paid_amount":"285.90","paid_at":"2026-03-10T11:55:00Z"},"shipping":{"country":"CN","province":"广东省","region_code":"440305","city":"深圳市","district":"南山区","detail":"科技园路88号A座1201室","postal_code":"518057"},"recipient":{"name":"张伟","phone":"+86 138-0013-8000"},"buyer_note":"工作日送货","client":{"ip":"203.0.113.7","location":{"country":"CN","region":"广东省","city":"深圳市"},"device_id":"dev-u1000-01"},"verification_calls":[{"at":"2026-03-10T11:58:00Z","answered":true}],"logistics":{"carrier":"SF","tracking_number":"SF1234567890","shipped_at":"2026-03-10T11:56:00Z","delivered_at":"2026-03-10T11:59:00Z","events":[{"at":"2026-03-10T11:57:00Z","description":"已揽收","location":"深圳"}]}},"context":{"now":"2026-03-10T12:00:00Z","utc_offset":"+08:00","user":{"user_id":"u1000","order_count":12,"total_spent":"3120.00","recent_orders":[{"order_id":"H-1","placed_at":"2026-03-01T09:00:00Z","amount":"260.00"},{"order_id":"H-2","placed_at":"2026-02-20T10:00:00Z","amount":"310.00","returned_at":"2026-02-25T10:00:00Z"},{"order_id":"H-3","placed_at":"2026-02-11T10:00:00Z","amount":"199.00"},{"order_id":"H-4","placed_at":"2026-02-15T10:00:00Z","amount":"188.00"}],"payment_instruments":[{"id":"tok_u1000_main","first_seen":"2025-01-10T08:00:00Z","last_used":"2026-03-01T09:00:00Z"}],"recipient_names":["张伟","王芳"],"destination_regions":["广东省"],"usual_locations":[{"country":"CN","region":"广东省","city":"深圳市"}],"address_changes":[{"at":"2026-01-05T10:00:00Z","city":"深圳市","detail":"科技园路88号A座1201室"}],"complaints":[{"at":"2026-01-20T10:00:00Z","complaint_type":"delivery"}],"linked_accounts":[{"user_id":"u1001","via":"address","purchases":[{"category":"茶叶","at":"2026-03-08T10:00:00Z"}]}]},"products":{"p-tea-001":{"product_id":"p-tea-001","category":"茶叶","orders":820,"abnormal_orders":3},"p-towel-02":{"product_id":"p-towel-02","orders":310,"abnormal_orders":1}},"lists":{"block":[{"kind":"phone","value":"13666660000","reason":"chargeback"},{"kind":"user","value":"u666","reason":"fraud ring"}],"fraud_phones":["17100006666"]}}}"#;
 
-pub fn clean() -> Request {
+pub fn clean() -> EvalRequest {
     serde_json::from_str(CLEAN_LINE).expect("the clean fixture parses")
 }
 
 /// The clean order changed to fire five rules: a new recipient without a note,
 /// a new card, a locker address without a number, three failed attempts and
 /// an insufficient balance.
-pub fn flagged() -> Request {
+pub fn flagged() -> EvalRequest {
     let mut r = clean();
     let o = &mut r.order;
     o.buyer_note = None;
@@ -33,7 +33,7 @@ pub fn flagged() -> Request {
 }
 
 /// The clean order with 100 line items.
-pub fn large() -> Request {
+pub fn large() -> EvalRequest {
     let mut r = clean();
     let item = r.order.items[0].clone();
     r.order.items = vec![item; 100];

@@ -21,55 +21,46 @@ pub fn heavy_buyer(user: &str, days: i64) -> Vec<Event> {
     let mut n = 0u64;
     for d in 0..days {
         let day = start() + Duration::days(d);
-        out.push(Event {
-            id: format!("{user}-login-{d}"),
-            at: day + Duration::hours(8),
-            kind: EventKind::Login {
+        out.push(Event::new(
+            format!("{user}-login-{d}"),
+            day + Duration::hours(8),
+            EventKind::Login {
                 user_id: user.into(),
-                location: Some(Location { city: Some(format!("city-{}", d % 5)), ..Default::default() }),
+                location: Some(Location::city(format!("city-{}", d % 5))),
                 device_id: Some(format!("dev-{}", d % 3)),
             },
-        });
+        ));
         if d % 3 == 0 {
-            out.push(Event {
-                id: format!("{user}-addr-{d}"),
-                at: day + Duration::hours(9),
-                kind: EventKind::AddressChanged {
-                    user_id: user.into(),
-                    address: ShippingAddress { city: Some(format!("city-{}", d % 7)), ..Default::default() },
-                },
-            });
+            let mut address = ShippingAddress::default();
+            address.city = Some(format!("city-{}", d % 7));
+            out.push(Event::new(
+                format!("{user}-addr-{d}"),
+                day + Duration::hours(9),
+                EventKind::AddressChanged { user_id: user.into(), address },
+            ));
         }
         for k in 0..3 {
             n += 1;
             let at = day + Duration::hours(10 + 3 * k);
             let id = format!("{user}-o{n}");
             let amount = Decimal::new(1000 + (n as i64 % 50) * 100, 2);
-            let order = Order {
-                id: id.clone(),
-                user_id: user.into(),
-                created_at: at,
-                currency: "CNY".into(),
-                items: vec![LineItem {
-                    product_id: format!("p-{}", n % 40),
-                    category: Some(format!("cat-{}", n % 6)),
-                    unit_price: amount,
-                    quantity: 1,
-                    currency: None,
-                }],
-                payable_amount: amount,
-                payment: Some(Payment { instrument_id: Some(format!("card-{}", n % 9)), ..Default::default() }),
-                shipping: Some(ShippingAddress {
-                    province: Some("广东省".into()),
-                    city: Some(format!("city-{}", n % 7)),
-                    detail: Some(format!("路{}号", n % 13)),
-                    ..Default::default()
-                }),
-                recipient: Some(Recipient { name: Some(format!("名{}", n % 4)), phone: Some("13800138000".into()) }),
-                client: Some(ClientInfo { device_id: Some(format!("dev-{}", n % 3)), ..Default::default() }),
-                ..Default::default()
-            };
-            let ev = |s: &str, at, kind| Event { id: format!("{id}-{s}"), at, kind };
+            let mut shipping = ShippingAddress::default();
+            shipping.province = Some("广东省".into());
+            shipping.city = Some(format!("city-{}", n % 7));
+            shipping.detail = Some(format!("路{}号", n % 13));
+            let mut recipient = Recipient::default();
+            recipient.name = Some(format!("名{}", n % 4));
+            recipient.phone = Some("13800138000".into());
+            let mut client = ClientInfo::default();
+            client.device_id = Some(format!("dev-{}", n % 3));
+            let order = Order::new(id.clone(), user, at, amount)
+                .with_currency("CNY")
+                .with_item(LineItem::new(format!("p-{}", n % 40), amount, 1).with_category(format!("cat-{}", n % 6)))
+                .with_payment(Payment::with_instrument(format!("card-{}", n % 9)))
+                .with_shipping(shipping)
+                .with_recipient(recipient)
+                .with_client(client);
+            let ev = |s: &str, at, kind| Event::new(format!("{id}-{s}"), at, kind);
             out.push(ev("placed", at, EventKind::OrderPlaced { order: Box::new(order) }));
             out.push(ev(
                 "paid",

@@ -44,7 +44,7 @@ fn history(replay: Replay) -> Vec<Labeled> {
         if let EventKind::OrderPlaced { order } = &e.kind {
             if let Some(abnormal) = replay.labels.get(&order.id) {
                 let context = store.context_for(order, e.at, replay.offset);
-                out.push(Labeled { order: (**order).clone(), context, abnormal: *abnormal });
+                out.push(Labeled::new((**order).clone(), context, *abnormal));
             }
         }
         store.apply(&e);

@@ -62,45 +62,36 @@ pub fn load(dir: &Path) -> Result<Replay, String> {
             "0" => labels.insert(id.clone(), false),
             _ => None,
         };
-        let order = Order {
-            id: id.clone(),
-            user_id: get(user_c),
-            created_at: at,
-            currency: "USD".into(),
-            items: vec![LineItem {
-                product_id: get(cat_c),
-                category: opt(cat_c),
-                unit_price: price,
-                quantity: 1,
-                currency: None,
-            }],
-            items_total: Some(price),
-            payable_amount: price,
-            payment: Some(Payment {
-                method: Some("card".into()),
-                instrument_id: opt(card_c),
-                attempts: vec![],
-                paid_amount: Some(price),
-                paid_at: Some(at),
-            }),
-            shipping: Some(ShippingAddress {
-                country: opt(country_c),
-                province: opt(state_c),
-                region_code: None,
-                city: opt(city_c),
-                district: None,
-                detail: opt(street_c),
-                postal_code: opt(zip_c),
-            }),
-            recipient: Some(Recipient { name: opt(name_c), phone: opt(phone_c) }),
-            client: Some(ClientInfo { ip: opt(ip_c), location: None, device_id: opt(ua_c) }),
-            ..Default::default()
-        };
-        steps.push(Step::Event(Event {
-            id: format!("placed-{id}"),
+        let mut item = LineItem::new(get(cat_c), price, 1);
+        item.category = opt(cat_c);
+        let mut payment = Payment::default().paid(price, at);
+        payment.method = Some("card".into());
+        payment.instrument_id = opt(card_c);
+        let mut shipping = ShippingAddress::default();
+        shipping.country = opt(country_c);
+        shipping.province = opt(state_c);
+        shipping.city = opt(city_c);
+        shipping.detail = opt(street_c);
+        shipping.postal_code = opt(zip_c);
+        let mut recipient = Recipient::default();
+        recipient.name = opt(name_c);
+        recipient.phone = opt(phone_c);
+        let mut client = ClientInfo::default();
+        client.ip = opt(ip_c);
+        client.device_id = opt(ua_c);
+        let mut order = Order::new(id.clone(), get(user_c), at, price)
+            .with_currency("USD")
+            .with_item(item)
+            .with_payment(payment)
+            .with_shipping(shipping)
+            .with_recipient(recipient)
+            .with_client(client);
+        order.items_total = Some(price);
+        steps.push(Step::Event(Event::new(
+            format!("placed-{id}"),
             at,
-            kind: EventKind::OrderPlaced { order: Box::new(order) },
-        }));
+            EventKind::OrderPlaced { order: Box::new(order) },
+        )));
     }
     Ok(Replay {
         name: "Amazon Fraud Detector cold-start sample (SYNTHETIC)",

@@ -80,13 +80,8 @@ pub fn load(dir: &Path) -> Result<Replay, String> {
             continue;
         };
         let pid = field(&r, "product_id").to_owned();
-        let item = LineItem {
-            category: category.get(&pid).filter(|c| !c.is_empty()).cloned(),
-            product_id: pid,
-            unit_price: price,
-            quantity: 1,
-            currency: None,
-        };
+        let mut item = LineItem::new(pid.clone(), price, 1);
+        item.category = category.get(&pid).filter(|c| !c.is_empty()).cloned();
         items.entry(field(&r, "order_id").to_owned()).or_default().push((item, freight));
     }
     let mut payments: HashMap<String, (Decimal, String)> = HashMap::new();
@@ -119,30 +114,26 @@ pub fn load(dir: &Path) -> Result<Replay, String> {
         let goods: Decimal = lines.iter().map(|(i, _)| i.unit_price).sum();
         let payable = goods + freight;
         let paid = payments.get(&id);
-        let order = Order {
-            id: id.clone(),
-            user_id: user.clone(),
-            created_at: placed_at,
-            currency: "BRL".into(),
-            items: lines.iter().map(|(i, _)| i.clone()).collect(),
-            items_total: Some(goods),
-            shipping_fee: freight,
-            payable_amount: payable,
-            payment: Some(Payment { method: paid.map(|p| p.1.clone()), ..Default::default() }),
-            shipping: cust.map(|c| ShippingAddress {
-                country: Some("BR".into()),
-                province: Some(field(c, "customer_state").to_owned()),
-                city: Some(field(c, "customer_city").to_owned()),
-                postal_code: Some(field(c, "customer_zip_code_prefix").to_owned()),
-                ..Default::default()
-            }),
-            ..Default::default()
-        };
+        let mut order = Order::new(id.clone(), user.clone(), placed_at, payable).with_currency("BRL");
+        order.items = lines.iter().map(|(i, _)| i.clone()).collect();
+        order.items_total = Some(goods);
+        order.shipping_fee = freight;
+        let mut payment = Payment::default();
+        payment.method = paid.map(|p| p.1.clone());
+        order.payment = Some(payment);
+        order.shipping = cust.map(|c| {
+            let mut a = ShippingAddress::default();
+            a.country = Some("BR".into());
+            a.province = Some(field(c, "customer_state").to_owned());
+            a.city = Some(field(c, "customer_city").to_owned());
+            a.postal_code = Some(field(c, "customer_zip_code_prefix").to_owned());
+            a
+        });
         user_of.insert(id.clone(), user);
         if let Some((first, _)) = lines.first() {
             first_product.insert(id.clone(), first.product_id.clone());
         }
-        let ev = |suffix: &str, at, kind| Step::Event(Event { id: format!("{id}:{suffix}"), at, kind });
+        let ev = |suffix: &str, at, kind| Step::Event(Event::new(format!("{id}:{suffix}"), at, kind));
         steps.push(ev("placed", placed_at, EventKind::OrderPlaced { order: Box::new(order) }));
         let approved = time(o.get("order_approved_at"));
         if let Some(at) = approved {
@@ -178,16 +169,16 @@ pub fn load(dir: &Path) -> Result<Replay, String> {
         let (Some(user), Some(at)) = (user_of.get(order_id), time(r.get("review_creation_date"))) else { continue };
         if field(r, "review_score").parse::<u8>().is_ok_and(|s| s <= 2) {
             complaints += 1;
-            steps.push(Step::Event(Event {
-                id: format!("review:{}", field(r, "review_id")),
+            steps.push(Step::Event(Event::new(
+                format!("review:{}", field(r, "review_id")),
                 at,
-                kind: EventKind::Complaint {
+                EventKind::Complaint {
                     user_id: user.clone(),
                     order_id: Some(order_id.to_owned()),
                     product_id: first_product.get(order_id).cloned(),
                     complaint_type: ComplaintType::Quality,
                 },
-            }));
+            )));
         }
         steps.push(Step::Assess { order_id: order_id.to_owned(), at: at + Duration::seconds(1) });
     }

@@ -116,26 +116,17 @@ pub fn load(dir: &Path) -> Result<Replay, String> {
             match target {
                 Some((_, original, _)) => {
                     labels.insert(original.clone(), true);
-                    steps.push(Step::Event(Event {
-                        id: format!("cancel-{invoice}"),
+                    steps.push(Step::Event(Event::new(
+                        format!("cancel-{invoice}"),
                         at,
-                        kind: EventKind::Cancelled { order_id: original.clone() },
-                    }))
+                        EventKind::Cancelled { order_id: original.clone() },
+                    )))
                 }
                 None => unmatched += 1,
             }
             continue;
         }
-        let items: Vec<LineItem> = lines
-            .iter()
-            .map(|l| LineItem {
-                product_id: l.stock.clone(),
-                category: None,
-                unit_price: l.price,
-                quantity: l.quantity,
-                currency: None,
-            })
-            .collect();
+        let items: Vec<LineItem> = lines.iter().map(|l| LineItem::new(l.stock.clone(), l.price, l.quantity)).collect();
         let total = items
             .iter()
             .try_fold(Decimal::ZERO, |acc, i| i.unit_price.checked_mul(Decimal::from(i.quantity))?.checked_add(acc))
@@ -146,26 +137,21 @@ pub fn load(dir: &Path) -> Result<Replay, String> {
             lines.iter().map(|l| l.stock.clone()).collect(),
         ));
         labels.entry(invoice.clone()).or_insert(false);
-        let order = Order {
-            id: invoice.clone(),
-            user_id: user,
-            created_at: at,
-            currency: "GBP".into(),
-            items,
-            items_total: Some(total),
-            payable_amount: total,
-            payment: Some(Payment { paid_amount: Some(total), paid_at: Some(at), ..Default::default() }),
-            client: Some(ClientInfo {
-                location: Some(Location { country: Some(first.country.clone()), ..Default::default() }),
-                ..Default::default()
-            }),
-            ..Default::default()
-        };
-        steps.push(Step::Event(Event {
-            id: format!("placed-{invoice}-{seq}"),
+        let mut order = Order::new(invoice.clone(), user, at, total)
+            .with_currency("GBP")
+            .with_payment(Payment::default().paid(total, at));
+        order.items = items;
+        order.items_total = Some(total);
+        let mut location = Location::default();
+        location.country = Some(first.country.clone());
+        let mut client = ClientInfo::default();
+        client.location = Some(location);
+        order.client = Some(client);
+        steps.push(Step::Event(Event::new(
+            format!("placed-{invoice}-{seq}"),
             at,
-            kind: EventKind::OrderPlaced { order: Box::new(order) },
-        }));
+            EventKind::OrderPlaced { order: Box::new(order) },
+        )));
     }
     Ok(Replay {
         name: "UCI Online Retail",

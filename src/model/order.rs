@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Order {
     /// The OMS's order id.
     pub id: String,
@@ -60,10 +61,66 @@ pub struct Order {
     pub after_sales: Vec<AfterSale>,
 }
 
+impl Order {
+    /// An order with what every order has; set the rest with the `with_*`
+    /// methods or by assigning fields.
+    pub fn new(
+        id: impl Into<String>,
+        user_id: impl Into<String>,
+        created_at: DateTime<Utc>,
+        payable_amount: Decimal,
+    ) -> Self {
+        Order { id: id.into(), user_id: user_id.into(), created_at, payable_amount, ..Order::default() }
+    }
+    /// Sets the currency (ISO 4217).
+    #[must_use]
+    pub fn with_currency(mut self, currency: impl Into<String>) -> Self {
+        self.currency = currency.into();
+        self
+    }
+    /// Adds a line item.
+    #[must_use]
+    pub fn with_item(mut self, item: LineItem) -> Self {
+        self.items.push(item);
+        self
+    }
+    /// Sets the payment.
+    #[must_use]
+    pub fn with_payment(mut self, payment: Payment) -> Self {
+        self.payment = Some(payment);
+        self
+    }
+    /// Sets the shipping address.
+    #[must_use]
+    pub fn with_shipping(mut self, shipping: ShippingAddress) -> Self {
+        self.shipping = Some(shipping);
+        self
+    }
+    /// Sets the recipient.
+    #[must_use]
+    pub fn with_recipient(mut self, recipient: Recipient) -> Self {
+        self.recipient = Some(recipient);
+        self
+    }
+    /// Sets the client the order was placed from.
+    #[must_use]
+    pub fn with_client(mut self, client: ClientInfo) -> Self {
+        self.client = Some(client);
+        self
+    }
+    /// Sets the logistics.
+    #[must_use]
+    pub fn with_logistics(mut self, logistics: Logistics) -> Self {
+        self.logistics = Some(logistics);
+        self
+    }
+}
+
 /// One line of an order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct LineItem {
     /// The product (SKU) id; product profiles are looked up by it.
     pub product_id: String,
@@ -79,10 +136,24 @@ pub struct LineItem {
     pub currency: Option<String>,
 }
 
+impl LineItem {
+    /// A line of `quantity` units of `product_id` at `unit_price`.
+    pub fn new(product_id: impl Into<String>, unit_price: Decimal, quantity: i64) -> Self {
+        LineItem { product_id: product_id.into(), unit_price, quantity, ..LineItem::default() }
+    }
+    /// Sets the category.
+    #[must_use]
+    pub fn with_category(mut self, category: impl Into<String>) -> Self {
+        self.category = Some(category.into());
+        self
+    }
+}
+
 /// Payment of an order: the instrument, every attempt, and the final result.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Payment {
     /// Method, e.g. `alipay`, `wechat`, `card`, `cod`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -101,10 +172,31 @@ pub struct Payment {
     pub paid_at: Option<DateTime<Utc>>,
 }
 
+impl Payment {
+    /// A payment with the instrument it was made with and nothing else yet.
+    pub fn with_instrument(instrument_id: impl Into<String>) -> Self {
+        Payment { instrument_id: Some(instrument_id.into()), ..Payment::default() }
+    }
+    /// Records the amount captured and when.
+    #[must_use]
+    pub fn paid(mut self, amount: Decimal, at: DateTime<Utc>) -> Self {
+        self.paid_amount = Some(amount);
+        self.paid_at = Some(at);
+        self
+    }
+    /// Adds an attempt.
+    #[must_use]
+    pub fn with_attempt(mut self, attempt: PaymentAttempt) -> Self {
+        self.attempts.push(attempt);
+        self
+    }
+}
+
 /// One payment attempt.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct PaymentAttempt {
     /// When it was made.
     pub at: DateTime<Utc>,
@@ -113,6 +205,19 @@ pub struct PaymentAttempt {
     pub amount: Option<Decimal>,
     /// How it ended.
     pub status: AttemptStatus,
+}
+
+impl PaymentAttempt {
+    /// An attempt at `at` that ended with `status`.
+    pub fn new(at: DateTime<Utc>, status: AttemptStatus) -> Self {
+        PaymentAttempt { at, amount: None, status }
+    }
+    /// Sets the amount attempted.
+    #[must_use]
+    pub fn with_amount(mut self, amount: Decimal) -> Self {
+        self.amount = Some(amount);
+        self
+    }
 }
 
 /// How a payment attempt ended.
@@ -145,6 +250,7 @@ impl AttemptStatus {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct ShippingAddress {
     /// ISO 3166-1 alpha-2 country code; the engine's default country when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -173,6 +279,7 @@ pub struct ShippingAddress {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Recipient {
     /// Name as written on the order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -186,6 +293,7 @@ pub struct Recipient {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct ClientInfo {
     /// IP address, as text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -202,6 +310,7 @@ pub struct ClientInfo {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Location {
     /// ISO 3166-1 alpha-2 country code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -214,10 +323,18 @@ pub struct Location {
     pub city: Option<String>,
 }
 
+impl Location {
+    /// A location known by its city.
+    pub fn city(city: impl Into<String>) -> Self {
+        Location { city: Some(city.into()), ..Location::default() }
+    }
+}
+
 /// A call made to verify the order with the recipient.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct VerificationCall {
     /// When the call was made.
     pub at: DateTime<Utc>,
@@ -225,10 +342,18 @@ pub struct VerificationCall {
     pub answered: bool,
 }
 
+impl VerificationCall {
+    /// A call at `at`, answered or not.
+    pub fn new(at: DateTime<Utc>, answered: bool) -> Self {
+        VerificationCall { at, answered }
+    }
+}
+
 /// Logistics of a shipped order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Logistics {
     /// Carrier name or code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -258,6 +383,7 @@ impl Logistics {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct TrackingEvent {
     /// When it happened.
     pub at: DateTime<Utc>,
@@ -269,10 +395,18 @@ pub struct TrackingEvent {
     pub location: Option<String>,
 }
 
+impl TrackingEvent {
+    /// A tracking update at `at`.
+    pub fn new(at: DateTime<Utc>) -> Self {
+        TrackingEvent { at, description: None, location: None }
+    }
+}
+
 /// An after-sales record filed against an order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct AfterSale {
     /// Return, exchange or complaint.
     pub kind: AfterSaleKind,
@@ -284,6 +418,17 @@ pub struct AfterSale {
     /// The product concerned, if one line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_id: Option<String>,
+}
+
+impl AfterSale {
+    /// An after-sales request of `kind` at `at`.
+    pub fn new(kind: AfterSaleKind, at: DateTime<Utc>) -> Self {
+        AfterSale { kind, at, complaint_type: None, product_id: None }
+    }
+    /// A complaint of `complaint_type` at `at`.
+    pub fn complaint(complaint_type: ComplaintType, at: DateTime<Utc>) -> Self {
+        AfterSale { complaint_type: Some(complaint_type), ..AfterSale::new(AfterSaleKind::Complaint, at) }
+    }
 }
 
 /// The kind of an after-sales record.

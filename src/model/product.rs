@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct ProductProfile {
     /// The product (SKU) id.
     pub product_id: String,
@@ -24,6 +25,13 @@ pub struct ProductProfile {
     /// Of those, how many were confirmed abnormal.
     #[serde(default)]
     pub abnormal_orders: u32,
+}
+
+impl ProductProfile {
+    /// An empty profile of product `product_id`.
+    pub fn new(product_id: impl Into<String>) -> Self {
+        ProductProfile { product_id: product_id.into(), ..ProductProfile::default() }
+    }
 }
 
 impl ProductProfile {

@@ -15,6 +15,7 @@ use super::order::{ComplaintType, Location};
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct UserProfile {
     /// The buyer's account id.
     pub user_id: String,
@@ -51,6 +52,13 @@ pub struct UserProfile {
 }
 
 impl UserProfile {
+    /// An empty profile of buyer `user_id`.
+    pub fn new(user_id: impl Into<String>) -> Self {
+        UserProfile { user_id: user_id.into(), ..UserProfile::default() }
+    }
+}
+
+impl UserProfile {
     /// Average order value over the lifetime, or `None` with no orders.
     pub fn average_order_value(&self) -> Option<Decimal> {
         if self.order_count == 0 {
@@ -69,6 +77,7 @@ impl UserProfile {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct PastOrder {
     /// Its id.
     pub order_id: String,
@@ -85,10 +94,18 @@ pub struct PastOrder {
     pub returned_at: Option<DateTime<Utc>>,
 }
 
+impl PastOrder {
+    /// An order of `amount` placed at `placed_at`.
+    pub fn new(order_id: impl Into<String>, placed_at: DateTime<Utc>, amount: Decimal) -> Self {
+        PastOrder { order_id: order_id.into(), placed_at, amount, cancelled_at: None, returned_at: None }
+    }
+}
+
 /// A payment card or account seen in the buyer's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct KnownInstrument {
     /// The instrument token, as on [`Payment::instrument_id`](crate::model::Payment::instrument_id).
     pub id: String,
@@ -98,10 +115,18 @@ pub struct KnownInstrument {
     pub last_used: DateTime<Utc>,
 }
 
+impl KnownInstrument {
+    /// Instrument `id`, first seen and last used at the given times.
+    pub fn new(id: impl Into<String>, first_seen: DateTime<Utc>, last_used: DateTime<Utc>) -> Self {
+        KnownInstrument { id: id.into(), first_seen, last_used }
+    }
+}
+
 /// A change of the buyer's shipping address.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct AddressChange {
     /// When it changed.
     pub at: DateTime<Utc>,
@@ -113,10 +138,18 @@ pub struct AddressChange {
     pub detail: Option<String>,
 }
 
+impl AddressChange {
+    /// A change at `at` to an address in `city`.
+    pub fn new(at: DateTime<Utc>, city: Option<String>) -> Self {
+        AddressChange { at, city, detail: None }
+    }
+}
+
 /// A complaint the buyer filed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct ComplaintRecord {
     /// When.
     pub at: DateTime<Utc>,
@@ -127,10 +160,18 @@ pub struct ComplaintRecord {
     pub order_id: Option<String>,
 }
 
+impl ComplaintRecord {
+    /// A complaint of `complaint_type` at `at`.
+    pub fn new(at: DateTime<Utc>, complaint_type: ComplaintType) -> Self {
+        ComplaintRecord { at, complaint_type, order_id: None }
+    }
+}
+
 /// Another account linked to the buyer's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct LinkedAccount {
     /// The other account.
     pub user_id: String,
@@ -139,6 +180,13 @@ pub struct LinkedAccount {
     /// What that account bought recently.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub purchases: Vec<LinkedPurchase>,
+}
+
+impl LinkedAccount {
+    /// Account `user_id`, linked `via` a shared entity, with its purchases.
+    pub fn new(user_id: impl Into<String>, via: LinkKind, purchases: Vec<LinkedPurchase>) -> Self {
+        LinkedAccount { user_id: user_id.into(), via, purchases }
+    }
 }
 
 /// What two accounts share.
@@ -161,9 +209,17 @@ pub enum LinkKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct LinkedPurchase {
     /// The category bought.
     pub category: String,
     /// When.
     pub at: DateTime<Utc>,
+}
+
+impl LinkedPurchase {
+    /// A purchase in `category` at `at`.
+    pub fn new(category: impl Into<String>, at: DateTime<Utc>) -> Self {
+        LinkedPurchase { category: category.into(), at }
+    }
 }

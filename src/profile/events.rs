@@ -14,6 +14,7 @@ use crate::model::{AttemptStatus, ComplaintType, Location, Order, ShippingAddres
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct Event {
     /// Unique per event: a redelivered event (same id) changes nothing.
     pub id: String,
@@ -22,6 +23,13 @@ pub struct Event {
     /// What happened.
     #[serde(flatten)]
     pub kind: EventKind,
+}
+
+impl Event {
+    /// Event `id`: `kind` happened at `at`.
+    pub fn new(id: impl Into<String>, at: DateTime<Utc>, kind: EventKind) -> Self {
+        Event { id: id.into(), at, kind }
+    }
 }
 
 /// What happened.

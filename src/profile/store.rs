@@ -99,6 +99,7 @@ pub fn link_keys(order: &Order) -> Vec<(LinkKind, String)> {
 /// How long the store keeps what.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct StoreConfig {
     /// How long windowed facts (orders, address changes, complaints,
     /// purchases, fraud complaints) are kept: at least the longest window of

@@ -1,38 +1,29 @@
 //! Shipping-address rules (地址风险).
 
 use chrono::{Datelike, Duration};
-use serde::{Deserialize, Serialize};
 
-use super::{Checks, ids};
+use super::checks::Checks;
+use super::declare::{Logic, builtin_rule};
+use super::ids;
 use crate::model::AddressChange;
-use crate::rule::{Category, Finding, Input, Outcome, ParamIssue, Personal, Rule};
+use crate::rule::{Finding, Input, Outcome};
 use crate::text::same_text;
 use crate::time::Window;
+use crate::vocab::{ParamIssue, Personal};
 
-/// `address.locker_without_unit`: the address names a parcel locker or pickup
-/// station but no locker or box number (e.g. "XX快递柜代收").
-///
-/// Keywords and patterns are the engine's reference data
-/// ([`EngineBuilder::locker_keywords`](crate::EngineBuilder::locker_keywords)).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
-pub struct LockerWithoutUnit {}
+builtin_rule! {
+    /// `address.locker_without_unit`: the address names a parcel locker or pickup
+    /// station but no locker or box number (e.g. "XX快递柜代收").
+    ///
+    /// Keywords and patterns are the engine's reference data
+    /// ([`EngineBuilder::locker_keywords`](crate::EngineBuilder::locker_keywords)).
+    pub struct LockerWithoutUnit {
+    }
+    id: ids::ADDRESS_LOCKER_WITHOUT_UNIT, category: Address, points: 25,
+}
 
-impl Rule for LockerWithoutUnit {
-    fn id(&self) -> &str {
-        ids::ADDRESS_LOCKER_WITHOUT_UNIT
-    }
-    fn params(&self) -> Option<serde_json::Value> {
-        serde_json::to_value(self).ok()
-    }
-    fn category(&self) -> Category {
-        Category::Address
-    }
-    fn default_points(&self) -> u8 {
-        25
-    }
-    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+impl Logic for LockerWithoutUnit {
+    fn judge(&self, input: &Input<'_>) -> Outcome {
         let Some(detail) = input.order().shipping.as_ref().and_then(|s| s.detail.as_deref()) else {
             return Outcome::missing("shipping.detail");
         };
@@ -51,28 +42,17 @@ impl Rule for LockerWithoutUnit {
     }
 }
 
-/// `address.remote_no_history`: the destination is a remote region and the
-/// buyer has never had an order delivered there. A buyer with no profile has
-/// no history.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
-pub struct RemoteNoHistory {}
+builtin_rule! {
+    /// `address.remote_no_history`: the destination is a remote region and the
+    /// buyer has never had an order delivered there. A buyer with no profile has
+    /// no history.
+    pub struct RemoteNoHistory {
+    }
+    id: ids::ADDRESS_REMOTE_NO_HISTORY, category: Address, points: 25,
+}
 
-impl Rule for RemoteNoHistory {
-    fn id(&self) -> &str {
-        ids::ADDRESS_REMOTE_NO_HISTORY
-    }
-    fn params(&self) -> Option<serde_json::Value> {
-        serde_json::to_value(self).ok()
-    }
-    fn category(&self) -> Category {
-        Category::Address
-    }
-    fn default_points(&self) -> u8 {
-        25
-    }
-    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+impl Logic for RemoteNoHistory {
+    fn judge(&self, input: &Input<'_>) -> Outcome {
         let Some(addr) = input.order().shipping.as_ref().filter(|a| a.province.is_some() || a.region_code.is_some())
         else {
             return Outcome::missing("shipping.province");
@@ -96,23 +76,17 @@ impl Rule for RemoteNoHistory {
     }
 }
 
-/// `address.frequent_change`: the shipping address changed on N consecutive
-/// days, or to N distinct cities, within the window. Days are local calendar
-/// days.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields, default)]
-pub struct FrequentChange {
-    /// N (default 3).
-    pub min_changes: u32,
-    /// Look-back window (default 7 days).
-    pub window: Window,
-}
-
-impl Default for FrequentChange {
-    fn default() -> Self {
-        FrequentChange { min_changes: 3, window: Window::days(7) }
+builtin_rule! {
+    /// `address.frequent_change`: the shipping address changed on N consecutive
+    /// days, or to N distinct cities, within the window. Days are local calendar
+    /// days.
+    pub struct FrequentChange {
+        /// N (default 3).
+        pub min_changes: u32 = 3,
+        /// Look-back window (default 7 days).
+        pub window: Window = Window::days(7),
     }
+    id: ids::ADDRESS_FREQUENT_CHANGE, category: Address, points: 25,
 }
 
 impl FrequentChange {
@@ -144,23 +118,11 @@ impl FrequentChange {
     }
 }
 
-impl Rule for FrequentChange {
-    fn id(&self) -> &str {
-        ids::ADDRESS_FREQUENT_CHANGE
-    }
-    fn params(&self) -> Option<serde_json::Value> {
-        serde_json::to_value(self).ok()
-    }
-    fn category(&self) -> Category {
-        Category::Address
-    }
-    fn default_points(&self) -> u8 {
-        25
-    }
-    fn validate(&self) -> Vec<ParamIssue> {
+impl Logic for FrequentChange {
+    fn check(&self) -> Vec<ParamIssue> {
         Checks::default().at_least_one("min_changes", self.min_changes).window("window", self.window).done()
     }
-    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+    fn judge(&self, input: &Input<'_>) -> Outcome {
         let Some(user) = input.user() else {
             return Outcome::missing("user profile");
         };

@@ -1,54 +1,39 @@
 //! After-sales rules (售后异常).
 
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
 
-use super::{Checks, ids, pct};
+use super::checks::Checks;
+use super::declare::{Logic, builtin_rule};
+use super::ids;
 use crate::model::{AfterSaleKind, ComplaintType};
-use crate::rule::{Category, Finding, Input, Outcome, ParamIssue, Rule};
+use crate::rule::{Finding, Input, Outcome};
+use crate::text::pct;
 use crate::time::Window;
+use crate::vocab::ParamIssue;
 
-/// `aftersales.high_return_rate`: the buyer returned or exchanged more than
-/// the allowed share of the orders placed in the window.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields, default)]
-pub struct HighReturnRate {
-    /// Rate that must be exceeded (default 0.30: more than 30%).
-    pub max_rate: Decimal,
-    /// Window (default 30 days).
-    pub window: Window,
-    /// Orders in the window needed before the rate counts (default 3).
-    pub min_orders: u32,
+builtin_rule! {
+    /// `aftersales.high_return_rate`: the buyer returned or exchanged more than
+    /// the allowed share of the orders placed in the window.
+    pub struct HighReturnRate {
+        /// Rate that must be exceeded (default 0.30: more than 30%).
+        pub max_rate: Decimal = Decimal::new(30, 2),
+        /// Window (default 30 days).
+        pub window: Window = Window::days(30),
+        /// Orders in the window needed before the rate counts (default 3).
+        pub min_orders: u32 = 3,
+    }
+    id: ids::AFTERSALES_HIGH_RETURN_RATE, category: AfterSales, points: 20,
 }
 
-impl Default for HighReturnRate {
-    fn default() -> Self {
-        HighReturnRate { max_rate: Decimal::new(30, 2), window: Window::days(30), min_orders: 3 }
-    }
-}
-
-impl Rule for HighReturnRate {
-    fn id(&self) -> &str {
-        ids::AFTERSALES_HIGH_RETURN_RATE
-    }
-    fn params(&self) -> Option<serde_json::Value> {
-        serde_json::to_value(self).ok()
-    }
-    fn category(&self) -> Category {
-        Category::AfterSales
-    }
-    fn default_points(&self) -> u8 {
-        20
-    }
-    fn validate(&self) -> Vec<ParamIssue> {
+impl Logic for HighReturnRate {
+    fn check(&self) -> Vec<ParamIssue> {
         Checks::default()
             .rate("max_rate", self.max_rate)
             .window("window", self.window)
             .at_least_one("min_orders", self.min_orders)
             .done()
     }
-    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+    fn judge(&self, input: &Input<'_>) -> Outcome {
         let Some(user) = input.user() else {
             return Outcome::missing("user profile");
         };
@@ -80,25 +65,16 @@ impl Rule for HighReturnRate {
     }
 }
 
-/// `aftersales.high_risk_complaint`: the order, or the buyer within the
-/// window, has a high-risk complaint (product quality, false advertising).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields, default)]
-pub struct HighRiskComplaint {
-    /// Complaint types that count as high-risk.
-    pub types: Vec<ComplaintType>,
-    /// Window for the buyer's complaints (default 30 days).
-    pub window: Window,
-}
-
-impl Default for HighRiskComplaint {
-    fn default() -> Self {
-        HighRiskComplaint {
-            types: vec![ComplaintType::Quality, ComplaintType::FalseAdvertising],
-            window: Window::days(30),
-        }
+builtin_rule! {
+    /// `aftersales.high_risk_complaint`: the order, or the buyer within the
+    /// window, has a high-risk complaint (product quality, false advertising).
+    pub struct HighRiskComplaint {
+        /// Complaint types that count as high-risk.
+        pub types: Vec<ComplaintType> = vec![ComplaintType::Quality, ComplaintType::FalseAdvertising],
+        /// Window for the buyer's complaints (default 30 days).
+        pub window: Window = Window::days(30),
     }
+    id: ids::AFTERSALES_HIGH_RISK_COMPLAINT, category: AfterSales, points: 25,
 }
 
 fn type_name(t: ComplaintType) -> (&'static str, &'static str) {
@@ -112,23 +88,11 @@ fn type_name(t: ComplaintType) -> (&'static str, &'static str) {
     }
 }
 
-impl Rule for HighRiskComplaint {
-    fn id(&self) -> &str {
-        ids::AFTERSALES_HIGH_RISK_COMPLAINT
-    }
-    fn params(&self) -> Option<serde_json::Value> {
-        serde_json::to_value(self).ok()
-    }
-    fn category(&self) -> Category {
-        Category::AfterSales
-    }
-    fn default_points(&self) -> u8 {
-        25
-    }
-    fn validate(&self) -> Vec<ParamIssue> {
+impl Logic for HighRiskComplaint {
+    fn check(&self) -> Vec<ParamIssue> {
         Checks::default().non_empty("types", &self.types).window("window", self.window).done()
     }
-    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+    fn judge(&self, input: &Input<'_>) -> Outcome {
         let order = input.order();
         if order.after_sales.is_empty() && input.user().is_none() {
             return Outcome::missing("after-sales records");

@@ -2,14 +2,16 @@
 
 use chrono::Timelike;
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
 
-use super::product::item_category;
-use super::{Checks, ids, pct};
+use super::checks::Checks;
+use super::declare::{Logic, builtin_rule};
+use super::ids;
 use crate::model::UserProfile;
-use crate::rule::{Category, Finding, Input, Outcome, ParamIssue, Rule};
+use crate::rule::{Finding, Input, Outcome};
+use crate::text::pct;
 use crate::text::same_text;
 use crate::time::Window;
+use crate::vocab::ParamIssue;
 
 /// The buyer's orders placed in the window, this one included.
 fn orders_in_window(input: &Input<'_>, user: &UserProfile, window: Window) -> u32 {
@@ -19,40 +21,22 @@ fn orders_in_window(input: &Input<'_>, user: &UserProfile, window: Window) -> u3
     u32::try_from(past.saturating_add(1)).unwrap_or(u32::MAX)
 }
 
-/// `behavior.order_burst`: many orders by the same buyer in a short window.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields, default)]
-pub struct OrderBurst {
-    /// Orders that fire the rule, this one included (default 5).
-    pub min_orders: u32,
-    /// Window (default 10 minutes).
-    pub window: Window,
+builtin_rule! {
+    /// `behavior.order_burst`: many orders by the same buyer in a short window.
+    pub struct OrderBurst {
+        /// Orders that fire the rule, this one included (default 5).
+        pub min_orders: u32 = 5,
+        /// Window (default 10 minutes).
+        pub window: Window = Window::minutes(10),
+    }
+    id: ids::BEHAVIOR_ORDER_BURST, category: Behavior, points: 25,
 }
 
-impl Default for OrderBurst {
-    fn default() -> Self {
-        OrderBurst { min_orders: 5, window: Window::minutes(10) }
-    }
-}
-
-impl Rule for OrderBurst {
-    fn id(&self) -> &str {
-        ids::BEHAVIOR_ORDER_BURST
-    }
-    fn params(&self) -> Option<serde_json::Value> {
-        serde_json::to_value(self).ok()
-    }
-    fn category(&self) -> Category {
-        Category::Behavior
-    }
-    fn default_points(&self) -> u8 {
-        25
-    }
-    fn validate(&self) -> Vec<ParamIssue> {
+impl Logic for OrderBurst {
+    fn check(&self) -> Vec<ParamIssue> {
         Checks::default().at_least_one("min_orders", self.min_orders).window("window", self.window).done()
     }
-    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+    fn judge(&self, input: &Input<'_>) -> Outcome {
         let Some(user) = input.user() else {
             return Outcome::missing("user profile");
         };
@@ -72,42 +56,24 @@ impl Rule for OrderBurst {
     }
 }
 
-/// `behavior.night_batch`: placed in the small hours (local time) as part of a
-/// batch of orders.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields, default)]
-pub struct NightBatch {
-    /// First local hour of the small hours (default 0).
-    pub from_hour: u32,
-    /// First local hour after them (default 6: 00:00-05:59).
-    pub to_hour: u32,
-    /// Orders in the window that make a batch, this one included (default 3).
-    pub min_orders: u32,
-    /// Window (default 1 hour).
-    pub window: Window,
+builtin_rule! {
+    /// `behavior.night_batch`: placed in the small hours (local time) as part of a
+    /// batch of orders.
+    pub struct NightBatch {
+        /// First local hour of the small hours (default 0).
+        pub from_hour: u32 = 0,
+        /// First local hour after them (default 6: 00:00-05:59).
+        pub to_hour: u32 = 6,
+        /// Orders in the window that make a batch, this one included (default 3).
+        pub min_orders: u32 = 3,
+        /// Window (default 1 hour).
+        pub window: Window = Window::hours(1),
+    }
+    id: ids::BEHAVIOR_NIGHT_BATCH, category: Behavior, points: 20,
 }
 
-impl Default for NightBatch {
-    fn default() -> Self {
-        NightBatch { from_hour: 0, to_hour: 6, min_orders: 3, window: Window::hours(1) }
-    }
-}
-
-impl Rule for NightBatch {
-    fn id(&self) -> &str {
-        ids::BEHAVIOR_NIGHT_BATCH
-    }
-    fn params(&self) -> Option<serde_json::Value> {
-        serde_json::to_value(self).ok()
-    }
-    fn category(&self) -> Category {
-        Category::Behavior
-    }
-    fn default_points(&self) -> u8 {
-        20
-    }
-    fn validate(&self) -> Vec<ParamIssue> {
+impl Logic for NightBatch {
+    fn check(&self) -> Vec<ParamIssue> {
         Checks::default()
             .hour("from_hour", self.from_hour)
             .hour("to_hour", self.to_hour)
@@ -116,7 +82,7 @@ impl Rule for NightBatch {
             .window("window", self.window)
             .done()
     }
-    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+    fn judge(&self, input: &Input<'_>) -> Outcome {
         let local = input.local(input.order().created_at);
         let hour = local.hour();
         if hour < self.from_hour || hour >= self.to_hour {
@@ -145,47 +111,24 @@ impl Rule for NightBatch {
     }
 }
 
-/// `behavior.frequent_cancel`: many cancellations in the window, or a high
-/// cancel rate among the orders placed in it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields, default)]
-pub struct FrequentCancel {
-    /// Cancellations that fire the rule (default 3).
-    pub min_cancellations: u32,
-    /// Window (default 30 days).
-    pub window: Window,
-    /// Cancel rate that fires the rule (default 0.5).
-    pub max_cancel_rate: Decimal,
-    /// Orders in the window needed before the rate counts (default 4).
-    pub min_orders_for_rate: u32,
+builtin_rule! {
+    /// `behavior.frequent_cancel`: many cancellations in the window, or a high
+    /// cancel rate among the orders placed in it.
+    pub struct FrequentCancel {
+        /// Cancellations that fire the rule (default 3).
+        pub min_cancellations: u32 = 3,
+        /// Window (default 30 days).
+        pub window: Window = Window::days(30),
+        /// Cancel rate that fires the rule (default 0.5).
+        pub max_cancel_rate: Decimal = Decimal::new(5, 1),
+        /// Orders in the window needed before the rate counts (default 4).
+        pub min_orders_for_rate: u32 = 4,
+    }
+    id: ids::BEHAVIOR_FREQUENT_CANCEL, category: Behavior, points: 15,
 }
 
-impl Default for FrequentCancel {
-    fn default() -> Self {
-        FrequentCancel {
-            min_cancellations: 3,
-            window: Window::days(30),
-            max_cancel_rate: Decimal::new(5, 1),
-            min_orders_for_rate: 4,
-        }
-    }
-}
-
-impl Rule for FrequentCancel {
-    fn id(&self) -> &str {
-        ids::BEHAVIOR_FREQUENT_CANCEL
-    }
-    fn params(&self) -> Option<serde_json::Value> {
-        serde_json::to_value(self).ok()
-    }
-    fn category(&self) -> Category {
-        Category::Behavior
-    }
-    fn default_points(&self) -> u8 {
-        15
-    }
-    fn validate(&self) -> Vec<ParamIssue> {
+impl Logic for FrequentCancel {
+    fn check(&self) -> Vec<ParamIssue> {
         Checks::default()
             .at_least_one("min_cancellations", self.min_cancellations)
             .window("window", self.window)
@@ -193,7 +136,7 @@ impl Rule for FrequentCancel {
             .at_least_one("min_orders_for_rate", self.min_orders_for_rate)
             .done()
     }
-    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+    fn judge(&self, input: &Input<'_>) -> Outcome {
         let Some(user) = input.user() else {
             return Outcome::missing("user profile");
         };
@@ -222,46 +165,28 @@ impl Rule for FrequentCancel {
     }
 }
 
-/// `behavior.multi_account`: several linked accounts (shared device, phone,
-/// address or payment account) bought the same category in the window.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields, default)]
-pub struct MultiAccount {
-    /// Linked accounts that fire the rule (default 3).
-    pub min_accounts: u32,
-    /// Window (default 7 days).
-    pub window: Window,
+builtin_rule! {
+    /// `behavior.multi_account`: several linked accounts (shared device, phone,
+    /// address or payment account) bought the same category in the window.
+    pub struct MultiAccount {
+        /// Linked accounts that fire the rule (default 3).
+        pub min_accounts: u32 = 3,
+        /// Window (default 7 days).
+        pub window: Window = Window::days(7),
+    }
+    id: ids::BEHAVIOR_MULTI_ACCOUNT, category: Behavior, points: 30,
 }
 
-impl Default for MultiAccount {
-    fn default() -> Self {
-        MultiAccount { min_accounts: 3, window: Window::days(7) }
-    }
-}
-
-impl Rule for MultiAccount {
-    fn id(&self) -> &str {
-        ids::BEHAVIOR_MULTI_ACCOUNT
-    }
-    fn params(&self) -> Option<serde_json::Value> {
-        serde_json::to_value(self).ok()
-    }
-    fn category(&self) -> Category {
-        Category::Behavior
-    }
-    fn default_points(&self) -> u8 {
-        30
-    }
-    fn validate(&self) -> Vec<ParamIssue> {
+impl Logic for MultiAccount {
+    fn check(&self) -> Vec<ParamIssue> {
         Checks::default().at_least_one("min_accounts", self.min_accounts).window("window", self.window).done()
     }
-    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+    fn judge(&self, input: &Input<'_>) -> Outcome {
         let Some(user) = input.user() else {
             return Outcome::missing("user profile");
         };
         let items = &input.order().items;
-        let categories = items.iter().filter_map(|i| item_category(input, i));
+        let categories = items.iter().filter_map(|i| input.item_category(i));
         if categories.clone().next().is_none() {
             return Outcome::missing("item categories");
         }

@@ -19,8 +19,9 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::ids;
-use crate::rule::{Action, Category, Finding, Input, Message, Outcome, ParamIssue, Rule, RuleId};
+use crate::rule::{Finding, Input, Outcome, Rule};
 use crate::text::same_text;
+use crate::vocab::{Action, Category, Message, ParamIssue, RuleId};
 
 /// An order or profile attribute a condition can compare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

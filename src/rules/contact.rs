@@ -1,28 +1,30 @@
 //! Contact rules (联系方式异常 / 收件人信息矛盾).
 
-use serde::{Deserialize, Serialize};
-
-use super::{Checks, ids};
+use super::checks::Checks;
+use super::declare::{Logic, builtin_rule};
+use super::ids;
 use crate::model::Order;
-use crate::rule::{Category, Finding, Input, Outcome, ParamIssue, Personal, Rule};
+use crate::rule::{Finding, Input, Outcome};
 use crate::text::{PhoneKey, same_text};
+use crate::vocab::{ParamIssue, Personal};
 
 fn phone(o: &Order) -> Option<&str> {
     o.recipient.as_ref().and_then(|r| r.phone.as_deref()).filter(|p| !p.trim().is_empty())
 }
 
-/// `contact.phone_invalid`: the recipient phone is no valid number for the
-/// destination country.
-///
-/// Mainland China (`CN`): a mobile number (`1[3-9]` + 9 digits) or a landline
-/// with its area code, with or without `+86`/`0086`, spaces and dashes.
-/// Elsewhere: an international number of E.164 shape (`+` or `00`, a country
-/// code, 8-15 digits), or a national number of 6-14 digits. This is a shape
-/// check: it does not know every country's numbering plan.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
-pub struct PhoneInvalid {}
+builtin_rule! {
+    /// `contact.phone_invalid`: the recipient phone is no valid number for the
+    /// destination country.
+    ///
+    /// Mainland China (`CN`): a mobile number (`1[3-9]` + 9 digits) or a landline
+    /// with its area code, with or without `+86`/`0086`, spaces and dashes.
+    /// Elsewhere: an international number of E.164 shape (`+` or `00`, a country
+    /// code, 8-15 digits), or a national number of 6-14 digits. This is a shape
+    /// check: it does not know every country's numbering plan.
+    pub struct PhoneInvalid {
+    }
+    id: crate::rules::ids::CONTACT_PHONE_INVALID, category: Contact, points: 20,
+}
 
 fn valid_for(key: &PhoneKey, country: &str) -> bool {
     if country.eq_ignore_ascii_case("CN") {
@@ -32,20 +34,8 @@ fn valid_for(key: &PhoneKey, country: &str) -> bool {
     }
 }
 
-impl Rule for PhoneInvalid {
-    fn id(&self) -> &str {
-        crate::rules::ids::CONTACT_PHONE_INVALID
-    }
-    fn params(&self) -> Option<serde_json::Value> {
-        serde_json::to_value(self).ok()
-    }
-    fn category(&self) -> Category {
-        Category::Contact
-    }
-    fn default_points(&self) -> u8 {
-        20
-    }
-    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+impl Logic for PhoneInvalid {
+    fn judge(&self, input: &Input<'_>) -> Outcome {
         let o = input.order();
         let Some(raw) = phone(o) else {
             return Outcome::missing("recipient.phone");
@@ -71,38 +61,20 @@ impl Rule for PhoneInvalid {
     }
 }
 
-/// `contact.phone_unreachable`: verification calls went unanswered.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields, default)]
-pub struct PhoneUnreachable {
-    /// Unanswered calls that fire the rule (default 3).
-    pub min_unanswered: u32,
+builtin_rule! {
+    /// `contact.phone_unreachable`: verification calls went unanswered.
+    pub struct PhoneUnreachable {
+        /// Unanswered calls that fire the rule (default 3).
+        pub min_unanswered: u32 = 3,
+    }
+    id: ids::CONTACT_PHONE_UNREACHABLE, category: Contact, points: 20,
 }
 
-impl Default for PhoneUnreachable {
-    fn default() -> Self {
-        PhoneUnreachable { min_unanswered: 3 }
-    }
-}
-
-impl Rule for PhoneUnreachable {
-    fn id(&self) -> &str {
-        ids::CONTACT_PHONE_UNREACHABLE
-    }
-    fn params(&self) -> Option<serde_json::Value> {
-        serde_json::to_value(self).ok()
-    }
-    fn category(&self) -> Category {
-        Category::Contact
-    }
-    fn default_points(&self) -> u8 {
-        20
-    }
-    fn validate(&self) -> Vec<ParamIssue> {
+impl Logic for PhoneUnreachable {
+    fn check(&self) -> Vec<ParamIssue> {
         Checks::default().at_least_one("min_unanswered", self.min_unanswered).done()
     }
-    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+    fn judge(&self, input: &Input<'_>) -> Outcome {
         let calls = &input.order().verification_calls;
         if calls.is_empty() {
             return Outcome::missing("verification_calls");
@@ -123,27 +95,16 @@ impl Rule for PhoneUnreachable {
     }
 }
 
-/// `contact.phone_fraud_listed`: the phone is on the fraud-number list (the
-/// engine's or the context's).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
-pub struct PhoneFraudListed {}
+builtin_rule! {
+    /// `contact.phone_fraud_listed`: the phone is on the fraud-number list (the
+    /// engine's or the context's).
+    pub struct PhoneFraudListed {
+    }
+    id: ids::CONTACT_PHONE_FRAUD_LISTED, category: Contact, points: 60,
+}
 
-impl Rule for PhoneFraudListed {
-    fn id(&self) -> &str {
-        ids::CONTACT_PHONE_FRAUD_LISTED
-    }
-    fn params(&self) -> Option<serde_json::Value> {
-        serde_json::to_value(self).ok()
-    }
-    fn category(&self) -> Category {
-        Category::Contact
-    }
-    fn default_points(&self) -> u8 {
-        60
-    }
-    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+impl Logic for PhoneFraudListed {
+    fn judge(&self, input: &Input<'_>) -> Outcome {
         let Some(raw) = phone(input.order()) else {
             return Outcome::missing("recipient.phone");
         };
@@ -171,27 +132,16 @@ impl Rule for PhoneFraudListed {
     }
 }
 
-/// `contact.recipient_mismatch`: the recipient's name is on none of the buyer's
-/// past orders, and no buyer note explains it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
-pub struct RecipientMismatch {}
+builtin_rule! {
+    /// `contact.recipient_mismatch`: the recipient's name is on none of the buyer's
+    /// past orders, and no buyer note explains it.
+    pub struct RecipientMismatch {
+    }
+    id: ids::CONTACT_RECIPIENT_MISMATCH, category: Contact, points: 15,
+}
 
-impl Rule for RecipientMismatch {
-    fn id(&self) -> &str {
-        ids::CONTACT_RECIPIENT_MISMATCH
-    }
-    fn params(&self) -> Option<serde_json::Value> {
-        serde_json::to_value(self).ok()
-    }
-    fn category(&self) -> Category {
-        Category::Contact
-    }
-    fn default_points(&self) -> u8 {
-        15
-    }
-    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+impl Logic for RecipientMismatch {
+    fn judge(&self, input: &Input<'_>) -> Outcome {
         let o = input.order();
         let Some(name) = o.recipient.as_ref().and_then(|r| r.name.as_deref()).filter(|n| !n.trim().is_empty()) else {
             return Outcome::missing("recipient.name");

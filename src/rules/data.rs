@@ -1,21 +1,22 @@
 //! The data-quality rule: an order that contradicts itself.
 
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
 
+use super::declare::{Logic, builtin_rule};
 use super::ids;
 use crate::model::Order;
-use crate::rule::{Category, Finding, Input, Outcome, Rule};
+use crate::rule::{Finding, Input, Outcome};
 
-/// `data.inconsistent`: the order contradicts itself. Checked: quantity or
-/// unit price <= 0; the lines do not sum to the stated item total; the
-/// payable amount is not items − discount + shipping; paid before created;
-/// delivered before shipped; a line in another currency than the order;
-/// amounts too large to add up.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
-pub struct Inconsistent {}
+builtin_rule! {
+    /// `data.inconsistent`: the order contradicts itself. Checked: quantity or
+    /// unit price <= 0; the lines do not sum to the stated item total; the
+    /// payable amount is not items − discount + shipping; paid before created;
+    /// delivered before shipped; a line in another currency than the order;
+    /// amounts too large to add up.
+    pub struct Inconsistent {
+    }
+    id: ids::DATA_INCONSISTENT, category: DataQuality, points: 20,
+}
 
 /// One contradiction, found without allocating.
 #[derive(Debug, Clone, Copy)]
@@ -119,20 +120,8 @@ fn contradictions<'a>(o: &'a Order, mut found: impl FnMut(Contradiction<'a>)) {
     }
 }
 
-impl Rule for Inconsistent {
-    fn id(&self) -> &str {
-        ids::DATA_INCONSISTENT
-    }
-    fn params(&self) -> Option<serde_json::Value> {
-        serde_json::to_value(self).ok()
-    }
-    fn category(&self) -> Category {
-        Category::DataQuality
-    }
-    fn default_points(&self) -> u8 {
-        20
-    }
-    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+impl Logic for Inconsistent {
+    fn judge(&self, input: &Input<'_>) -> Outcome {
         let o = input.order();
         if o.items.is_empty() {
             return Outcome::missing("items");

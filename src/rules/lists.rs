@@ -1,36 +1,22 @@
 //! The block-list rule (客户黑名单). Allow-list exemptions are applied by the
 //! engine to whichever rules an entry names.
 
-use serde::{Deserialize, Serialize};
-
+use super::declare::{Logic, builtin_rule};
 use super::ids;
 use crate::lists::{Entity, blocked_in};
-use crate::rule::{Action, Category, Finding, Input, Outcome, Personal, Rule};
+use crate::rule::{Finding, Input, Outcome};
+use crate::vocab::Personal;
 
-/// `list.blocked`: the buyer, phone, address, device or payment account is on
-/// a block list (the engine's or the context's). Rejects the order.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
-pub struct Blocked {}
+builtin_rule! {
+    /// `list.blocked`: the buyer, phone, address, device or payment account is on
+    /// a block list (the engine's or the context's). Rejects the order.
+    pub struct Blocked {
+    }
+    id: ids::LIST_BLOCKED, category: List, points: 100, action: Reject,
+}
 
-impl Rule for Blocked {
-    fn id(&self) -> &str {
-        ids::LIST_BLOCKED
-    }
-    fn params(&self) -> Option<serde_json::Value> {
-        serde_json::to_value(self).ok()
-    }
-    fn category(&self) -> Category {
-        Category::List
-    }
-    fn default_points(&self) -> u8 {
-        100
-    }
-    fn default_action(&self) -> Action {
-        Action::Reject
-    }
-    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+impl Logic for Blocked {
+    fn judge(&self, input: &Input<'_>) -> Outcome {
         let lists = input.lists();
         if lists.iter().all(|l| l.block().is_empty()) {
             return Outcome::missing("block list");

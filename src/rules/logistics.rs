@@ -1,44 +1,28 @@
 //! Logistics rules (物流异常).
 
-use serde::{Deserialize, Serialize};
-
-use super::{Checks, hours, ids};
-use crate::rule::{Category, Finding, Input, Outcome, ParamIssue, Rule};
+use super::checks::Checks;
+use super::declare::{Logic, builtin_rule};
+use super::ids;
+use crate::rule::{Finding, Input, Outcome};
+use crate::text::hours;
 use crate::time::Window;
+use crate::vocab::ParamIssue;
 
-/// `logistics.stalled`: shipped, not delivered, and no tracking update for
-/// longer than the limit.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields, default)]
-pub struct Stalled {
-    /// Longest silence allowed (default 72 hours).
-    pub max_idle: Window,
+builtin_rule! {
+    /// `logistics.stalled`: shipped, not delivered, and no tracking update for
+    /// longer than the limit.
+    pub struct Stalled {
+        /// Longest silence allowed (default 72 hours).
+        pub max_idle: Window = Window::hours(72),
+    }
+    id: ids::LOGISTICS_STALLED, category: Logistics, points: 20,
 }
 
-impl Default for Stalled {
-    fn default() -> Self {
-        Stalled { max_idle: Window::hours(72) }
-    }
-}
-
-impl Rule for Stalled {
-    fn id(&self) -> &str {
-        ids::LOGISTICS_STALLED
-    }
-    fn params(&self) -> Option<serde_json::Value> {
-        serde_json::to_value(self).ok()
-    }
-    fn category(&self) -> Category {
-        Category::Logistics
-    }
-    fn default_points(&self) -> u8 {
-        20
-    }
-    fn validate(&self) -> Vec<ParamIssue> {
+impl Logic for Stalled {
+    fn check(&self) -> Vec<ParamIssue> {
         Checks::default().window("max_idle", self.max_idle).done()
     }
-    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+    fn judge(&self, input: &Input<'_>) -> Outcome {
         let Some(l) = input.order().logistics.as_ref().filter(|l| l.shipped_at.is_some()) else {
             return Outcome::missing("logistics.shipped_at");
         };

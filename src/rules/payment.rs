@@ -2,53 +2,34 @@
 //! suspicious money flows.
 
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
 
-use super::{Checks, ids};
+use super::checks::Checks;
+use super::declare::{Logic, builtin_rule};
+use super::ids;
 use crate::model::{AttemptStatus, Location, Order, Payment};
-use crate::rule::{Action, Category, Finding, Input, Outcome, ParamIssue, Personal, Rule};
+use crate::rule::{Finding, Input, Outcome};
 use crate::text::same_text;
 use crate::time::Window;
+use crate::vocab::{ParamIssue, Personal};
 
 fn payment(o: &Order) -> Option<&Payment> {
     o.payment.as_ref()
 }
 
-/// `payment.amount_mismatch`: the amount captured differs from the payable amount.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields, default)]
-pub struct AmountMismatch {
-    /// Largest difference tolerated (default 0.00: exact).
-    pub tolerance: Decimal,
+builtin_rule! {
+    /// `payment.amount_mismatch`: the amount captured differs from the payable amount.
+    pub struct AmountMismatch {
+        /// Largest difference tolerated (default 0.00: exact).
+        pub tolerance: Decimal = Decimal::ZERO,
+    }
+    id: ids::PAYMENT_AMOUNT_MISMATCH, category: Payment, points: 60, action: Hold,
 }
 
-impl Default for AmountMismatch {
-    fn default() -> Self {
-        AmountMismatch { tolerance: Decimal::ZERO }
-    }
-}
-
-impl Rule for AmountMismatch {
-    fn id(&self) -> &str {
-        ids::PAYMENT_AMOUNT_MISMATCH
-    }
-    fn params(&self) -> Option<serde_json::Value> {
-        serde_json::to_value(self).ok()
-    }
-    fn category(&self) -> Category {
-        Category::Payment
-    }
-    fn default_points(&self) -> u8 {
-        60
-    }
-    fn default_action(&self) -> Action {
-        Action::Hold
-    }
-    fn validate(&self) -> Vec<ParamIssue> {
+impl Logic for AmountMismatch {
+    fn check(&self) -> Vec<ParamIssue> {
         Checks::default().non_negative("tolerance", self.tolerance).done()
     }
-    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+    fn judge(&self, input: &Input<'_>) -> Outcome {
         let o = input.order();
         let Some(paid) = payment(o).and_then(|p| p.paid_amount) else {
             return Outcome::missing("payment.paid_amount");
@@ -72,19 +53,13 @@ impl Rule for AmountMismatch {
     }
 }
 
-/// `payment.failed_attempts`: many failed payment attempts on the order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields, default)]
-pub struct FailedAttempts {
-    /// Failures that fire the rule (default 3).
-    pub min_failures: u32,
-}
-
-impl Default for FailedAttempts {
-    fn default() -> Self {
-        FailedAttempts { min_failures: 3 }
+builtin_rule! {
+    /// `payment.failed_attempts`: many failed payment attempts on the order.
+    pub struct FailedAttempts {
+        /// Failures that fire the rule (default 3).
+        pub min_failures: u32 = 3,
     }
+    id: ids::PAYMENT_FAILED_ATTEMPTS, category: Payment, points: 30,
 }
 
 fn count_attempts(p: &Payment, pred: impl Fn(AttemptStatus) -> bool) -> u32 {
@@ -92,23 +67,11 @@ fn count_attempts(p: &Payment, pred: impl Fn(AttemptStatus) -> bool) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
-impl Rule for FailedAttempts {
-    fn id(&self) -> &str {
-        ids::PAYMENT_FAILED_ATTEMPTS
-    }
-    fn params(&self) -> Option<serde_json::Value> {
-        serde_json::to_value(self).ok()
-    }
-    fn category(&self) -> Category {
-        Category::Payment
-    }
-    fn default_points(&self) -> u8 {
-        30
-    }
-    fn validate(&self) -> Vec<ParamIssue> {
+impl Logic for FailedAttempts {
+    fn check(&self) -> Vec<ParamIssue> {
         Checks::default().at_least_one("min_failures", self.min_failures).done()
     }
-    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+    fn judge(&self, input: &Input<'_>) -> Outcome {
         let Some(p) = payment(input.order()) else {
             return Outcome::missing("payment");
         };
@@ -127,38 +90,20 @@ impl Rule for FailedAttempts {
     }
 }
 
-/// `payment.insufficient_balance`: an attempt failed for insufficient balance.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields, default)]
-pub struct InsufficientBalance {
-    /// Such failures that fire the rule (default 1).
-    pub min_count: u32,
+builtin_rule! {
+    /// `payment.insufficient_balance`: an attempt failed for insufficient balance.
+    pub struct InsufficientBalance {
+        /// Such failures that fire the rule (default 1).
+        pub min_count: u32 = 1,
+    }
+    id: ids::PAYMENT_INSUFFICIENT_BALANCE, category: Payment, points: 10,
 }
 
-impl Default for InsufficientBalance {
-    fn default() -> Self {
-        InsufficientBalance { min_count: 1 }
-    }
-}
-
-impl Rule for InsufficientBalance {
-    fn id(&self) -> &str {
-        ids::PAYMENT_INSUFFICIENT_BALANCE
-    }
-    fn params(&self) -> Option<serde_json::Value> {
-        serde_json::to_value(self).ok()
-    }
-    fn category(&self) -> Category {
-        Category::Payment
-    }
-    fn default_points(&self) -> u8 {
-        10
-    }
-    fn validate(&self) -> Vec<ParamIssue> {
+impl Logic for InsufficientBalance {
+    fn check(&self) -> Vec<ParamIssue> {
         Checks::default().at_least_one("min_count", self.min_count).done()
     }
-    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+    fn judge(&self, input: &Input<'_>) -> Outcome {
         let Some(p) = payment(input.order()) else {
             return Outcome::missing("payment");
         };
@@ -177,38 +122,20 @@ impl Rule for InsufficientBalance {
     }
 }
 
-/// `payment.timeout`: unpaid past the payment window, or paid after it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields, default)]
-pub struct PaymentTimeout {
-    /// Time allowed from creation to payment (default 30 minutes).
-    pub window: Window,
+builtin_rule! {
+    /// `payment.timeout`: unpaid past the payment window, or paid after it.
+    pub struct PaymentTimeout {
+        /// Time allowed from creation to payment (default 30 minutes).
+        pub window: Window = Window::minutes(30),
+    }
+    id: ids::PAYMENT_TIMEOUT, category: Payment, points: 15,
 }
 
-impl Default for PaymentTimeout {
-    fn default() -> Self {
-        PaymentTimeout { window: Window::minutes(30) }
-    }
-}
-
-impl Rule for PaymentTimeout {
-    fn id(&self) -> &str {
-        ids::PAYMENT_TIMEOUT
-    }
-    fn params(&self) -> Option<serde_json::Value> {
-        serde_json::to_value(self).ok()
-    }
-    fn category(&self) -> Category {
-        Category::Payment
-    }
-    fn default_points(&self) -> u8 {
-        15
-    }
-    fn validate(&self) -> Vec<ParamIssue> {
+impl Logic for PaymentTimeout {
+    fn check(&self) -> Vec<ParamIssue> {
         Checks::default().window("window", self.window).done()
     }
-    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+    fn judge(&self, input: &Input<'_>) -> Outcome {
         let o = input.order();
         let Some(p) = payment(o) else {
             return Outcome::missing("payment");
@@ -236,38 +163,20 @@ impl Rule for PaymentTimeout {
     }
 }
 
-/// `payment.large_amount`: a large payable amount.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields, default)]
-pub struct LargeAmount {
-    /// Amount that fires the rule, in the order's currency (default 5000).
-    pub threshold: Decimal,
+builtin_rule! {
+    /// `payment.large_amount`: a large payable amount.
+    pub struct LargeAmount {
+        /// Amount that fires the rule, in the order's currency (default 5000).
+        pub threshold: Decimal = Decimal::from(5000),
+    }
+    id: ids::PAYMENT_LARGE_AMOUNT, category: Payment, points: 20,
 }
 
-impl Default for LargeAmount {
-    fn default() -> Self {
-        LargeAmount { threshold: Decimal::from(5000) }
-    }
-}
-
-impl Rule for LargeAmount {
-    fn id(&self) -> &str {
-        ids::PAYMENT_LARGE_AMOUNT
-    }
-    fn params(&self) -> Option<serde_json::Value> {
-        serde_json::to_value(self).ok()
-    }
-    fn category(&self) -> Category {
-        Category::Payment
-    }
-    fn default_points(&self) -> u8 {
-        20
-    }
-    fn validate(&self) -> Vec<ParamIssue> {
+impl Logic for LargeAmount {
+    fn check(&self) -> Vec<ParamIssue> {
         Checks::default().non_negative("threshold", self.threshold).done()
     }
-    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+    fn judge(&self, input: &Input<'_>) -> Outcome {
         let amount = input.order().payable_amount;
         if amount < self.threshold {
             return Outcome::NotFired;
@@ -283,15 +192,16 @@ impl Rule for LargeAmount {
     }
 }
 
-/// `payment.remote_login`: paid from a place that is none of the buyer's usual
-/// locations (异地登录支付).
-///
-/// Two locations are the same when their cities are (if both name one), else
-/// their regions, else their countries.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
-pub struct RemoteLogin {}
+builtin_rule! {
+    /// `payment.remote_login`: paid from a place that is none of the buyer's usual
+    /// locations (异地登录支付).
+    ///
+    /// Two locations are the same when their cities are (if both name one), else
+    /// their regions, else their countries.
+    pub struct RemoteLogin {
+    }
+    id: ids::PAYMENT_REMOTE_LOGIN, category: Payment, points: 25,
+}
 
 fn same_place(a: &Location, b: &Location) -> bool {
     let same = |x: &Option<String>, y: &Option<String>| match (x, y) {
@@ -308,20 +218,8 @@ fn place(l: &Location) -> &str {
     l.city.as_deref().or(l.region.as_deref()).or(l.country.as_deref()).unwrap_or("?")
 }
 
-impl Rule for RemoteLogin {
-    fn id(&self) -> &str {
-        ids::PAYMENT_REMOTE_LOGIN
-    }
-    fn params(&self) -> Option<serde_json::Value> {
-        serde_json::to_value(self).ok()
-    }
-    fn category(&self) -> Category {
-        Category::Payment
-    }
-    fn default_points(&self) -> u8 {
-        25
-    }
-    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+impl Logic for RemoteLogin {
+    fn judge(&self, input: &Input<'_>) -> Outcome {
         let Some(here) = input.order().client.as_ref().and_then(|c| c.location.as_ref()) else {
             return Outcome::missing("client.location");
         };
@@ -349,40 +247,22 @@ impl Rule for RemoteLogin {
     }
 }
 
-/// `payment.account_churn`: many distinct payment accounts in the window.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields, default)]
-pub struct AccountChurn {
-    /// Distinct accounts that fire the rule, this order's included (default 3).
-    pub max_accounts: u32,
-    /// Look-back window (default 30 days).
-    pub window: Window,
+builtin_rule! {
+    /// `payment.account_churn`: many distinct payment accounts in the window.
+    pub struct AccountChurn {
+        /// Distinct accounts that fire the rule, this order's included (default 3).
+        pub max_accounts: u32 = 3,
+        /// Look-back window (default 30 days).
+        pub window: Window = Window::days(30),
+    }
+    id: ids::PAYMENT_ACCOUNT_CHURN, category: Payment, points: 25,
 }
 
-impl Default for AccountChurn {
-    fn default() -> Self {
-        AccountChurn { max_accounts: 3, window: Window::days(30) }
-    }
-}
-
-impl Rule for AccountChurn {
-    fn id(&self) -> &str {
-        ids::PAYMENT_ACCOUNT_CHURN
-    }
-    fn params(&self) -> Option<serde_json::Value> {
-        serde_json::to_value(self).ok()
-    }
-    fn category(&self) -> Category {
-        Category::Payment
-    }
-    fn default_points(&self) -> u8 {
-        25
-    }
-    fn validate(&self) -> Vec<ParamIssue> {
+impl Logic for AccountChurn {
+    fn check(&self) -> Vec<ParamIssue> {
         Checks::default().at_least_one("max_accounts", self.max_accounts).window("window", self.window).done()
     }
-    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+    fn judge(&self, input: &Input<'_>) -> Outcome {
         let current = payment(input.order()).and_then(|p| p.instrument_id.as_deref());
         let known = input.user().map(|u| u.payment_instruments.as_slice()).unwrap_or_default();
         if current.is_none() && input.user().is_none() {
@@ -412,48 +292,30 @@ impl Rule for AccountChurn {
     }
 }
 
-/// `payment.amount_spike`: the amount is far above the buyer's average order
-/// value (可疑资金流). Worth 10 more points at twice the multiplier and 20 more
-/// at four times.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields, default)]
-pub struct AmountSpike {
-    /// How many times the average order value fires the rule (default 3).
-    pub multiplier: Decimal,
-    /// Smallest amount that can fire it (default 500).
-    pub floor: Decimal,
-    /// Past orders needed for an average (default 1).
-    pub min_history_orders: u32,
+builtin_rule! {
+    /// `payment.amount_spike`: the amount is far above the buyer's average order
+    /// value (可疑资金流). Worth 10 more points at twice the multiplier and 20 more
+    /// at four times.
+    pub struct AmountSpike {
+        /// How many times the average order value fires the rule (default 3).
+        pub multiplier: Decimal = Decimal::from(3),
+        /// Smallest amount that can fire it (default 500).
+        pub floor: Decimal = Decimal::from(500),
+        /// Past orders needed for an average (default 1).
+        pub min_history_orders: u32 = 1,
+    }
+    id: ids::PAYMENT_AMOUNT_SPIKE, category: Payment, points: 30,
 }
 
-impl Default for AmountSpike {
-    fn default() -> Self {
-        AmountSpike { multiplier: Decimal::from(3), floor: Decimal::from(500), min_history_orders: 1 }
-    }
-}
-
-impl Rule for AmountSpike {
-    fn id(&self) -> &str {
-        ids::PAYMENT_AMOUNT_SPIKE
-    }
-    fn params(&self) -> Option<serde_json::Value> {
-        serde_json::to_value(self).ok()
-    }
-    fn category(&self) -> Category {
-        Category::Payment
-    }
-    fn default_points(&self) -> u8 {
-        30
-    }
-    fn validate(&self) -> Vec<ParamIssue> {
+impl Logic for AmountSpike {
+    fn check(&self) -> Vec<ParamIssue> {
         Checks::default()
             .issue("multiplier", self.multiplier <= Decimal::ONE, "must be greater than 1")
             .non_negative("floor", self.floor)
             .at_least_one("min_history_orders", self.min_history_orders)
             .done()
     }
-    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+    fn judge(&self, input: &Input<'_>) -> Outcome {
         let Some(user) = input.user() else {
             return Outcome::missing("user profile");
         };
@@ -494,26 +356,15 @@ impl Rule for AmountSpike {
     }
 }
 
-/// `payment.new_instrument`: a card or account never seen in the buyer's history.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
-pub struct NewInstrument {}
+builtin_rule! {
+    /// `payment.new_instrument`: a card or account never seen in the buyer's history.
+    pub struct NewInstrument {
+    }
+    id: ids::PAYMENT_NEW_INSTRUMENT, category: Payment, points: 10,
+}
 
-impl Rule for NewInstrument {
-    fn id(&self) -> &str {
-        ids::PAYMENT_NEW_INSTRUMENT
-    }
-    fn params(&self) -> Option<serde_json::Value> {
-        serde_json::to_value(self).ok()
-    }
-    fn category(&self) -> Category {
-        Category::Payment
-    }
-    fn default_points(&self) -> u8 {
-        10
-    }
-    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+impl Logic for NewInstrument {
+    fn judge(&self, input: &Input<'_>) -> Outcome {
         let Some(id) = payment(input.order()).and_then(|p| p.instrument_id.as_deref()) else {
             return Outcome::missing("payment.instrument_id");
         };

@@ -1,93 +1,74 @@
 //! Product rules (商品风险).
 
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
 
-use super::{Checks, ids, pct};
-use crate::model::{LineItem, ProductProfile};
-use crate::rule::{Category, Finding, Input, Outcome, ParamIssue, Rule};
+use super::checks::Checks;
+use super::declare::{Logic, builtin_rule};
+use super::ids;
+use crate::model::LineItem;
+use crate::rule::{Finding, Input, Outcome};
 use crate::text::contains_folded;
+use crate::text::pct;
 use crate::time::Window;
+use crate::vocab::ParamIssue;
 
-/// A line's category: its own, else its product profile's.
-pub(crate) fn item_category<'a>(input: &Input<'a>, item: &'a LineItem) -> Option<&'a str> {
-    item.category.as_deref().or_else(|| profile(input, item).and_then(|p| p.category.as_deref()))
+builtin_rule! {
+    /// `product.high_value_no_history`: an item is high-value or easily resold and
+    /// the buyer has no purchase history. An item is high-value when its product
+    /// profile says so or its category contains one of `categories`.
+    pub struct HighValueNoHistory {
+        /// Category keywords, matched case-insensitively anywhere in a category.
+        pub categories: Vec<String> = high_value_categories(),
+    }
+    id: ids::PRODUCT_HIGH_VALUE_NO_HISTORY, category: Product, points: 25,
 }
 
-fn profile<'a>(input: &Input<'a>, item: &LineItem) -> Option<&'a ProductProfile> {
-    input.ctx().products.get(&item.product_id)
+/// The catalogue's high-value and easily resold categories.
+fn high_value_categories() -> Vec<String> {
+    let c = [
+        "黄金",
+        "金饰",
+        "珠宝",
+        "首饰",
+        "钻石",
+        "电子",
+        "数码",
+        "手机",
+        "电脑",
+        "笔记本",
+        "平板",
+        "相机",
+        "礼品卡",
+        "购物卡",
+        "充值卡",
+        "奢侈品",
+        "名表",
+        "gold",
+        "jewel",
+        "diamond",
+        "electronic",
+        "phone",
+        "laptop",
+        "computer",
+        "tablet",
+        "camera",
+        "gift card",
+        "luxury",
+        "watch",
+    ];
+    c.into_iter().map(str::to_owned).collect()
 }
 
-/// `product.high_value_no_history`: an item is high-value or easily resold and
-/// the buyer has no purchase history. An item is high-value when its product
-/// profile says so or its category contains one of `categories`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields, default)]
-pub struct HighValueNoHistory {
-    /// Category keywords, matched case-insensitively anywhere in a category.
-    pub categories: Vec<String>,
-}
-
-impl Default for HighValueNoHistory {
-    fn default() -> Self {
-        let c = [
-            "黄金",
-            "金饰",
-            "珠宝",
-            "首饰",
-            "钻石",
-            "电子",
-            "数码",
-            "手机",
-            "电脑",
-            "笔记本",
-            "平板",
-            "相机",
-            "礼品卡",
-            "购物卡",
-            "充值卡",
-            "奢侈品",
-            "名表",
-            "gold",
-            "jewel",
-            "diamond",
-            "electronic",
-            "phone",
-            "laptop",
-            "computer",
-            "tablet",
-            "camera",
-            "gift card",
-            "luxury",
-            "watch",
-        ];
-        HighValueNoHistory { categories: c.into_iter().map(str::to_owned).collect() }
-    }
-}
-
-impl Rule for HighValueNoHistory {
-    fn id(&self) -> &str {
-        ids::PRODUCT_HIGH_VALUE_NO_HISTORY
-    }
-    fn params(&self) -> Option<serde_json::Value> {
-        serde_json::to_value(self).ok()
-    }
-    fn category(&self) -> Category {
-        Category::Product
-    }
-    fn default_points(&self) -> u8 {
-        25
-    }
-    fn validate(&self) -> Vec<ParamIssue> {
+impl Logic for HighValueNoHistory {
+    fn check(&self) -> Vec<ParamIssue> {
         Checks::default()
             .non_empty("categories", &self.categories)
             .issue("categories", self.categories.iter().any(|c| c.trim().is_empty()), "must not hold an empty entry")
             .done()
     }
-    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+    fn judge(&self, input: &Input<'_>) -> Outcome {
         let items = &input.order().items;
-        let known = |i: &&LineItem| item_category(input, i).is_some() || profile(input, i).is_some();
+        let known = |i: &&LineItem| input.item_category(i).is_some() || input.product(&i.product_id).is_some();
         if !items.iter().any(|i| known(&i)) {
             return Outcome::missing("item categories");
         }
@@ -95,13 +76,13 @@ impl Rule for HighValueNoHistory {
             return Outcome::NotFired;
         }
         let high = items.iter().find(|i| {
-            profile(input, i).is_some_and(|p| p.high_value)
-                || item_category(input, i).is_some_and(|c| self.categories.iter().any(|k| contains_folded(c, k)))
+            input.product(&i.product_id).is_some_and(|p| p.high_value)
+                || input.item_category(i).is_some_and(|c| self.categories.iter().any(|k| contains_folded(c, k)))
         });
         let Some(item) = high else {
             return Outcome::NotFired;
         };
-        let category = item_category(input, item).unwrap_or("high_value");
+        let category = input.item_category(item).unwrap_or("high_value");
         Outcome::Fired(
             Finding::new(
                 ids::PRODUCT_HIGH_VALUE_NO_HISTORY,
@@ -114,49 +95,31 @@ impl Rule for HighValueNoHistory {
     }
 }
 
-/// `product.fraud_linked`: an item's product has recent fraud complaints or a
-/// high abnormal-order link rate.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields, default)]
-pub struct FraudLinked {
-    /// Fraud complaints in the window that fire the rule (default 10).
-    pub min_complaints: u32,
-    /// Look-back window for complaints (default 30 days).
-    pub window: Window,
-    /// Abnormal-order link rate that fires the rule (default 0.20).
-    pub max_link_rate: Decimal,
+builtin_rule! {
+    /// `product.fraud_linked`: an item's product has recent fraud complaints or a
+    /// high abnormal-order link rate.
+    pub struct FraudLinked {
+        /// Fraud complaints in the window that fire the rule (default 10).
+        pub min_complaints: u32 = 10,
+        /// Look-back window for complaints (default 30 days).
+        pub window: Window = Window::days(30),
+        /// Abnormal-order link rate that fires the rule (default 0.20).
+        pub max_link_rate: Decimal = Decimal::new(20, 2),
+    }
+    id: ids::PRODUCT_FRAUD_LINKED, category: Product, points: 30,
 }
 
-impl Default for FraudLinked {
-    fn default() -> Self {
-        FraudLinked { min_complaints: 10, window: Window::days(30), max_link_rate: Decimal::new(20, 2) }
-    }
-}
-
-impl Rule for FraudLinked {
-    fn id(&self) -> &str {
-        ids::PRODUCT_FRAUD_LINKED
-    }
-    fn params(&self) -> Option<serde_json::Value> {
-        serde_json::to_value(self).ok()
-    }
-    fn category(&self) -> Category {
-        Category::Product
-    }
-    fn default_points(&self) -> u8 {
-        30
-    }
-    fn validate(&self) -> Vec<ParamIssue> {
+impl Logic for FraudLinked {
+    fn check(&self) -> Vec<ParamIssue> {
         Checks::default()
             .at_least_one("min_complaints", self.min_complaints)
             .window("window", self.window)
             .rate("max_link_rate", self.max_link_rate)
             .done()
     }
-    fn evaluate(&self, input: &Input<'_>) -> Outcome {
+    fn judge(&self, input: &Input<'_>) -> Outcome {
         let span = self.window.ending(input.now());
-        let mut profiles = input.order().items.iter().filter_map(|i| profile(input, i)).peekable();
+        let mut profiles = input.order().items.iter().filter_map(|i| input.product(&i.product_id)).peekable();
         if profiles.peek().is_none() {
             return Outcome::missing("product profiles");
         }

@@ -1,5 +1,19 @@
 //! Shared fixtures: a clean order from a buyer with an ordinary history.
-#![allow(dead_code)]
+#![allow(dead_code, unused_macros)]
+
+/// A value of a `#[non_exhaustive]` type with `Default`, written like a
+/// struct literal: `build!(LineItem { product_id: "p".into(), quantity: 2 })`
+/// is the default with those fields set.
+macro_rules! build {
+    ($t:path { $($f:ident $(: $e:expr)?),* $(,)? }) => {{
+        #[allow(unused_mut)]
+        let mut v = <$t>::default();
+        $( v.$f = build!(@value $f $($e)?); )*
+        v
+    }};
+    (@value $f:ident $e:expr) => { $e };
+    (@value $f:ident) => { $f };
+}
 
 use chrono::{DateTime, Duration, Utc};
 use order_anomaly::model::*;
@@ -23,34 +37,33 @@ pub fn dec(s: &str) -> Decimal {
 /// A clean order placed five minutes ago and paid a minute after.
 pub fn order() -> Order {
     let created = ago(Duration::minutes(5));
-    Order {
+    build!(Order {
         id: "SO-1".into(),
         user_id: "u-1".into(),
         created_at: created,
         currency: "CNY".into(),
-        items: vec![LineItem {
+        items: vec![build!(LineItem {
             product_id: "p-tea".into(),
             category: Some("茶叶".into()),
             unit_price: dec("199.00"),
             quantity: 1,
             currency: None,
-        }],
+        })],
         items_total: Some(dec("199.00")),
         discount: Decimal::ZERO,
         shipping_fee: Decimal::ZERO,
         payable_amount: dec("199.00"),
-        payment: Some(Payment {
+        payment: Some(build!(Payment {
             method: Some("alipay".into()),
             instrument_id: Some("card-1111".into()),
-            attempts: vec![PaymentAttempt {
-                at: created + Duration::minutes(1),
-                amount: Some(dec("199.00")),
-                status: AttemptStatus::Succeeded,
-            }],
+            attempts: vec![
+                PaymentAttempt::new(created + Duration::minutes(1), AttemptStatus::Succeeded)
+                    .with_amount(dec("199.00"))
+            ],
             paid_amount: Some(dec("199.00")),
             paid_at: Some(created + Duration::minutes(1)),
-        }),
-        shipping: Some(ShippingAddress {
+        })),
+        shipping: Some(build!(ShippingAddress {
             country: Some("CN".into()),
             province: Some("广东省".into()),
             region_code: Some("440305".into()),
@@ -58,52 +71,47 @@ pub fn order() -> Order {
             district: Some("南山区".into()),
             detail: Some("科技园路8号A座1201室".into()),
             postal_code: Some("518057".into()),
-        }),
-        recipient: Some(Recipient { name: Some("张三".into()), phone: Some("13800138000".into()) }),
+        })),
+        recipient: Some(build!(Recipient { name: Some("张三".into()), phone: Some("13800138000".into()) })),
         buyer_note: None,
-        client: Some(ClientInfo {
+        client: Some(build!(ClientInfo {
             ip: Some("203.0.113.7".into()),
-            location: Some(Location {
+            location: Some(build!(Location {
                 country: Some("CN".into()),
                 region: Some("广东省".into()),
                 city: Some("深圳市".into()),
-            }),
+            })),
             device_id: Some("dev-abcdef".into()),
-        }),
+        })),
         verification_calls: vec![],
         logistics: None,
         after_sales: vec![],
-    }
+    })
 }
 
 /// A buyer with ten past orders of 200 on average, one card, one recipient,
 /// deliveries to 广东, paying from 深圳.
 pub fn profile() -> UserProfile {
-    UserProfile {
+    build!(UserProfile {
         user_id: "u-1".into(),
         order_count: 10,
         total_spent: dec("2000"),
-        recent_orders: vec![PastOrder {
+        recent_orders: vec![build!(PastOrder {
             order_id: "SO-0".into(),
             placed_at: ago(Duration::days(20)),
             amount: dec("200"),
             cancelled_at: None,
             returned_at: None,
-        }],
-        payment_instruments: vec![KnownInstrument {
-            id: "card-1111".into(),
-            first_seen: ago(Duration::days(300)),
-            last_used: ago(Duration::days(20)),
-        }],
+        })],
+        payment_instruments: vec![KnownInstrument::new("card-1111", ago(Duration::days(300)), ago(Duration::days(20)))],
         recipient_names: vec!["张三".into()],
         destination_regions: vec!["广东省".into()],
-        usual_locations: vec![Location {
+        usual_locations: vec![build!(Location {
             country: Some("CN".into()),
             region: Some("广东省".into()),
             city: Some("深圳市".into()),
-        }],
-        ..Default::default()
-    }
+        })],
+    })
 }
 
 /// [`order`] at another price: one line, item total, payable and paid amount.
@@ -125,7 +133,13 @@ pub fn eval(order: &Order, ctx: &EvalContext) -> Assessment {
 }
 
 pub fn past(id: &str, placed: DateTime<Utc>) -> PastOrder {
-    PastOrder { order_id: id.into(), placed_at: placed, amount: dec("100"), cancelled_at: None, returned_at: None }
+    build!(PastOrder {
+        order_id: id.into(),
+        placed_at: placed,
+        amount: dec("100"),
+        cancelled_at: None,
+        returned_at: None
+    })
 }
 
 /// Asserts the rule fired (counted), and returns its flag.
