@@ -58,7 +58,7 @@ fn batch(c: &mut Criterion) {
     g.throughput(Throughput::Elements(items.len() as u64));
     g.sample_size(10);
     g.bench_function("sequential_10k", |b| {
-        b.iter_batched(|| (), |()| engine.evaluate_batch(items.iter().map(|(o, c)| (o, c))), BatchSize::SmallInput)
+        b.iter_batched(|| (), |()| engine.evaluate_batch(&items), BatchSize::SmallInput)
     });
     #[cfg(feature = "rayon")]
     g.bench_function("parallel_10k", |b| {

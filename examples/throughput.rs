@@ -42,7 +42,7 @@ fn main() {
         }
         (out, fastest)
     };
-    let (seq, t1) = best(&|| engine.evaluate_batch(items.iter().map(|(o, c)| (o, c))));
+    let (seq, t1) = best(&|| engine.evaluate_batch(&items));
     let (par, tn) = best(&|| engine.evaluate_par(&items));
 
     assert_eq!(seq, par, "parallel results must equal sequential ones, in order");

@@ -2,20 +2,63 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use serde::{Deserialize, Serialize};
 
 use crate::assessment::{Assessment, Flag, RuleSetInfo, Thresholds};
 use crate::context::EvalContext;
-use crate::lists::{ListProblem, Lists, exemption_in};
+use crate::lists::{ListProblem, Lists, SharedLists, exemption_in};
 use crate::model::Order;
 use crate::reference::{ReferenceData, ReferenceError, Region, default_locker_keywords, default_remote_regions};
+use crate::request::EvalRequest;
 use crate::rule::{Input, Outcome, Rule};
 use crate::rules::composite::{Attribute, Composite, Gate};
 use crate::rules::{self, is_builtin};
 use crate::ruleset::{Reference, RuleConfig, RuleSet};
 use crate::vocab::{Action, Privacy, RuleId};
+
+/// What an evaluation with no live lists consults in their place.
+static NO_LISTS: LazyLock<Lists> = LazyLock::new(Lists::default);
+
+/// One item of a batch: an order and the context to judge it in.
+///
+/// Implemented for [`EvalRequest`], `(Order, EvalContext)` and
+/// `(&Order, &EvalContext)`, so [`Engine::evaluate_batch`] and
+/// `Engine::evaluate_par` (feature `rayon`) take whichever a host holds.
+pub trait EvalItem {
+    /// The order.
+    fn order(&self) -> &Order;
+    /// Its context.
+    fn context(&self) -> &EvalContext;
+}
+
+impl EvalItem for EvalRequest {
+    fn order(&self) -> &Order {
+        &self.order
+    }
+    fn context(&self) -> &EvalContext {
+        &self.context
+    }
+}
+
+impl EvalItem for (Order, EvalContext) {
+    fn order(&self) -> &Order {
+        &self.0
+    }
+    fn context(&self) -> &EvalContext {
+        &self.1
+    }
+}
+
+impl EvalItem for (&Order, &EvalContext) {
+    fn order(&self) -> &Order {
+        self.0
+    }
+    fn context(&self) -> &EvalContext {
+        self.1
+    }
+}
 
 /// How one rule counts in an engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,6 +91,7 @@ struct Inner {
     thresholds: Thresholds,
     reference: ReferenceData,
     lists: Lists,
+    live: Option<SharedLists>,
     privacy: Privacy,
     info: Arc<RuleSetInfo>,
     plan: Plan,
@@ -137,18 +181,20 @@ impl Engine {
     /// missing data is recorded as skipped rules, never a panic.
     pub fn evaluate(&self, order: &Order, ctx: &EvalContext) -> Assessment {
         let inner = &*self.inner;
+        let live_guard = inner.live.as_ref().map(SharedLists::load);
+        let live: &Lists = live_guard.as_deref().map_or(&NO_LISTS, |l| l);
         let mut a = Assessment::start(ctx.now, ctx.stage, Arc::clone(&inner.info));
         let plan = &inner.plan;
         if plan.groups.is_empty() {
             for &i in &plan.ungated {
-                self.run(i, order, ctx, &mut a);
+                self.run(i, order, ctx, live, &mut a);
             }
         } else {
             // Gated composites whose gate passes (or whose attribute is
             // missing, so that they are skipped exactly as without the index).
             let mut gated: Vec<usize> = Vec::new();
             for group in &plan.groups {
-                match group.attribute.read_number(&self.input(order, ctx, &a)) {
+                match group.attribute.read_number(&self.input(order, ctx, live, &a)) {
                     Some(v) => {
                         let n = group.gates.partition_point(|(g, _)| g.passes(v));
                         gated.extend(group.gates.iter().take(n).map(|(_, i)| *i));
@@ -167,7 +213,7 @@ impl Engine {
                     (None, None) => break,
                 };
                 if let Some(&i) = next {
-                    self.run(i, order, ctx, &mut a);
+                    self.run(i, order, ctx, live, &mut a);
                 }
             }
         }
@@ -175,15 +221,21 @@ impl Engine {
         a
     }
 
-    fn input<'a>(&'a self, order: &'a Order, ctx: &'a EvalContext, so_far: &'a Assessment) -> Input<'a> {
+    fn input<'a>(
+        &'a self,
+        order: &'a Order,
+        ctx: &'a EvalContext,
+        live: &'a Lists,
+        so_far: &'a Assessment,
+    ) -> Input<'a> {
         let inner = &*self.inner;
-        Input { order, ctx, reference: &inner.reference, lists: &inner.lists, privacy: inner.privacy, so_far }
+        Input { order, ctx, reference: &inner.reference, lists: &inner.lists, live, privacy: inner.privacy, so_far }
     }
 
     /// Evaluates slot `i` and records its outcome.
-    fn run(&self, i: usize, order: &Order, ctx: &EvalContext, a: &mut Assessment) {
+    fn run(&self, i: usize, order: &Order, ctx: &EvalContext, live: &Lists, a: &mut Assessment) {
         let Some(slot) = self.inner.slots.get(i) else { return };
-        let outcome = slot.rule.evaluate(&self.input(order, ctx, a));
+        let outcome = slot.rule.evaluate(&self.input(order, ctx, live, a));
         match outcome {
             Outcome::NotFired => {}
             Outcome::Skipped(missing) => a.push_skipped(slot.id.clone(), missing),
@@ -201,7 +253,7 @@ impl Engine {
                 );
                 if slot.settings.shadow {
                     a.push_shadow(flag);
-                } else if let Some(entry) = self.exemption(order, ctx, slot.id.as_str()) {
+                } else if let Some(entry) = self.exemption(order, ctx, live, slot.id.as_str()) {
                     a.push_exempted(flag, entry);
                 } else {
                     a.push_flag(flag);
@@ -210,23 +262,23 @@ impl Engine {
         }
     }
 
-    fn exemption(&self, order: &Order, ctx: &EvalContext, rule: &str) -> Option<String> {
-        exemption_in([&self.inner.lists, &ctx.lists], order, rule, ctx.now).map(|e| e.reason.clone())
+    fn exemption(&self, order: &Order, ctx: &EvalContext, live: &Lists, rule: &str) -> Option<String> {
+        exemption_in([&self.inner.lists, live, &ctx.lists], order, rule, ctx.now).map(|e| e.reason.clone())
     }
 
-    /// Evaluates many orders with their contexts, in input order.
-    pub fn evaluate_batch<'a, I>(&self, items: I) -> Vec<Assessment>
-    where
-        I: IntoIterator<Item = (&'a Order, &'a EvalContext)>,
-    {
-        items.into_iter().map(|(o, c)| self.evaluate(o, c)).collect()
+    /// Evaluates many orders with their contexts, results in input order.
+    /// Takes [`EvalRequest`]s, `(Order, EvalContext)` pairs or pairs of
+    /// references, as `Engine::evaluate_par` (feature `rayon`) does.
+    pub fn evaluate_batch<T: EvalItem>(&self, items: &[T]) -> Vec<Assessment> {
+        items.iter().map(|item| self.evaluate(item.order(), item.context())).collect()
     }
 
-    /// Evaluates many orders on every core (rayon), results in input order.
+    /// Evaluates many orders on every core (rayon), results in input order;
+    /// the same input as [`Engine::evaluate_batch`].
     #[cfg(feature = "rayon")]
-    pub fn evaluate_par(&self, items: &[(Order, EvalContext)]) -> Vec<Assessment> {
+    pub fn evaluate_par<T: EvalItem + Sync>(&self, items: &[T]) -> Vec<Assessment> {
         use rayon::prelude::*;
-        items.par_iter().map(|(o, c)| self.evaluate(o, c)).collect()
+        items.par_iter().map(|item| self.evaluate(item.order(), item.context())).collect()
     }
 
     /// The rules in declaration (and evaluation) order.
@@ -262,9 +314,15 @@ impl Engine {
         &self.inner.reference
     }
 
-    /// The engine's own lists.
+    /// The engine's own lists (part of its rule set).
     pub fn lists(&self) -> &Lists {
         &self.inner.lists
+    }
+
+    /// The live lists the engine consults besides its own, if it was built
+    /// with [`EngineBuilder::live_lists`].
+    pub fn live_lists(&self) -> Option<&SharedLists> {
+        self.inner.live.as_ref()
     }
 }
 
@@ -333,6 +391,7 @@ pub struct EngineBuilder {
     locker_keywords: Vec<String>,
     default_country: String,
     lists: Lists,
+    live: Option<SharedLists>,
     privacy: Privacy,
     index_gates: bool,
 }
@@ -351,6 +410,7 @@ impl EngineBuilder {
             locker_keywords: default_locker_keywords(),
             default_country: "CN".to_owned(),
             lists: Lists::default(),
+            live: None,
             privacy: Privacy::default(),
             index_gates: true,
         }
@@ -448,6 +508,13 @@ impl EngineBuilder {
         self
     }
 
+    /// Lists that change while the engine runs, consulted besides the
+    /// engine's own lists and the context's; see [`SharedLists`].
+    pub fn live_lists(mut self, lists: SharedLists) -> Self {
+        self.live = Some(lists);
+        self
+    }
+
     /// Shows raw personal data in evidence instead of masking it.
     pub fn reveal_personal_data(mut self, reveal: bool) -> Self {
         self.privacy = if reveal { Privacy::Raw } else { Privacy::Masked };
@@ -532,6 +599,7 @@ impl EngineBuilder {
                     thresholds: self.thresholds,
                     reference,
                     lists: self.lists,
+                    live: self.live,
                     privacy: self.privacy,
                     info: Arc::new(RuleSetInfo { name: self.name, version: self.version, hash: String::new() }),
                     plan: Plan::default(),

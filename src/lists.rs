@@ -8,7 +8,9 @@
 //! user, device and instrument ids match case-insensitively.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
+use arc_swap::ArcSwap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -238,6 +240,84 @@ impl From<ListsData> for Lists {
 impl From<Lists> for ListsData {
     fn from(l: Lists) -> Self {
         ListsData { block: l.block, allow: l.allow, fraud_phones: l.fraud_phones }
+    }
+}
+
+/// Lists that change while engines run: block a phone confirmed abnormal a
+/// minute ago without rebuilding an engine.
+///
+/// Give a handle to [`EngineBuilder::live_lists`](crate::EngineBuilder::live_lists);
+/// every engine built with it (and every clone of those engines) consults the
+/// lists in force at each evaluation, besides the engine's own lists and the
+/// context's. Clones of the handle share one set of lists. An evaluation sees
+/// the lists as they were before an update or after it, never half of one;
+/// readers never wait. An update copies the lists (cost linear in their
+/// size), so it suits a trickle of review decisions, not a stream per order.
+///
+/// Live lists are not part of a rule set: they are not written by
+/// [`Engine::config`](crate::Engine::config) and not covered by its hash.
+///
+/// ```
+/// use order_anomaly::{Decision, Engine, EntityKind, EvalContext, Order, SharedLists};
+///
+/// let live = SharedLists::default();
+/// let engine = Engine::builder().live_lists(live.clone()).build().unwrap();
+/// let order = Order::new("SO-1", "u-9", "2026-03-01T10:00:00Z".parse().unwrap(), "80".parse().unwrap());
+/// let ctx = EvalContext::at("2026-03-01T10:05:00Z".parse().unwrap());
+/// assert_eq!(engine.evaluate(&order, &ctx).decision(), Decision::Pass);
+///
+/// live.update(|l| l.add_block(order_anomaly::BlockEntry::new(EntityKind::User, "u-9", "confirmed fraud"))).unwrap();
+/// assert_eq!(engine.evaluate(&order, &ctx).decision(), Decision::Reject);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct SharedLists {
+    current: Arc<ArcSwap<Lists>>,
+}
+
+impl SharedLists {
+    /// Shares `lists`, refusing entries that can never match.
+    pub fn new(lists: Lists) -> Result<Self, Vec<ListProblem>> {
+        let problems = lists.problems();
+        if problems.is_empty() {
+            Ok(SharedLists { current: Arc::new(ArcSwap::from_pointee(lists)) })
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// The lists in force now.
+    pub fn snapshot(&self) -> Arc<Lists> {
+        self.current.load_full()
+    }
+
+    /// Changes the lists: `change` is applied to a copy, which replaces the
+    /// lists in force if it has no entry that can never match. `change` may
+    /// run more than once when updates race, so it should only edit the lists.
+    pub fn update(&self, mut change: impl FnMut(&mut Lists)) -> Result<(), Vec<ListProblem>> {
+        let mut refused = Vec::new();
+        self.current.rcu(|old| {
+            let mut next = Lists::clone(old);
+            change(&mut next);
+            refused = next.problems();
+            if refused.is_empty() { Arc::new(next) } else { Arc::clone(old) }
+        });
+        if refused.is_empty() { Ok(()) } else { Err(refused) }
+    }
+
+    /// Replaces the lists, refusing entries that can never match.
+    pub fn replace(&self, lists: Lists) -> Result<(), Vec<ListProblem>> {
+        let problems = lists.problems();
+        if problems.is_empty() {
+            self.current.store(Arc::new(lists));
+            Ok(())
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// The lists in force, for one evaluation (no reference-count traffic).
+    pub(crate) fn load(&self) -> arc_swap::Guard<Arc<Lists>> {
+        self.current.load()
     }
 }
 

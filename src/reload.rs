@@ -1,7 +1,9 @@
 //! Swapping a running engine for a newly loaded one without stopping evaluation.
 
 use std::path::Path;
-use std::sync::RwLock;
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
 
 use crate::assessment::RuleSetInfo;
 use crate::config::ConfigError;
@@ -10,30 +12,29 @@ use crate::engine::Engine;
 /// An engine shared by evaluating threads and replaced by a reloading one.
 ///
 /// Readers take a clone of the current engine (one reference-count
-/// increment) and evaluate with it for as long as they like; a reload builds
-/// the new engine *before* taking the lock, so evaluation never waits on
-/// parsing, and a rule set with problems leaves the running engine in place.
+/// increment) and evaluate with it for as long as they like. The swap is
+/// lock-free (`arc-swap`): readers never wait on a reload or on each other.
+/// A reload builds the new engine before swapping it in, and a rule set with
+/// problems leaves the running engine in place.
 #[derive(Debug)]
 pub struct SharedEngine {
-    current: RwLock<Engine>,
+    current: ArcSwap<Engine>,
 }
 
 impl SharedEngine {
     /// Shares `engine`.
     pub fn new(engine: Engine) -> Self {
-        SharedEngine { current: RwLock::new(engine) }
+        SharedEngine { current: ArcSwap::from_pointee(engine) }
     }
 
     /// The engine in force now.
     pub fn get(&self) -> Engine {
-        // A panic while holding the lock cannot leave an Engine half-written
-        // (it is replaced whole), so a poisoned lock is still safe to read.
-        self.current.read().unwrap_or_else(|e| e.into_inner()).clone()
+        Engine::clone(&self.current.load())
     }
 
     /// Replaces the engine.
     pub fn replace(&self, engine: Engine) {
-        *self.current.write().unwrap_or_else(|e| e.into_inner()) = engine;
+        self.current.store(Arc::new(engine));
     }
 
     /// Loads a rule-set file and, if it is valid, puts it in force; returns

@@ -106,6 +106,7 @@ pub struct Input<'a> {
     pub(crate) ctx: &'a EvalContext,
     pub(crate) reference: &'a ReferenceData,
     pub(crate) lists: &'a Lists,
+    pub(crate) live: &'a Lists,
     pub(crate) privacy: Privacy,
     pub(crate) so_far: &'a Assessment,
 }
@@ -132,7 +133,7 @@ impl<'a> Input<'a> {
     /// ```
     pub fn new(order: &'a Order, ctx: &'a EvalContext) -> Self {
         let (reference, lists, so_far) = &*STANDALONE;
-        Input { order, ctx, reference, lists, privacy: Privacy::Masked, so_far }
+        Input { order, ctx, reference, lists, live: lists, privacy: Privacy::Masked, so_far }
     }
     /// The same input with `reference` data instead of the built-in one.
     #[must_use]
@@ -185,10 +186,11 @@ impl<'a> Input<'a> {
     pub fn reference(&self) -> &'a ReferenceData {
         self.reference
     }
-    /// The engine's own lists; the context's lists are consulted as well by
-    /// [`Input::lists`].
-    pub fn lists(&self) -> [&'a Lists; 2] {
-        [self.lists, &self.ctx.lists]
+    /// Every list in force for this evaluation: the engine's own, its live
+    /// lists ([`SharedLists`](crate::SharedLists); empty without) and the
+    /// context's.
+    pub fn lists(&self) -> [&'a Lists; 3] {
+        [self.lists, self.live, &self.ctx.lists]
     }
     /// Whether the rule `id` has fired so far in this evaluation (counted,
     /// shadowed or exempted alike): `Some(true)` fired, `Some(false)` looked

@@ -217,3 +217,53 @@ fn unknown_fields_in_an_order_are_an_error_with_a_path() {
     let ctx = serde_json::from_str::<EvalContext>(r#"{"now":"2026-01-01T00:00:00Z","utc_offset":"8"}"#).unwrap_err();
     assert!(ctx.to_string().contains("invalid UTC offset `8`"), "{ctx}");
 }
+
+#[test]
+fn a_rule_can_be_tested_without_an_engine() {
+    let mut strict = FailedAttempts::default();
+    strict.min_failures = 1;
+    let mut o = order();
+    o.payment.as_mut().unwrap().attempts[0].status = order_anomaly::model::AttemptStatus::Declined;
+    let c = ctx();
+    assert!(matches!(strict.evaluate(&Input::new(&o, &c)), Outcome::Fired(_)));
+    assert!(matches!(FailedAttempts::default().evaluate(&Input::new(&o, &c)), Outcome::NotFired));
+    o.payment = None;
+    assert!(matches!(strict.evaluate(&Input::new(&o, &c)), Outcome::Skipped(_)));
+}
+
+#[test]
+fn batches_take_requests_pairs_and_references_alike() {
+    let e = Engine::default();
+    let mut big = priced("9000.00");
+    big.id = "SO-2".into();
+    let pairs = vec![(order(), ctx()), (big, ctx())];
+    let one_by_one: Vec<Assessment> = pairs.iter().map(|(o, c)| e.evaluate(o, c)).collect();
+    assert_ne!(one_by_one[0].decision(), one_by_one[1].decision());
+    assert_eq!(e.evaluate_batch(&pairs), one_by_one);
+    let refs: Vec<_> = pairs.iter().map(|(o, c)| (o, c)).collect();
+    assert_eq!(e.evaluate_batch(&refs), one_by_one);
+    let requests: Vec<_> = pairs.iter().map(|(o, c)| order_anomaly::EvalRequest::new(o.clone(), c.clone())).collect();
+    assert_eq!(e.evaluate_batch(&requests), one_by_one);
+}
+
+#[test]
+fn live_lists_change_decisions_without_rebuilding_the_engine() {
+    use order_anomaly::{BlockEntry, EntityKind, SharedLists};
+    let live = SharedLists::default();
+    let e = Engine::builder().live_lists(live.clone()).build().unwrap();
+    let copy = e.clone();
+    let hash = e.ruleset().hash.clone();
+    assert_eq!(e.evaluate(&order(), &ctx()).decision(), Decision::Pass);
+    live.update(|l| l.add_block(BlockEntry::new(EntityKind::Phone, "+86 138-0013-8000", "confirmed fraud"))).unwrap();
+    assert_eq!(e.evaluate(&order(), &ctx()).decision(), Decision::Reject);
+    assert_eq!(copy.evaluate(&order(), &ctx()).decision(), Decision::Reject, "clones share the live lists");
+    // An entry that can never match is refused and the lists in force stay.
+    let refused = live.update(|l| l.add_block(BlockEntry::new(EntityKind::Phone, "not a phone", "typo")));
+    assert_eq!(refused.unwrap_err().len(), 1);
+    assert_eq!(live.snapshot().block().len(), 1);
+    // Live lists are not part of the rule set.
+    assert_eq!(e.ruleset().hash, hash);
+    assert!(e.config().lists.is_empty());
+    live.replace(order_anomaly::Lists::new()).unwrap();
+    assert_eq!(e.evaluate(&order(), &ctx()).decision(), Decision::Pass);
+}

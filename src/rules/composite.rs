@@ -9,7 +9,7 @@
 //! unknown is skipped (recorded), never fired or silently passed.
 //!
 //! A composite's flag names the flags it builds on; the score lets it stand in
-//! for them instead of adding to them (see [`score`](crate::assessment::score)).
+//! for them instead of adding to them (see the README's "Decisions and the score").
 
 use std::borrow::Cow;
 use std::fmt;
