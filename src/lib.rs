@@ -1,6 +1,6 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
-#![deny(missing_docs)]
+#![deny(missing_docs, unreachable_pub, unnameable_types)]
 // Evaluation must be total: no panics outside tests (clippy.toml allows them there).
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
@@ -46,7 +46,7 @@ pub use reload::SharedEngine;
 pub use request::{EvalRequest, JsonError};
 pub use rule::{Finding, Input, Outcome, Rule};
 pub use rules::ids;
-pub use time::{ParseTimeError, UtcOffset, Window};
+pub use time::{ParseTimeError, TimeSpan, UtcOffset, Window};
 pub use vocab::{Action, Category, Evidence, Locale, Message, ParamIssue, Personal, RuleId, Severity};
 
 /// The former name of [`EvalRequest`].

@@ -147,7 +147,7 @@ fn tag(kind: EntityKind) -> u8 {
 
 impl<'a> Entity<'a> {
     /// Every entity an order names, in [`EntityKind::ALL`] order.
-    pub fn of(order: &'a Order) -> impl Iterator<Item = Entity<'a>> + 'a {
+    pub(crate) fn of(order: &'a Order) -> impl Iterator<Item = Entity<'a>> + 'a {
         let user = (!order.user_id.is_empty()).then_some(Entity::User(&order.user_id));
         let phone =
             order.recipient.as_ref().and_then(|r| r.phone.as_deref()).and_then(PhoneKey::parse).map(Entity::Phone);
@@ -158,7 +158,7 @@ impl<'a> Entity<'a> {
     }
 
     /// Its kind.
-    pub fn kind(&self) -> EntityKind {
+    pub(crate) fn kind(&self) -> EntityKind {
         match self {
             Entity::User(_) => EntityKind::User,
             Entity::Phone(_) => EntityKind::Phone,

@@ -43,7 +43,7 @@ impl Region {
 
 /// The default remote regions of the catalogue: 新疆, 西藏, 青海, 内蒙古, 宁夏,
 /// 甘肃, with their GB/T 2260 province codes.
-pub fn default_remote_regions() -> Vec<Region> {
+pub(crate) fn default_remote_regions() -> Vec<Region> {
     vec![
         Region::new("新疆", "65"),
         Region::new("西藏", "54"),
@@ -55,7 +55,7 @@ pub fn default_remote_regions() -> Vec<Region> {
 }
 
 /// The default parcel-locker and pickup-station keywords.
-pub fn default_locker_keywords() -> Vec<String> {
+pub(crate) fn default_locker_keywords() -> Vec<String> {
     [
         "快递柜",
         "丰巢",

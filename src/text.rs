@@ -99,7 +99,7 @@ const PHONE_MAX: usize = 20;
 /// brackets) are dropped, full-width digits folded, and an extension
 /// (`ext`, `x`, `转`, `#`) is cut off.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub struct PhoneKey {
+pub(crate) struct PhoneKey {
     buf: [u8; PHONE_MAX],
     len: usize,
     international: bool,
@@ -114,7 +114,7 @@ impl std::fmt::Debug for PhoneKey {
 impl PhoneKey {
     /// Reads a phone number; `None` when it holds letters or other characters
     /// a phone number cannot have, no digits, or too many.
-    pub fn parse(raw: &str) -> Option<PhoneKey> {
+    pub(crate) fn parse(raw: &str) -> Option<PhoneKey> {
         let mut digits = [0u8; PHONE_MAX];
         let mut n = 0usize;
         let mut plus = false;
@@ -172,30 +172,30 @@ impl PhoneKey {
     }
 
     /// The normalised number as text.
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         // Only ASCII digits and `+` are ever stored.
         self.buf.get(..self.len).and_then(|b| std::str::from_utf8(b).ok()).unwrap_or("")
     }
 
     /// The digits without a leading `+`.
-    pub fn digits(&self) -> &str {
+    pub(crate) fn digits(&self) -> &str {
         self.as_str().trim_start_matches('+')
     }
 
     /// Whether the number carries a country code other than China's.
-    pub fn is_international(&self) -> bool {
+    pub(crate) fn is_international(&self) -> bool {
         self.international
     }
 
     /// A mainland China mobile number: `1[3-9]` and nine more digits.
-    pub fn is_cn_mobile(&self) -> bool {
+    pub(crate) fn is_cn_mobile(&self) -> bool {
         let d = self.as_str().as_bytes();
         !self.international && d.len() == 11 && d.first() == Some(&b'1') && matches!(d.get(1), Some(b'3'..=b'9'))
     }
 
     /// A mainland China landline: trunk `0`, a 2-3 digit area code and a 7-8
     /// digit local number (10 to 12 digits in all).
-    pub fn is_cn_landline(&self) -> bool {
+    pub(crate) fn is_cn_landline(&self) -> bool {
         let d = self.as_str().as_bytes();
         !self.international
             && (10..=12).contains(&d.len())
@@ -205,7 +205,7 @@ impl PhoneKey {
 
     /// An international number of plausible E.164 shape: a country code that
     /// does not start with 0 and 8 to 15 digits in all.
-    pub fn is_e164_shaped(&self) -> bool {
+    pub(crate) fn is_e164_shaped(&self) -> bool {
         let d = self.digits();
         self.international && (8..=15).contains(&d.len()) && !d.starts_with('0')
     }
@@ -217,7 +217,7 @@ impl PhoneKey {
 }
 
 /// `138****5678`: the first three and last four digits of a phone number.
-pub fn mask_phone(raw: &str) -> String {
+pub(crate) fn mask_phone(raw: &str) -> String {
     let digits: String = match PhoneKey::parse(raw) {
         Some(k) => k.as_str().to_owned(),
         None => raw.chars().filter(char::is_ascii_digit).collect(),
@@ -231,7 +231,7 @@ pub fn mask_phone(raw: &str) -> String {
 }
 
 /// `张*`: the first character of a name, a star for each of the rest.
-pub fn mask_name(raw: &str) -> String {
+pub(crate) fn mask_name(raw: &str) -> String {
     let mut chars = raw.trim().chars().filter(|c| !c.is_whitespace());
     match chars.next() {
         None => String::new(),
@@ -246,7 +246,7 @@ pub fn mask_name(raw: &str) -> String {
 }
 
 /// `****1234`: the last four characters of a payment instrument or device id.
-pub fn mask_tail(raw: &str) -> String {
+pub(crate) fn mask_tail(raw: &str) -> String {
     format!("****{}", tail(raw.trim(), 4))
 }
 

@@ -47,19 +47,19 @@ impl Window {
 
     /// The window ending at `now`, as a span to test many times: the
     /// subtraction is done once, each test is two comparisons.
-    pub fn ending(self, now: DateTime<Utc>) -> Span {
-        Span { after: now.checked_sub_signed(self.duration()), until: now }
+    pub fn ending(self, now: DateTime<Utc>) -> TimeSpan {
+        TimeSpan { after: now.checked_sub_signed(self.duration()), until: now }
     }
 }
 
 /// A window placed in time: `after < at <= until`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Span {
+pub struct TimeSpan {
     after: Option<DateTime<Utc>>,
     until: DateTime<Utc>,
 }
 
-impl Span {
+impl TimeSpan {
     /// Whether `at` lies in the span.
     pub fn contains(&self, at: DateTime<Utc>) -> bool {
         at <= self.until && self.after.is_none_or(|a| at > a)

@@ -211,7 +211,7 @@ pub struct Evidence {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
-pub enum Privacy {
+pub(crate) enum Privacy {
     /// Phones as `138****5678`, names as `张*`, instruments and devices as
     /// `****1234`, address detail lines left out. The default.
     #[default]

@@ -2,8 +2,24 @@
 //!
 //! Every rule is a plain struct whose public fields are its parameters, with
 //! `Default` giving the catalogue's defaults and serde for configuration
-//! files. Replace a built-in rule's parameters with
-//! [`EngineBuilder::rule`](crate::EngineBuilder::rule).
+//! files. The structs are `#[non_exhaustive]`: start from `Default` and set
+//! the fields you change. Replace a built-in rule's parameters with
+//! [`EngineBuilder::rule`](crate::EngineBuilder::rule):
+//!
+//! ```
+//! use order_anomaly::Engine;
+//! use order_anomaly::rules::behavior::OrderBurst;
+//!
+//! let mut burst = OrderBurst::default();
+//! burst.min_orders = 8;
+//! let engine = Engine::builder().rule(burst).build().unwrap();
+//! # let _ = engine;
+//! ```
+//!
+//! Each rule file holds only what is the rule's own: its parameters and
+//! their defaults, their checks, and its logic. What every built-in rule has
+//! in common (the serde form, the id, category, points and action) is
+//! declared once, by a macro in the private `declare` module.
 
 use std::sync::Arc;
 
