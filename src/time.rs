@@ -99,7 +99,10 @@ impl FromStr for Window {
             expected: "a whole number and a unit s, m, h or d, such as `30d`",
         };
         let t = s.trim();
-        let (num, unit) = t.split_at(t.len().saturating_sub(1));
+        // The unit is the last character, whatever its width (`3天` is an
+        // error, not a split inside a character).
+        let last = t.char_indices().last().map_or(0, |(i, _)| i);
+        let (num, unit) = (t.get(..last).unwrap_or(""), t.get(last..).unwrap_or(""));
         let n: u32 = num.parse().map_err(|_| err())?;
         let mult: u32 = match unit {
             "s" => 1,
@@ -147,9 +150,16 @@ impl UtcOffset {
         self.0
     }
 
-    /// `at` in local wall-clock time.
+    /// `at` in local wall-clock time. At the very ends of chrono's range,
+    /// where the local time cannot be represented, the nearest time that can
+    /// (so evaluation stays total on any input).
     pub fn local(self, at: DateTime<Utc>) -> NaiveDateTime {
-        at.with_timezone(&self.0).naive_local()
+        let utc = at.naive_utc();
+        utc.checked_add_offset(self.0).unwrap_or(if self.0.local_minus_utc() > 0 {
+            NaiveDateTime::MAX
+        } else {
+            NaiveDateTime::MIN
+        })
     }
 }
 
@@ -202,6 +212,19 @@ mod tests {
         assert!("d".parse::<Window>().is_err());
         assert!("-3d".parse::<Window>().is_err());
         assert!("99999999d".parse::<Window>().is_err());
+        // A unit of more than one byte is refused, not split inside (it panicked).
+        assert!("3天".parse::<Window>().is_err());
+        assert!("天".parse::<Window>().is_err());
+        assert!("".parse::<Window>().is_err());
+    }
+
+    #[test]
+    fn local_time_at_the_ends_of_the_range_does_not_overflow() {
+        let late: DateTime<Utc> = "+262142-12-31T20:00:00Z".parse().unwrap();
+        assert_eq!(UtcOffset::china().local(late), NaiveDateTime::MAX);
+        let west = UtcOffset::east(-5 * 3600).unwrap();
+        assert_eq!(west.local(DateTime::<Utc>::MIN_UTC), NaiveDateTime::MIN);
+        assert_eq!(UtcOffset::china().local(DateTime::<Utc>::MIN_UTC).to_string(), "-262143-01-01 08:00:00");
     }
 
     #[test]

@@ -216,3 +216,14 @@ mod toml_files {
         std::fs::remove_dir_all(&dir).ok();
     }
 }
+
+#[test]
+fn a_window_ending_in_a_wide_character_is_refused_not_a_crash() {
+    let text = r#"{"name":"x","version":"1","rules":{"logistics.stalled":{"params":{"max_idle":"3天"}}}}"#;
+    let err = Engine::from_config_str(text).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("rules.logistics.stalled.params") && msg.contains("max_idle") && msg.contains("invalid window"),
+        "{msg}"
+    );
+}

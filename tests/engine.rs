@@ -267,3 +267,34 @@ fn live_lists_change_decisions_without_rebuilding_the_engine() {
     live.replace(order_anomaly::Lists::new()).unwrap();
     assert_eq!(e.evaluate(&order(), &ctx()).decision(), Decision::Pass);
 }
+
+#[test]
+fn evaluation_is_total_at_the_ends_of_the_time_range() {
+    use chrono::{DateTime, Duration, Utc};
+    let e = Engine::default();
+    let ends: [DateTime<Utc>; 3] =
+        ["+262142-12-31T20:00:00Z".parse().unwrap(), DateTime::<Utc>::MAX_UTC, DateTime::<Utc>::MIN_UTC];
+    for at in ends {
+        // The clean order and a buyer whose whole history sits at that end.
+        let mut o = order();
+        o.created_at = at;
+        for p in o.payment.iter_mut() {
+            p.paid_at = Some(at);
+            p.attempts.iter_mut().for_each(|a| a.at = at);
+        }
+        let mut c = ctx();
+        c.now = at;
+        let user = c.user.as_mut().unwrap();
+        user.recent_orders.iter_mut().for_each(|p| p.placed_at = at);
+        user.address_changes =
+            (0..5).map(|_| order_anomaly::model::AddressChange::new(at, Some("杭州市".into()))).collect();
+        for offset in ["+14:00", "-12:00", "+08:00"] {
+            c.utc_offset = offset.parse().unwrap();
+            let a = e.evaluate(&o, &c);
+            assert!(a.score() <= 100, "{at} {offset}");
+        }
+        // And an order a day away from the end, assessed at the end.
+        o.created_at = at.checked_sub_signed(Duration::days(1)).unwrap_or(at);
+        let _ = e.evaluate(&o, &c);
+    }
+}
