@@ -363,8 +363,16 @@ impl RuleSet {
             .remote_regions(self.reference.remote_regions.clone())
             .locker_keywords(self.reference.locker_keywords.clone())
             .lists(self.lists.clone());
+        let mut first_at: BTreeMap<&str, usize> = BTreeMap::new();
         for (i, c) in self.composites.iter().enumerate() {
             let path = format!("composites[{i}]");
+            // Two definitions of one id would otherwise leave the last one in
+            // force without a word.
+            if let Some(first) = first_at.insert(c.id.as_str(), i) {
+                first_at.insert(c.id.as_str(), first);
+                p.push(join(&path, "id"), format!("composite `{}` is already defined at `composites[{first}]`", c.id));
+                continue;
+            }
             if is_builtin(&c.id) {
                 p.push(
                     join(&path, "id"),

@@ -227,3 +227,13 @@ fn a_window_ending_in_a_wide_character_is_refused_not_a_crash() {
         "{msg}"
     );
 }
+
+#[test]
+fn two_composites_with_one_id_are_an_error() {
+    let composite = r#"{"id":"custom.big","points":40,"when":{"compare":{"attribute":"payable_amount","op":">=","value":2000}},"message":{"zh":"大额","en":"large"}}"#;
+    let text = format!(r#"{{"name":"x","version":"1","composites":[{composite},{composite}]}}"#);
+    let err = Engine::from_config_str(&text).unwrap_err();
+    assert_eq!(err.problems().len(), 1, "{err}");
+    assert_eq!(err.problems()[0].path, "composites[1].id");
+    assert!(err.problems()[0].message.contains("already defined at `composites[0]`"), "{err}");
+}
