@@ -368,8 +368,8 @@ impl RuleSet {
             let path = format!("composites[{i}]");
             // Two definitions of one id would otherwise leave the last one in
             // force without a word.
-            if let Some(first) = first_at.insert(c.id.as_str(), i) {
-                first_at.insert(c.id.as_str(), first);
+            let first = *first_at.entry(c.id.as_str()).or_insert(i);
+            if first != i {
                 p.push(join(&path, "id"), format!("composite `{}` is already defined at `composites[{first}]`", c.id));
                 continue;
             }

@@ -517,7 +517,7 @@ impl EngineBuilder {
 
     /// Shows raw personal data in evidence instead of masking it.
     pub fn reveal_personal_data(mut self, reveal: bool) -> Self {
-        self.privacy = if reveal { Privacy::Raw } else { Privacy::Masked };
+        self.privacy = Privacy::revealing(reveal);
         self
     }
 

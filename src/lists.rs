@@ -439,23 +439,6 @@ impl Lists {
         block.chain(allow).chain(fraud).collect()
     }
 
-    /// The first active block-list entry naming an entity of the order.
-    #[cfg(test)]
-    pub(crate) fn blocked<'s, 'o>(
-        &'s self,
-        order: &'o Order,
-        now: DateTime<Utc>,
-    ) -> Option<(&'s BlockEntry, Entity<'o>)> {
-        blocked_in([self], order, now)
-    }
-
-    /// The first active allow-list entry naming an entity of the order and
-    /// exempting it from `rule`.
-    #[cfg(test)]
-    pub(crate) fn exemption(&self, order: &Order, rule: &str, now: DateTime<Utc>) -> Option<&AllowEntry> {
-        exemption_in([self], order, rule, now)
-    }
-
     /// Whether a phone is on the fraud-number list.
     pub(crate) fn is_fraud_phone(&self, phone: &PhoneKey) -> bool {
         if self.fraud_phones.is_empty() {
@@ -469,8 +452,9 @@ impl Lists {
     }
 }
 
-/// [`Lists::blocked`] over several lists, hashing each entity of the order
-/// once whatever the number of lists; empty lists cost nothing.
+/// The first active block-list entry, in any of `lists`, naming an entity of
+/// the order. Each entity of the order is hashed once whatever the number of
+/// lists; empty lists cost nothing.
 pub(crate) fn blocked_in<'s, 'o, const N: usize>(
     lists: [&'s Lists; N],
     order: &'o Order,
@@ -484,7 +468,8 @@ pub(crate) fn blocked_in<'s, 'o, const N: usize>(
     )
 }
 
-/// [`Lists::exemption`] over several lists.
+/// The first active allow-list entry, in any of `lists`, naming an entity of
+/// the order and exempting it from `rule`.
 pub(crate) fn exemption_in<'s, const N: usize>(
     lists: [&'s Lists; N],
     order: &Order,
@@ -546,15 +531,15 @@ mod tests {
         let now: DateTime<Utc> = "2026-01-01T00:00:00Z".parse().unwrap();
         let o = order();
         let phone = Lists::new().with_block(EntityKind::Phone, "+86 138-0013-8000", "chargeback");
-        assert_eq!(phone.blocked(&o, now).map(|(e, _)| e.reason.as_str()), Some("chargeback"));
+        assert_eq!(blocked_in([&phone], &o, now).map(|(e, _)| e.reason.as_str()), Some("chargeback"));
         let addr = Lists::new().with_block(EntityKind::Address, "广东省 深圳市 南山区 科技园１２号", "fraud ring");
-        assert!(addr.blocked(&o, now).is_some());
+        assert!(blocked_in([&addr], &o, now).is_some());
         let user = Lists::new().with_block(EntityKind::User, "u-9", "abuse");
-        assert!(user.blocked(&o, now).is_some());
+        assert!(blocked_in([&user], &o, now).is_some());
         let other = Lists::new().with_block(EntityKind::Phone, "13800138001", "x");
-        assert!(other.blocked(&o, now).is_none());
+        assert!(blocked_in([&other], &o, now).is_none());
         let wrong_kind = Lists::new().with_block(EntityKind::Device, "U-9", "x");
-        assert!(wrong_kind.blocked(&o, now).is_none());
+        assert!(blocked_in([&wrong_kind], &o, now).is_none());
     }
 
     #[test]
@@ -567,16 +552,16 @@ mod tests {
             reason: "r".into(),
             expires_at: Some(now),
         });
-        assert!(l.blocked(&order(), now).is_none());
-        assert!(l.blocked(&order(), now - chrono::Duration::seconds(1)).is_some());
+        assert!(blocked_in([&l], &order(), now).is_none());
+        assert!(blocked_in([&l], &order(), now - chrono::Duration::seconds(1)).is_some());
     }
 
     #[test]
     fn allow_list_names_rules() {
         let now: DateTime<Utc> = "2026-01-01T00:00:00Z".parse().unwrap();
         let l = Lists::new().with_allow(EntityKind::User, "U-9", [RuleId::from("payment.large_amount")], "VIP");
-        assert!(l.exemption(&order(), "payment.large_amount", now).is_some());
-        assert!(l.exemption(&order(), "payment.timeout", now).is_none());
+        assert!(exemption_in([&l], &order(), "payment.large_amount", now).is_some());
+        assert!(exemption_in([&l], &order(), "payment.timeout", now).is_none());
     }
 
     #[test]
@@ -584,7 +569,7 @@ mod tests {
         let now: DateTime<Utc> = "2026-01-01T00:00:00Z".parse().unwrap();
         let mut l = Lists::new().with_fraud_phone("13800138001");
         l.extend(&Lists::new().with_block(EntityKind::User, "U-9", "r").with_fraud_phone("13800138000"));
-        assert!(l.blocked(&order(), now).is_some());
+        assert!(blocked_in([&l], &order(), now).is_some());
         assert!(l.is_fraud_phone(&PhoneKey::parse("13800138000").unwrap()));
         assert_eq!(l.fraud_phones().len(), 2);
     }

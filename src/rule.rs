@@ -151,7 +151,7 @@ impl<'a> Input<'a> {
     /// masking it (`false`, the default).
     #[must_use]
     pub fn reveal_personal_data(mut self, reveal: bool) -> Self {
-        self.privacy = if reveal { Privacy::Raw } else { Privacy::Masked };
+        self.privacy = Privacy::revealing(reveal);
         self
     }
     /// The order being judged.

@@ -207,10 +207,9 @@ pub struct Evidence {
     pub limit: Option<String>,
 }
 
-/// Whether personal data appears in evidence as is or masked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "snake_case")]
+/// Whether personal data appears in evidence as is or masked. Set from the
+/// public `reveal_personal_data` switches (engine builder, rule set, `Input`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) enum Privacy {
     /// Phones as `138****5678`, names as `张*`, instruments and devices as
     /// `****1234`, address detail lines left out. The default.
@@ -218,6 +217,13 @@ pub(crate) enum Privacy {
     Masked,
     /// Raw values, for a caller that has opted in.
     Raw,
+}
+
+impl Privacy {
+    /// Raw when `reveal`, else masked.
+    pub(crate) fn revealing(reveal: bool) -> Self {
+        if reveal { Privacy::Raw } else { Privacy::Masked }
+    }
 }
 
 /// The kinds of personal data that evidence masks.

@@ -5,7 +5,7 @@
 #[path = "../benches/support/fixtures.rs"]
 mod fixtures;
 
-use order_anomaly::Engine;
+use order_anomaly::{BlockEntry, Engine, EntityKind, SharedLists};
 
 #[test]
 fn a_clean_order_is_evaluated_without_allocating() {
@@ -25,6 +25,25 @@ fn a_clean_order_is_evaluated_without_allocating() {
         info.count_total, info.bytes_total
     );
     assert_eq!(out, Some(warm));
+}
+
+#[test]
+fn live_lists_add_no_allocation_to_a_clean_order() {
+    // Entries that name other buyers: looked up on every evaluation, never hit.
+    let live = SharedLists::default();
+    live.update(|l| {
+        l.add_block(BlockEntry::new(EntityKind::User, "u-other", "test"));
+        l.add_block(BlockEntry::new(EntityKind::Phone, "13900000000", "test"));
+    })
+    .unwrap();
+    let engine = Engine::builder().live_lists(live).build().unwrap();
+    let r = fixtures::clean();
+    let warm = engine.evaluate(&r.order, &r.context);
+    assert!(warm.flags().is_empty(), "the fixture must be clean: {:?}", warm.flags());
+    let info = allocation_counter::measure(|| {
+        std::hint::black_box(engine.evaluate(&r.order, &r.context));
+    });
+    assert_eq!(info.count_total, 0, "allocated {} times ({} bytes)", info.count_total, info.bytes_total);
 }
 
 #[test]

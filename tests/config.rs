@@ -237,3 +237,9 @@ fn two_composites_with_one_id_are_an_error() {
     assert_eq!(err.problems()[0].path, "composites[1].id");
     assert!(err.problems()[0].message.contains("already defined at `composites[0]`"), "{err}");
 }
+
+#[test]
+fn a_new_rule_set_is_the_file_with_only_a_name_and_a_version() {
+    // `RuleSet::new` states the file's defaults a second time; this keeps the two equal.
+    assert_eq!(RuleSet::new("x", "1"), RuleSet::from_json(r#"{"name":"x","version":"1"}"#, "<test>").unwrap());
+}

@@ -8,8 +8,7 @@ use super::declare::{Logic, builtin_rule};
 use super::ids;
 use crate::model::UserProfile;
 use crate::rule::{Finding, Input, Outcome};
-use crate::text::pct;
-use crate::text::same_text;
+use crate::text::{pct, same_text};
 use crate::time::Window;
 use crate::vocab::ParamIssue;
 

@@ -7,8 +7,7 @@ use super::declare::{Logic, builtin_rule};
 use super::ids;
 use crate::model::LineItem;
 use crate::rule::{Finding, Input, Outcome};
-use crate::text::contains_folded;
-use crate::text::pct;
+use crate::text::{contains_folded, pct};
 use crate::time::Window;
 use crate::vocab::ParamIssue;
 
