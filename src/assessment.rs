@@ -370,7 +370,7 @@ pub(crate) fn score(flags: &[Flag]) -> u8 {
                 .filter(|f| c.builds_on.contains(&f.rule_id))
                 .map(|f| u32::from(f.points))
                 .sum();
-            base - parts + u32::from(c.points)
+            base.saturating_sub(parts).saturating_add(u32::from(c.points))
         })
         .fold(base, u32::max);
     u8::try_from(best.min(100)).unwrap_or(100)

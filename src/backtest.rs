@@ -9,7 +9,7 @@ use crate::assessment::Decision;
 use crate::context::EvalContext;
 use crate::engine::Engine;
 use crate::model::Order;
-use crate::review::ratio;
+use crate::num::{bump, ratio};
 
 /// A past order, its context as it was then, and whether it turned out abnormal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -61,11 +61,11 @@ pub struct Confusion {
 impl Confusion {
     /// Share of flagged orders that were abnormal.
     pub fn precision(&self) -> Option<f64> {
-        ratio(self.true_positives, self.true_positives + self.false_positives)
+        ratio(self.true_positives, self.true_positives.saturating_add(self.false_positives))
     }
     /// Share of abnormal orders that were flagged.
     pub fn recall(&self) -> Option<f64> {
-        ratio(self.true_positives, self.true_positives + self.false_negatives)
+        ratio(self.true_positives, self.true_positives.saturating_add(self.false_negatives))
     }
 }
 
@@ -130,12 +130,11 @@ pub fn compare(before: &Engine, after: &Engine, history: &[Labeled], cutoff: Dec
     let mut decisions = Vec::with_capacity(history.len());
     let b = run(before, history, cutoff, |_, d| decisions.push(d));
     let mut changed = Vec::new();
-    let mut i = 0;
+    let mut previous = decisions.into_iter();
     let a = run(after, history, cutoff, |l, d| {
-        if let Some(prev) = decisions.get(i).copied().filter(|p| *p != d) {
+        if let Some(prev) = previous.next().filter(|p| *p != d) {
             changed.push(Changed { order_id: l.order.id.clone(), abnormal: l.abnormal, before: prev, after: d });
         }
-        i += 1;
     });
     Comparison { before: b, after: a, changed }
 }
@@ -149,25 +148,25 @@ fn run(
     let mut r = BacktestReport { ruleset: engine.ruleset().name.clone(), cutoff, ..Default::default() };
     for l in history {
         let a = engine.evaluate(&l.order, &l.context);
-        r.orders += 1;
-        r.positives += u64::from(l.abnormal);
-        *r.decisions.entry(a.decision()).or_default() += 1;
+        bump(&mut r.orders);
+        r.positives = r.positives.saturating_add(u64::from(l.abnormal));
+        bump(r.decisions.entry(a.decision()).or_default());
         if l.abnormal {
-            *r.positives_by_decision.entry(a.decision()).or_default() += 1;
+            bump(r.positives_by_decision.entry(a.decision()).or_default());
         }
         let flagged = a.decision() >= cutoff;
         let c = &mut r.confusion;
         match (flagged, l.abnormal) {
-            (true, true) => c.true_positives += 1,
-            (true, false) => c.false_positives += 1,
-            (false, true) => c.false_negatives += 1,
-            (false, false) => c.true_negatives += 1,
+            (true, true) => bump(&mut c.true_positives),
+            (true, false) => bump(&mut c.false_positives),
+            (false, true) => bump(&mut c.false_negatives),
+            (false, false) => bump(&mut c.true_negatives),
         }
         for (map, flags) in [(&mut r.rules, a.flags()), (&mut r.shadow, a.shadow_flags())] {
             for f in flags {
                 let m = map.entry(f.rule_id().to_string()).or_default();
-                m.hits += 1;
-                m.true_positives += u64::from(l.abnormal);
+                bump(&mut m.hits);
+                m.true_positives = m.true_positives.saturating_add(u64::from(l.abnormal));
             }
         }
         each(l, a.decision());

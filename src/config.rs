@@ -29,14 +29,14 @@
 //! configuration back out; loading it gives an engine that assesses every
 //! order identically, and reports the same content hash.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::path::Path;
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::engine::{Engine, EngineBuilder};
+use crate::engine::{BuildProblem, Engine, EngineBuilder};
 use crate::rules::composite::Composite;
 use crate::rules::{builtin_with_params, ids, is_builtin};
 use crate::ruleset::default_country;
@@ -94,8 +94,8 @@ impl fmt::Display for ConfigError {
 #[cfg(feature = "toml")]
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let before = text.get(..offset).unwrap_or(text);
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    let line = before.matches('\n').count().saturating_add(1);
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()).saturating_add(1);
     (line, column)
 }
 
@@ -152,23 +152,43 @@ const TOP_LEVEL: [&str; 10] = [
 ];
 
 /// The closest of `candidates` to `word`, if it is close (a likely typo).
+///
+/// Bounded: a word longer than any id could be a typo of is not compared,
+/// and neither is a candidate whose length differs by more than the
+/// distance allowed, so a 10 MB unknown key costs one length check.
 fn suggest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    fn distance(a: &str, b: &str) -> usize {
-        let b: Vec<char> = b.chars().collect();
+    const MAX_DISTANCE: usize = 3;
+    const MAX_LEN: usize = 64;
+    fn distance(a: &[char], b: &[char]) -> usize {
         let mut prev: Vec<usize> = (0..=b.len()).collect();
-        for (i, ca) in a.chars().enumerate() {
-            let mut cur = vec![i + 1];
+        for (i, ca) in a.iter().enumerate() {
+            let mut cur = Vec::with_capacity(prev.len());
+            cur.push(i.saturating_add(1));
             for (j, cb) in b.iter().enumerate() {
-                let sub = prev.get(j).copied().unwrap_or(0) + usize::from(ca != *cb);
-                let del = prev.get(j + 1).copied().unwrap_or(0) + 1;
-                let ins = cur.get(j).copied().unwrap_or(0) + 1;
+                let sub = prev.get(j).copied().unwrap_or(0).saturating_add(usize::from(ca != cb));
+                let del = prev.get(j.saturating_add(1)).copied().unwrap_or(0).saturating_add(1);
+                let ins = cur.get(j).copied().unwrap_or(0).saturating_add(1);
                 cur.push(sub.min(del).min(ins));
             }
             prev = cur;
         }
         prev.last().copied().unwrap_or(0)
     }
-    candidates.map(|c| (distance(word, c), c)).filter(|(d, _)| *d <= 3).min_by_key(|(d, _)| *d).map(|(_, c)| c)
+    if word.len() > MAX_LEN.saturating_mul(4) {
+        return None;
+    }
+    let word: Vec<char> = word.chars().collect();
+    if word.len() > MAX_LEN {
+        return None;
+    }
+    candidates
+        .filter_map(|c| {
+            let cand: Vec<char> = c.chars().collect();
+            (cand.len().abs_diff(word.len()) <= MAX_DISTANCE).then(|| (distance(&word, &cand), c))
+        })
+        .filter(|(d, _)| *d <= MAX_DISTANCE)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
 }
 
 impl RuleSet {
@@ -346,7 +366,15 @@ impl RuleSet {
         match self.builder_checked(p).build() {
             Ok(engine) => Some(engine),
             Err(e) => {
+                // A parameter problem of a rule configured in the file was
+                // already reported at its path: each problem is reported once.
+                let reported: HashSet<String> = p.0.iter().map(|q| q.path.clone()).collect();
                 for problem in e.problems() {
+                    if let BuildProblem::Parameter { rule, field, .. } = problem {
+                        if reported.contains(&join(&join(&join("rules", rule), "params"), field)) {
+                            continue;
+                        }
+                    }
                     p.push("", problem.to_string());
                 }
                 None
@@ -364,6 +392,7 @@ impl RuleSet {
             .locker_keywords(self.reference.locker_keywords.clone())
             .lists(self.lists.clone());
         let mut first_at: BTreeMap<&str, usize> = BTreeMap::new();
+        let cycles = self.composite_cycles();
         for (i, c) in self.composites.iter().enumerate() {
             let path = format!("composites[{i}]");
             // Two definitions of one id would otherwise leave the last one in
@@ -380,15 +409,21 @@ impl RuleSet {
                 );
                 continue;
             }
-            if let Some(cycle) = self.cycle_from(&c.id) {
-                p.push(join(&path, "when"), format!("composite `{}` forms a cycle: {cycle}", c.id));
-                continue;
+            // A cycle is one problem, reported at its first composite; the
+            // others on it are left out without repeating it.
+            match cycles.get(&i) {
+                Some(Some(cycle)) => {
+                    p.push(join(&path, "when"), format!("composite `{}` forms a cycle: {cycle}", c.id));
+                    continue;
+                }
+                Some(None) => continue,
+                None => {}
             }
             b = b.composite(c.clone());
         }
         for (id, cfg) in &self.rules {
             let path = join("rules", id);
-            let declared = self.composites.iter().any(|c| &c.id == id);
+            let declared = first_at.contains_key(id.as_str());
             if !is_builtin(id) && !declared {
                 let known = ids::ALL.iter().copied().chain(self.composites.iter().map(|c| c.id.as_str()));
                 let hint = suggest(id, known).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
@@ -427,36 +462,132 @@ impl RuleSet {
         b
     }
 
-    /// A cycle through composite `start` by `fired` references, as
-    /// `a -> b -> a`, if there is one.
-    fn cycle_from(&self, start: &str) -> Option<String> {
-        let deps = |id: &str| -> Vec<String> {
-            self.composites
-                .iter()
-                .find(|c| c.id == id)
-                .map(|c| c.when.rules().into_iter().map(|r| r.to_string()).collect())
-                .unwrap_or_default()
-        };
-        let mut path = vec![start.to_owned()];
-        fn walk(path: &mut Vec<String>, start: &str, deps: &dyn Fn(&str) -> Vec<String>) -> bool {
-            let Some(last) = path.last().cloned() else { return false };
-            for d in deps(&last) {
-                if d == start && path.len() > 1 {
-                    path.push(d);
-                    return true;
-                }
-                if !path.contains(&d) {
-                    path.push(d);
-                    if walk(path, start, deps) {
-                        return true;
+    /// The composites that lie on a cycle of `fired` references, by index:
+    /// the first of each cycle (in file order) with the cycle as
+    /// `a -> b -> a`, the others with `None`.
+    ///
+    /// One depth-first search over all composites (Tarjan's strongly
+    /// connected components), then one breadth-first search per cycle to
+    /// name it: linear in the number of references, where walking every
+    /// path from every composite was exponential.
+    fn composite_cycles(&self) -> BTreeMap<usize, Option<String>> {
+        let mut index: HashMap<&str, usize> = HashMap::with_capacity(self.composites.len());
+        for (i, c) in self.composites.iter().enumerate() {
+            index.entry(c.id.as_str()).or_insert(i);
+        }
+        let edges: Vec<Vec<usize>> = self
+            .composites
+            .iter()
+            .map(|c| c.when.rules().into_iter().filter_map(|r| index.get(r.as_str()).copied()).collect())
+            .collect();
+        let mut found = BTreeMap::new();
+        for component in strongly_connected(&edges) {
+            // A composite naming only itself is the builder's problem ("builds
+            // on itself"), reported there.
+            if component.len() < 2 {
+                continue;
+            }
+            let Some(&first) = component.iter().min() else { continue };
+            let members: HashSet<usize> = component.iter().copied().collect();
+            let name = |i: usize| self.composites.get(i).map_or("", |c| c.id.as_str());
+            let cycle = cycle_through(first, &edges, &members).into_iter().map(name).collect::<Vec<_>>().join(" -> ");
+            for &i in &component {
+                found.insert(i, (i == first).then(|| cycle.clone()));
+            }
+        }
+        found
+    }
+}
+
+/// The strongly connected components of a graph given as adjacency lists
+/// (Tarjan's algorithm, iterative so a long chain cannot overflow the stack).
+fn strongly_connected(edges: &[Vec<usize>]) -> Vec<Vec<usize>> {
+    let n = edges.len();
+    let mut order = vec![usize::MAX; n];
+    let mut low = vec![0usize; n];
+    let mut on_stack = vec![false; n];
+    let mut stack = Vec::new();
+    let mut components = Vec::new();
+    let mut next = 0usize;
+    for root in 0..n {
+        if order.get(root).copied() != Some(usize::MAX) {
+            continue;
+        }
+        // (node, next edge to look at)
+        let mut work = vec![(root, 0usize)];
+        while let Some(&mut (v, ref mut e)) = work.last_mut() {
+            if *e == 0 && order.get(v).copied() == Some(usize::MAX) {
+                set(&mut order, v, next);
+                set(&mut low, v, next);
+                next = next.saturating_add(1);
+                stack.push(v);
+                set(&mut on_stack, v, true);
+            }
+            let succ = edges.get(v).and_then(|s| s.get(*e)).copied();
+            *e = e.saturating_add(1);
+            match succ {
+                Some(w) if order.get(w).copied() == Some(usize::MAX) => work.push((w, 0)),
+                Some(w) => {
+                    if on_stack.get(w).copied().unwrap_or(false) {
+                        let m = low.get(v).copied().unwrap_or(0).min(order.get(w).copied().unwrap_or(0));
+                        set(&mut low, v, m);
                     }
-                    path.pop();
+                }
+                None => {
+                    work.pop();
+                    if let Some(&(parent, _)) = work.last() {
+                        let m = low.get(parent).copied().unwrap_or(0).min(low.get(v).copied().unwrap_or(0));
+                        set(&mut low, parent, m);
+                    }
+                    if low.get(v) == order.get(v) {
+                        let mut component = Vec::new();
+                        while let Some(w) = stack.pop() {
+                            set(&mut on_stack, w, false);
+                            component.push(w);
+                            if w == v {
+                                break;
+                            }
+                        }
+                        components.push(component);
+                    }
                 }
             }
-            false
         }
-        walk(&mut path, start, &deps).then(|| path.join(" -> "))
     }
+    components
+}
+
+/// `v[i] = x`, for the vectors above whose indices are in range by construction.
+fn set<T>(v: &mut [T], i: usize, x: T) {
+    if let Some(slot) = v.get_mut(i) {
+        *slot = x;
+    }
+}
+
+/// A shortest cycle from `start` back to itself inside `members` (a strongly
+/// connected component, so there is one): breadth-first, linear in its size.
+fn cycle_through(start: usize, edges: &[Vec<usize>], members: &HashSet<usize>) -> Vec<usize> {
+    let mut parent: HashMap<usize, usize> = HashMap::new();
+    let mut queue = std::collections::VecDeque::from([start]);
+    while let Some(v) = queue.pop_front() {
+        for &w in edges.get(v).into_iter().flatten() {
+            if w == start {
+                let mut back = Vec::new();
+                let mut at = v;
+                while at != start {
+                    back.push(at);
+                    at = parent.get(&at).copied().unwrap_or(start);
+                }
+                back.reverse();
+                return std::iter::once(start).chain(back).chain(std::iter::once(start)).collect();
+            }
+            if members.contains(&w) && !parent.contains_key(&w) {
+                parent.insert(w, v);
+                queue.push_back(w);
+            }
+        }
+    }
+    vec![start, start]
 }
 
 impl Engine {

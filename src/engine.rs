@@ -1,6 +1,6 @@
 //! The engine: rules with their settings, built once and evaluated many times.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::sync::{Arc, LazyLock};
 
@@ -382,7 +382,10 @@ fn config_of(inner: &Inner) -> RuleSet {
 #[must_use]
 pub struct EngineBuilder {
     rules: Vec<Arc<dyn Rule>>,
-    definitions: Vec<Composite>,
+    /// Where each id is in `rules`: replacing a rule is a lookup, not a scan,
+    /// so adding n rules costs n, not n².
+    positions: HashMap<String, usize>,
+    definitions: HashMap<String, Composite>,
     name: String,
     version: String,
     patches: BTreeMap<String, Patch>,
@@ -401,7 +404,8 @@ impl EngineBuilder {
     pub fn empty() -> Self {
         EngineBuilder {
             rules: Vec::new(),
-            definitions: Vec::new(),
+            positions: HashMap::new(),
+            definitions: HashMap::new(),
             name: "builtin".to_owned(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
             patches: BTreeMap::new(),
@@ -424,9 +428,12 @@ impl EngineBuilder {
 
     /// [`EngineBuilder::rule`] for a shared rule.
     pub fn rule_arc(mut self, rule: Arc<dyn Rule>) -> Self {
-        match self.rules.iter_mut().find(|r| r.id() == rule.id()) {
+        match self.positions.get(rule.id()).and_then(|&i| self.rules.get_mut(i)) {
             Some(slot) => *slot = rule,
-            None => self.rules.push(rule),
+            None => {
+                self.positions.insert(rule.id().to_owned(), self.rules.len());
+                self.rules.push(rule);
+            }
         }
         self
     }
@@ -435,8 +442,7 @@ impl EngineBuilder {
     /// id); unlike [`EngineBuilder::rule`], the engine can write it back out
     /// in [`Engine::config`].
     pub fn composite(mut self, composite: Composite) -> Self {
-        self.definitions.retain(|d| d.id != composite.id);
-        self.definitions.push(composite.clone());
+        self.definitions.insert(composite.id.clone(), composite.clone());
         self.rule(composite)
     }
 
@@ -554,7 +560,7 @@ impl EngineBuilder {
                 let why = if dep == id {
                     Some("is the rule itself")
                 } else if !seen.contains(dep.as_str()) {
-                    Some(if self.rules.iter().any(|r| r.id() == dep.as_str()) {
+                    Some(if self.positions.contains_key(dep.as_str()) {
                         "is declared after it"
                     } else {
                         "does not exist"
@@ -576,7 +582,7 @@ impl EngineBuilder {
             if settings.points > 100 {
                 problems.push(BuildProblem::PointsOutOfRange { rule: id.to_owned(), points: settings.points });
             }
-            let definition = self.definitions.iter().find(|d| d.id == id).cloned();
+            let definition = self.definitions.get(id).cloned();
             slots.push(Slot { id: RuleId::from(id), rule: Arc::clone(rule), settings, definition });
         }
         for id in self.patches.keys() {

@@ -3,6 +3,7 @@
 #![deny(missing_docs, unreachable_pub, unnameable_types)]
 // Evaluation must be total: no panics outside tests (clippy.toml allows them there).
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![deny(clippy::string_slice, clippy::arithmetic_side_effects)]
 
 // The modules form layers that only point down (README, "Architecture";
 // `tests/layers.rs` keeps it so). Most are private: their public types are
@@ -10,6 +11,7 @@
 //
 // Vocabulary, time, text and the order models: depend on nothing above.
 pub mod model;
+mod num;
 mod text;
 mod time;
 mod vocab;

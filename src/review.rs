@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use crate::assessment::{Assessment, Decision, Flag};
 use crate::lists::{AllowEntry, BlockEntry, Entity, EntityKind, Lists};
 use crate::model::Order;
+use crate::num::{bump, ratio};
 use crate::rules::ids;
 use crate::time::Window;
 use crate::vocab::RuleId;
@@ -602,19 +603,19 @@ impl ReviewQueue {
         for case in self.cases.values() {
             let Some(r) = case.resolution() else { continue };
             let confirmed = r == Resolution::ConfirmedAbnormal;
-            s.resolved += 1;
+            bump(&mut s.resolved);
             if confirmed {
-                s.confirmed += 1;
+                bump(&mut s.confirmed);
             } else {
-                s.false_alarms += 1;
+                bump(&mut s.false_alarms);
             }
             for f in &case.flags {
                 let e = s.rules.entry(f.rule_id().to_string()).or_default();
-                e.hits += 1;
+                bump(&mut e.hits);
                 if confirmed {
-                    e.confirmed += 1;
+                    bump(&mut e.confirmed);
                 } else {
-                    e.false_alarms += 1;
+                    bump(&mut e.false_alarms);
                 }
             }
         }
@@ -624,9 +625,4 @@ impl ReviewQueue {
         s.false_alarm_share = ratio(s.false_alarms, s.resolved);
         s
     }
-}
-
-/// `a / b`, or `None` when `b` is zero.
-pub(crate) fn ratio(a: u64, b: u64) -> Option<f64> {
-    (b > 0).then(|| a as f64 / b as f64)
 }

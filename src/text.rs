@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 pub(crate) fn fold(c: char) -> char {
     let c = match c {
         '\u{3000}' => ' ',
-        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        '\u{FF01}'..='\u{FF5E}' => (c as u32).checked_sub(0xFEE0).and_then(char::from_u32).unwrap_or(c),
         _ => c,
     };
     c.to_ascii_lowercase()
@@ -48,8 +48,42 @@ pub(crate) fn starts_with_folded(value: &str, prefix: &str) -> bool {
 
 /// Whether `hay` contains `needle` once both are folded; an empty needle
 /// matches nothing.
+///
+/// Tries a match at each folded character, never at white space: starting
+/// at white space re-skipped the whole run at every start, so a value of
+/// spaces cost the square of its length. Now each character is read at most
+/// once per needle character: O(hay × needle), and needles are configured
+/// keywords of a few characters.
 pub(crate) fn contains_folded(hay: &str, needle: &str) -> bool {
-    hay.char_indices().any(|(i, _)| starts_with_folded(hay.get(i..).unwrap_or(""), needle))
+    let needle = folded(needle);
+    if needle.clone().next().is_none() {
+        return false;
+    }
+    let mut at = folded(hay);
+    loop {
+        let mut h = at.clone();
+        if needle.clone().all(|c| h.next() == Some(c)) {
+            return true;
+        }
+        if at.next().is_none() {
+            return false;
+        }
+    }
+}
+
+/// Orders values the way [`same_text`] compares them.
+pub(crate) fn cmp_folded(a: &str, b: &str) -> std::cmp::Ordering {
+    folded(a).cmp(folded(b))
+}
+
+/// How many different values there are, as [`same_text`] tells them apart,
+/// not counting blank ones. Sorts: n·log n, where comparing each value with
+/// every other was the square.
+pub(crate) fn count_distinct<'a>(values: impl Iterator<Item = &'a str>) -> usize {
+    let mut v: Vec<&str> = values.filter(|v| folded(v).next().is_some()).collect();
+    v.sort_unstable_by(|a, b| cmp_folded(a, b));
+    v.dedup_by(|a, b| same_text(a, b));
+    v.len()
 }
 
 /// A stable 64-bit FNV-1a hash of a character stream, for list indexes.
@@ -124,7 +158,7 @@ impl PhoneKey {
                 '0'..='9' => {
                     let slot = digits.get_mut(n)?;
                     *slot = c as u8;
-                    n += 1;
+                    n = n.saturating_add(1);
                 }
                 '+' if n == 0 && !plus => plus = true,
                 ' ' | '-' | '.' | '(' | ')' | '/' | '\u{2010}'..='\u{2015}' => {}
@@ -166,7 +200,7 @@ impl PhoneKey {
     fn push_all(&mut self, bytes: &[u8]) -> Option<()> {
         for &b in bytes {
             *self.buf.get_mut(self.len)? = b;
-            self.len += 1;
+            self.len = self.len.saturating_add(1);
         }
         Some(())
     }
@@ -237,7 +271,7 @@ pub(crate) fn mask_name(raw: &str) -> String {
         None => String::new(),
         Some(first) => {
             let stars = chars.count().max(1);
-            let mut s = String::with_capacity(first.len_utf8() + stars);
+            let mut s = String::with_capacity(first.len_utf8().saturating_add(stars));
             s.push(first);
             s.extend(std::iter::repeat_n('*', stars));
             s
@@ -268,7 +302,8 @@ pub(crate) fn pct(d: Decimal) -> String {
 
 /// Hours, one decimal place, for messages.
 pub(crate) fn hours(d: Duration) -> String {
-    let h = Decimal::from(d.num_minutes()) / Decimal::from(60);
+    // Minutes over 60 is exact to far more places than shown, and cannot overflow.
+    let h = Decimal::from(d.num_minutes()).checked_div(Decimal::from(60)).unwrap_or_default();
     format!("{}h", h.round_dp(1).normalize())
 }
 

@@ -14,6 +14,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("vocab", 0),
     ("time", 0),
     ("text", 0),
+    ("num", 0),
     ("rules::ids", 0),
     // The order models; the parameter checks of the built-in rules.
     ("model", 1),

@@ -41,6 +41,6 @@ impl ProductProfile {
         if self.orders == 0 {
             return None;
         }
-        Some(Decimal::from(self.abnormal_orders) / Decimal::from(self.orders))
+        crate::num::share(u64::from(self.abnormal_orders), u64::from(self.orders))
     }
 }

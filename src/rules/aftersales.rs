@@ -44,7 +44,10 @@ impl Logic for HighReturnRate {
         if n < self.min_orders {
             return Outcome::NotFired;
         }
-        let rate = Decimal::from(returned) / Decimal::from(n);
+        // `min_orders` may be 0: no orders is no rate, not a division by zero.
+        let Some(rate) = crate::num::share(u64::from(returned), u64::from(n)) else {
+            return Outcome::NotFired;
+        };
         if rate <= self.max_rate {
             return Outcome::NotFired;
         }

@@ -8,7 +8,7 @@ use super::declare::{Logic, builtin_rule};
 use super::ids;
 use crate::model::UserProfile;
 use crate::rule::{Finding, Input, Outcome};
-use crate::text::{pct, same_text};
+use crate::text::{cmp_folded, pct, same_text};
 use crate::time::Window;
 use crate::vocab::ParamIssue;
 
@@ -145,7 +145,7 @@ impl Logic for FrequentCancel {
         let placed = user.recent_orders.iter().filter(|p| span.contains(p.placed_at));
         let placed_n = u32::try_from(placed.clone().count()).unwrap_or(u32::MAX);
         let placed_cancelled = u32::try_from(placed.filter(|p| p.cancelled_at.is_some()).count()).unwrap_or(u32::MAX);
-        let rate = (placed_n > 0).then(|| Decimal::from(placed_cancelled) / Decimal::from(placed_n));
+        let rate = crate::num::share(u64::from(placed_cancelled), u64::from(placed_n));
         let by_rate = placed_n >= self.min_orders_for_rate && rate.is_some_and(|r| r >= self.max_cancel_rate);
         if cancels < self.min_cancellations && !by_rate {
             return Outcome::NotFired;
@@ -176,6 +176,37 @@ builtin_rule! {
     id: ids::BEHAVIOR_MULTI_ACCOUNT, category: Behavior, points: 30,
 }
 
+/// The order's item categories, for matching many purchases against them.
+enum Kinds<'a, I> {
+    /// A few categories: compared one by one, without allocating.
+    Few(I),
+    /// Many: sorted once, each purchase found by binary search, so an order
+    /// of 10,000 lines against 10,000 purchases is not 10⁸ comparisons.
+    Many(Vec<&'a str>),
+}
+
+impl<'a, I: Iterator<Item = &'a str> + Clone> Kinds<'a, I> {
+    /// Up to this many categories are compared one by one.
+    const FEW: usize = 8;
+
+    fn of(categories: I) -> Self {
+        if categories.clone().nth(Self::FEW).is_none() {
+            return Kinds::Few(categories);
+        }
+        let mut v: Vec<&str> = categories.collect();
+        v.sort_unstable_by(|a, b| cmp_folded(a, b));
+        v.dedup_by(|a, b| same_text(a, b));
+        Kinds::Many(v)
+    }
+
+    fn has(&self, category: &str) -> bool {
+        match self {
+            Kinds::Few(v) => v.clone().any(|c| same_text(c, category)),
+            Kinds::Many(v) => v.binary_search_by(|c| cmp_folded(c, category)).is_ok(),
+        }
+    }
+}
+
 impl Logic for MultiAccount {
     fn check(&self) -> Vec<ParamIssue> {
         Checks::default().at_least_one("min_accounts", self.min_accounts).window("window", self.window).done()
@@ -190,15 +221,20 @@ impl Logic for MultiAccount {
             return Outcome::missing("item categories");
         }
         let span = self.window.ending(input.now());
-        let same_kind = user.linked_accounts.iter().filter(|a| {
-            a.purchases.iter().any(|p| span.contains(p.at) && categories.clone().any(|c| same_text(c, &p.category)))
-        });
-        // An account linked in two ways counts once.
-        let distinct = same_kind
-            .clone()
-            .enumerate()
-            .filter(|(i, a)| !same_kind.clone().take(*i).any(|b| b.user_id == a.user_id))
-            .count();
+        let kinds = Kinds::of(categories);
+        let same_kind = user
+            .linked_accounts
+            .iter()
+            .filter(|a| a.purchases.iter().any(|p| span.contains(p.at) && kinds.has(&p.category)));
+        // An account linked in two ways counts once. Fewer links than N cannot
+        // fire; otherwise sort the ids (n·log n, not every pair).
+        if u32::try_from(same_kind.clone().count()).unwrap_or(u32::MAX) < self.min_accounts {
+            return Outcome::NotFired;
+        }
+        let mut ids: Vec<&str> = same_kind.map(|a| a.user_id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let distinct = ids.len();
         let n = u32::try_from(distinct).unwrap_or(u32::MAX);
         if n < self.min_accounts {
             return Outcome::NotFired;

@@ -82,7 +82,11 @@ fn lines_sum(o: &Order) -> Option<Decimal> {
 fn contradictions<'a>(o: &'a Order, mut found: impl FnMut(Contradiction<'a>)) {
     for (n, i) in o.items.iter().enumerate() {
         if i.quantity <= 0 || i.unit_price <= Decimal::ZERO {
-            found(Contradiction::NonPositiveLine { line: n + 1, quantity: i.quantity, price: i.unit_price });
+            found(Contradiction::NonPositiveLine {
+                line: n.saturating_add(1),
+                quantity: i.quantity,
+                price: i.unit_price,
+            });
         }
     }
     match lines_sum(o) {
@@ -115,7 +119,7 @@ fn contradictions<'a>(o: &'a Order, mut found: impl FnMut(Contradiction<'a>)) {
         if let Some(c) =
             i.currency.as_deref().filter(|c| !o.currency.is_empty() && !c.eq_ignore_ascii_case(&o.currency))
         {
-            found(Contradiction::Currency { line: n + 1, currency: c });
+            found(Contradiction::Currency { line: n.saturating_add(1), currency: c });
         }
     }
 }

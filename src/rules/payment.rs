@@ -273,7 +273,7 @@ impl Logic for AccountChurn {
         let mut n = in_window.clone().count();
         if let Some(c) = current {
             if !in_window.clone().any(|k| same_text(&k.id, c)) {
-                n += 1;
+                n = n.saturating_add(1);
             }
         }
         let n = u32::try_from(n).unwrap_or(u32::MAX);

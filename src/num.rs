@@ -1,0 +1,41 @@
+//! Arithmetic on counts that cannot panic: the library denies plain `+`,
+//! `-` and `/` (clippy's `arithmetic_side_effects`), so shares of counts and
+//! counter increments go through here.
+
+use rust_decimal::Decimal;
+
+/// `part / whole` as an exact decimal, or `None` when `whole` is zero.
+pub(crate) fn share(part: u64, whole: u64) -> Option<Decimal> {
+    Decimal::from(part).checked_div(Decimal::from(whole))
+}
+
+/// `part / whole` as a float, or `None` when `whole` is zero.
+#[allow(clippy::cast_precision_loss, reason = "a statistic: the nearest float is what is wanted")]
+pub(crate) fn ratio(part: u64, whole: u64) -> Option<f64> {
+    (whole > 0).then(|| part as f64 / whole as f64)
+}
+
+/// Adds one, stopping at the maximum instead of wrapping or panicking.
+pub(crate) fn bump(counter: &mut u64) {
+    *counter = counter.saturating_add(1);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_and_ratios_of_nothing_are_none() {
+        assert_eq!(share(1, 0), None);
+        assert_eq!(ratio(1, 0), None);
+        assert_eq!(share(1, 4), Some(Decimal::new(25, 2)));
+        assert_eq!(ratio(1, 4), Some(0.25));
+    }
+
+    #[test]
+    fn a_counter_saturates() {
+        let mut c = u64::MAX;
+        bump(&mut c);
+        assert_eq!(c, u64::MAX);
+    }
+}
