@@ -148,12 +148,19 @@ fn tag(kind: EntityKind) -> u8 {
 impl<'a> Entity<'a> {
     /// Every entity an order names, in [`EntityKind::ALL`] order.
     pub(crate) fn of(order: &'a Order) -> impl Iterator<Item = Entity<'a>> + 'a {
-        let user = (!order.user_id.is_empty()).then_some(Entity::User(&order.user_id));
+        // Blank values name no entity: they are never looked up nor kept.
+        let named = |s: &&str| folded(s).next().is_some();
+        let user = Some(order.user_id.as_str()).filter(named).map(Entity::User);
         let phone =
             order.recipient.as_ref().and_then(|r| r.phone.as_deref()).and_then(PhoneKey::parse).map(Entity::Phone);
-        let address = order.shipping.as_ref().map(Entity::Address);
-        let device = order.client.as_ref().and_then(|c| c.device_id.as_deref()).map(Entity::Device);
-        let instrument = order.payment.as_ref().and_then(|p| p.instrument_id.as_deref()).map(Entity::PaymentInstrument);
+        let address = order.shipping.as_ref().filter(|a| address_stream(a).next().is_some()).map(Entity::Address);
+        let device = order.client.as_ref().and_then(|c| c.device_id.as_deref()).filter(named).map(Entity::Device);
+        let instrument = order
+            .payment
+            .as_ref()
+            .and_then(|p| p.instrument_id.as_deref())
+            .filter(named)
+            .map(Entity::PaymentInstrument);
         [user, phone, address, device, instrument].into_iter().flatten()
     }
 
@@ -190,12 +197,15 @@ impl<'a> Entity<'a> {
 }
 
 /// The key a list value is indexed under; `None` for a phone that is no phone.
+/// The index key of a list entry, or `None` when the value names nothing: a
+/// phone that does not parse, or a value that is empty once normalised (an
+/// empty value would otherwise match every order whose value is empty).
 fn entry_key(kind: EntityKind, value: &str) -> Option<u64> {
     let t = tag(kind);
     match kind {
         EntityKind::Phone => PhoneKey::parse(value).map(|k| k.hash_key()),
-        EntityKind::Address => Some(hash_chars(t, address_chars(value))),
-        _ => Some(hash_chars(t, folded(value))),
+        EntityKind::Address => address_chars(value).next().is_some().then(|| hash_chars(t, address_chars(value))),
+        _ => folded(value).next().is_some().then(|| hash_chars(t, folded(value))),
     }
 }
 
@@ -323,15 +333,17 @@ impl SharedLists {
 
 /// A list value that can never match anything.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{list} entry {index}: `{value}` is not a phone number")]
+#[error("{list} entry {index} ({}): {reason}", kind.as_str())]
 #[non_exhaustive]
 pub struct ListProblem {
     /// `block`, `allow` or `fraud_phones`.
     pub list: &'static str,
     /// The entry's position.
     pub index: usize,
-    /// The value.
-    pub value: String,
+    /// The kind of entity the entry names.
+    pub kind: EntityKind,
+    /// What is wrong, without the value (list values are personal data).
+    pub reason: &'static str,
 }
 
 impl Lists {
@@ -426,11 +438,14 @@ impl Lists {
     /// Phone entries that are no phone number and so can never match.
     pub fn problems(&self) -> Vec<ListProblem> {
         let bad = |list, index, kind, value: &str| {
-            (kind == EntityKind::Phone && PhoneKey::parse(value).is_none()).then(|| ListProblem {
-                list,
-                index,
-                value: value.to_owned(),
-            })
+            let reason = if entry_key(kind, value).is_some() {
+                return None;
+            } else if kind == EntityKind::Phone && folded(value).next().is_some() {
+                "not a phone number"
+            } else {
+                "the value is empty"
+            };
+            Some(ListProblem { list, index, kind, reason })
         };
         let block = self.block.iter().enumerate().filter_map(|(i, e)| bad("block", i, e.kind, &e.value));
         let allow = self.allow.iter().enumerate().filter_map(|(i, e)| bad("allow", i, e.kind, &e.value));

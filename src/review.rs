@@ -15,7 +15,7 @@
 //!
 //! Pure data with serde: the host persists the queue where it likes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use chrono::{DateTime, Utc};
@@ -51,6 +51,9 @@ pub enum CaseState {
     Released,
     /// A held order, cancelled.
     Cancelled,
+    /// Closed without review: the order was assessed again and passed
+    /// before anyone acted on the case.
+    Withdrawn,
 }
 
 impl CaseState {
@@ -63,6 +66,7 @@ impl CaseState {
             CaseState::FalseAlarm => "false_alarm",
             CaseState::Released => "released",
             CaseState::Cancelled => "cancelled",
+            CaseState::Withdrawn => "withdrawn",
         }
     }
 
@@ -116,6 +120,9 @@ pub enum CaseAction {
     Released,
     /// The held order was cancelled.
     OrderCancelled,
+    /// A closed case was opened again: the order was assessed again as
+    /// needing a person after a false alarm or a withdrawal.
+    Reopened,
 }
 
 /// One line of the audit trail.
@@ -153,6 +160,10 @@ pub struct ReviewCase {
     opened_at: DateTime<Utc>,
     state: CaseState,
     trail: Vec<TrailEntry>,
+    /// The reviewer who resolved it: with the supervisors, the only one who
+    /// may release or cancel the held order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    resolved_by: Option<String>,
 }
 
 impl ReviewCase {
@@ -221,6 +232,21 @@ pub enum ReviewError {
         order_id: String,
         /// Its state.
         state: String,
+        /// What was attempted.
+        action: &'static str,
+    },
+    /// Only the reviewer who resolved a case, or a supervisor, may release or
+    /// cancel the held order.
+    #[error(
+        "case `{order_id}` was resolved by `{resolver}`: `{actor}` is neither them nor a supervisor, so cannot {action}"
+    )]
+    NotPermitted {
+        /// The case.
+        order_id: String,
+        /// Who resolved it.
+        resolver: String,
+        /// Who tried.
+        actor: String,
         /// What was attempted.
         action: &'static str,
     },
@@ -308,12 +334,23 @@ pub struct ReviewStats {
     pub rules: BTreeMap<String, RuleReviewStats>,
 }
 
+/// Who may move a case.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Who {
+    /// Any reviewer.
+    Anyone,
+    /// The reviewer holding the case, if one does.
+    Holder,
+    /// The reviewer who resolved it, or a supervisor.
+    ResolverOrSupervisor,
+}
+
 /// One move of a case: when it is allowed, and what it records.
 struct Transition {
     verb: &'static str,
     allowed: fn(&ReviewCase) -> bool,
-    /// Only the reviewer holding the case (if one does) may make it.
-    holder_only: bool,
+    /// Who may make it.
+    who: Who,
     action: CaseAction,
     to: CaseState,
 }
@@ -323,6 +360,9 @@ struct Transition {
 pub struct ReviewQueue {
     cases: BTreeMap<String, ReviewCase>,
     deadline: Window,
+    /// Who may release or cancel any held order, besides its resolver.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    supervisors: BTreeSet<String>,
 }
 
 impl Default for ReviewQueue {
@@ -336,24 +376,53 @@ const SYSTEM: &str = "system";
 impl ReviewQueue {
     /// An empty queue whose cases are overdue `deadline` after opening.
     pub fn new(deadline: Window) -> Self {
-        ReviewQueue { cases: BTreeMap::new(), deadline }
+        ReviewQueue { cases: BTreeMap::new(), deadline, supervisors: BTreeSet::new() }
+    }
+
+    /// Names a supervisor: besides the reviewer who resolved a case, the only
+    /// one who may release or cancel its held order.
+    pub fn with_supervisor(mut self, name: impl Into<String>) -> Self {
+        self.supervisors.insert(name.into());
+        self
     }
 
     /// Files an assessment. One needing a person (Review or Hold) opens a
-    /// case; a case already open for the order is updated, not duplicated (a
-    /// resolved one records the new assessment in its trail and stays
-    /// resolved). Returns the case, if there is one.
+    /// case. For an order that has one:
+    ///
+    /// - a pending case is updated (not duplicated); reassessed as Pass, it
+    ///   closes itself ([`CaseState::Withdrawn`]) instead of going overdue;
+    /// - a case closed as a false alarm, released, or withdrawn is opened
+    ///   again when the order now needs a person or is rejected, so new
+    ///   evidence reaches a reviewer ([`CaseAction::Reopened`]);
+    /// - a case confirmed abnormal (or cancelled) only notes the assessment.
+    ///
+    /// The trail records each assessment that differs from the last one
+    /// filed, not each identical repeat. Returns the case, if there is one.
     pub fn file(&mut self, order: &Order, assessment: &Assessment, now: DateTime<Utc>) -> Option<&ReviewCase> {
-        let needs_person = matches!(assessment.decision(), Decision::Review | Decision::Hold);
-        let note = format!("score {}, decision {}", assessment.score(), assessment.decision().as_str());
+        let decision = assessment.decision();
+        let needs_person = matches!(decision, Decision::Review | Decision::Hold);
+        let rules: Vec<&str> = assessment.flags().iter().map(|f| f.rule_id().as_str()).collect();
+        let note = format!("score {}, decision {} ({})", assessment.score(), decision.as_str(), rules.join(", "));
         if let Some(case) = self.cases.get_mut(&order.id) {
-            if case.state.is_pending() {
-                case.decision = assessment.decision();
+            let repeat = case.trail.last().is_some_and(|t| t.actor == SYSTEM && t.note == note);
+            let closed_fine = matches!(case.state, CaseState::FalseAlarm | CaseState::Released | CaseState::Withdrawn);
+            let (action, to) = if case.state.is_pending() && decision == Decision::Pass {
+                (CaseAction::Reassessed, CaseState::Withdrawn)
+            } else if closed_fine && (needs_person || decision == Decision::Reject) {
+                case.opened_at = now;
+                case.resolved_by = None;
+                (CaseAction::Reopened, CaseState::Open)
+            } else if repeat {
+                return self.cases.get(&order.id);
+            } else {
+                (CaseAction::Reassessed, case.state.clone())
+            };
+            if to.is_pending() {
+                case.decision = decision;
                 case.score = assessment.score();
                 case.flags = assessment.flags().to_vec();
             }
-            let state = case.state.clone();
-            case.record(now, SYSTEM, CaseAction::Reassessed, state, &note);
+            case.record(now, SYSTEM, action, to, &note);
             return self.cases.get(&order.id);
         }
         if !needs_person {
@@ -385,6 +454,7 @@ impl ReviewQueue {
             opened_at: now,
             state: CaseState::Open,
             trail: Vec::new(),
+            resolved_by: None,
         };
         case.trail.push(TrailEntry {
             at: now,
@@ -428,10 +498,6 @@ impl ReviewQueue {
             .collect()
     }
 
-    fn get(&mut self, order_id: &str) -> Result<&mut ReviewCase, ReviewError> {
-        self.cases.get_mut(order_id).ok_or_else(|| ReviewError::NoCase(order_id.to_owned()))
-    }
-
     fn refuse(case: &ReviewCase, action: &'static str) -> ReviewError {
         ReviewError::Transition { order_id: case.order_id.clone(), state: case.state.to_string(), action }
     }
@@ -462,7 +528,7 @@ impl ReviewQueue {
             reviewer,
             now,
             note,
-            Transition { verb: "take", allowed, holder_only: false, action: CaseAction::Taken, to },
+            Transition { verb: "take", allowed, who: Who::Anyone, action: CaseAction::Taken, to },
         )
     }
 
@@ -478,7 +544,7 @@ impl ReviewQueue {
         let t = Transition {
             verb: "escalate",
             allowed,
-            holder_only: true,
+            who: Who::Holder,
             action: CaseAction::Escalated,
             to: CaseState::Escalated,
         };
@@ -494,12 +560,28 @@ impl ReviewQueue {
         note: &str,
         t: Transition,
     ) -> Result<&ReviewCase, ReviewError> {
-        let case = self.get(order_id)?;
+        let supervisors = &self.supervisors;
+        let case = self.cases.get_mut(order_id).ok_or_else(|| ReviewError::NoCase(order_id.to_owned()))?;
         if !(t.allowed)(case) {
             return Err(Self::refuse(case, t.verb));
         }
-        if t.holder_only {
-            Self::holder_check(case, actor)?;
+        match t.who {
+            Who::Anyone => {}
+            Who::Holder => Self::holder_check(case, actor)?,
+            Who::ResolverOrSupervisor => {
+                let resolver = case.resolved_by.as_deref().unwrap_or_default();
+                if actor != resolver && !supervisors.contains(actor) {
+                    return Err(ReviewError::NotPermitted {
+                        order_id: case.order_id.clone(),
+                        resolver: resolver.to_owned(),
+                        actor: actor.to_owned(),
+                        action: t.verb,
+                    });
+                }
+            }
+        }
+        if t.action == CaseAction::Resolved {
+            case.resolved_by = Some(actor.to_owned());
         }
         case.record(now, actor, t.action, t.to, note);
         Ok(case)
@@ -522,7 +604,7 @@ impl ReviewQueue {
             Resolution::FalseAlarm => CaseState::FalseAlarm,
         };
         let allowed = |c: &ReviewCase| matches!(c.state, CaseState::InReview { .. });
-        let t = Transition { verb: "resolve", allowed, holder_only: true, action: CaseAction::Resolved, to };
+        let t = Transition { verb: "resolve", allowed, who: Who::Holder, action: CaseAction::Resolved, to };
         let case = self.step(order_id, reviewer, now, note, t)?;
         let mut feedback = Feedback::default();
         match resolution {
@@ -571,7 +653,7 @@ impl ReviewQueue {
         let t = Transition {
             verb: "release",
             allowed,
-            holder_only: false,
+            who: Who::ResolverOrSupervisor,
             action: CaseAction::Released,
             to: CaseState::Released,
         };
@@ -593,7 +675,7 @@ impl ReviewQueue {
             actor,
             now,
             note,
-            Transition { verb: "cancel the order", allowed, holder_only: false, action, to },
+            Transition { verb: "cancel the order", allowed, who: Who::ResolverOrSupervisor, action, to },
         )
     }
 

@@ -9,7 +9,7 @@ use chrono::Duration;
 use common::*;
 use order_anomaly::backtest::{Labeled, backtest, compare};
 use order_anomaly::review::{CaseAction, CaseState, FeedbackPolicy, Resolution, ReviewError, ReviewQueue};
-use order_anomaly::{Decision, Engine, EntityKind, Lists, Order, Window, ids};
+use order_anomaly::{BlockEntry, Decision, Engine, EntityKind, Lists, Order, Window, ids};
 
 /// An order that is held: a paid amount that differs from the payable one.
 fn held(id: &str, user: &str) -> Order {
@@ -49,10 +49,77 @@ fn only_review_and_hold_open_cases_and_a_reassessment_updates_the_case() {
     let mut q = queue_with(&[h.clone(), r, order()]);
     assert_eq!(q.cases().count(), 2, "the clean order opens no case");
     let a = eval(&h, &ctx());
-    q.file(&h, &a, now() + Duration::minutes(5));
+    for minutes in 5..50 {
+        q.file(&h, &a, now() + Duration::minutes(minutes));
+    }
     assert_eq!(q.cases().count(), 2, "reassessment does not duplicate");
-    let trail = q.case("H1").unwrap().trail();
-    assert_eq!(trail.iter().map(|t| t.action).collect::<Vec<_>>(), [CaseAction::Opened, CaseAction::Reassessed]);
+    let actions = |q: &ReviewQueue| q.case("H1").unwrap().trail().iter().map(|t| t.action).collect::<Vec<_>>();
+    assert_eq!(actions(&q), [CaseAction::Opened], "identical reassessments add nothing to the trail");
+    let mut worse = h.clone();
+    worse.buyer_note = Some("放快递柜".into());
+    worse.shipping.as_mut().unwrap().detail = Some("丰巢快递柜代收".into());
+    q.file(&worse, &eval(&worse, &ctx()), now() + Duration::minutes(60));
+    assert_eq!(actions(&q), [CaseAction::Opened, CaseAction::Reassessed]);
+    assert!(q.case("H1").unwrap().trail()[1].note.contains("address.locker_without_unit"));
+}
+
+#[test]
+fn a_pending_case_reassessed_as_pass_closes_itself() {
+    let h = held("H1", "u-1");
+    let mut q = queue_with(std::slice::from_ref(&h));
+    let mut fixed = h.clone();
+    fixed.payment.as_mut().unwrap().paid_amount = Some(dec("199.00"));
+    q.file(&fixed, &eval(&fixed, &ctx()), now() + Duration::minutes(5));
+    let case = q.case("H1").unwrap();
+    assert_eq!(case.state(), &CaseState::Withdrawn);
+    assert_eq!(case.trail().last().unwrap().from, Some(CaseState::Open));
+    assert!(q.overdue(now() + Duration::days(3)).is_empty(), "a withdrawn case is never overdue");
+    assert_eq!(q.stats().resolved, 0, "nor counted as reviewed");
+}
+
+#[test]
+fn a_case_closed_as_a_false_alarm_reopens_when_the_order_is_held_again() {
+    let r = reviewed("R1");
+    let mut q = queue_with(std::slice::from_ref(&r));
+    q.take("R1", "bob", now(), "").unwrap();
+    q.resolve("R1", "bob", Resolution::FalseAlarm, now(), "gift", &FeedbackPolicy::default()).unwrap();
+    // New evidence: the paid amount no longer matches.
+    let mut worse = r.clone();
+    worse.payment.as_mut().unwrap().paid_amount = Some(dec("1.00"));
+    let a = eval(&worse, &ctx());
+    assert!(a.decision() >= Decision::Hold);
+    let later = now() + Duration::hours(2);
+    q.file(&worse, &a, later);
+    let case = q.case("R1").unwrap();
+    assert_eq!(case.state(), &CaseState::Open);
+    assert_eq!(case.opened_at(), later);
+    assert_eq!(case.decision(), a.decision());
+    let last = case.trail().last().unwrap();
+    assert_eq!((last.action, last.from.clone()), (CaseAction::Reopened, Some(CaseState::FalseAlarm)));
+    assert!(last.note.contains("payment.amount_mismatch"), "{}", last.note);
+    assert_eq!(q.next().unwrap().order_id(), "R1", "it reaches a reviewer");
+}
+
+#[test]
+fn only_the_resolver_or_a_supervisor_releases_a_held_order() {
+    let p = FeedbackPolicy::default();
+    let mut q = ReviewQueue::new(Window::hours(24)).with_supervisor("sam");
+    for id in ["H1", "H2"] {
+        let h = held(id, "u-1");
+        q.file(&h, &eval(&h, &ctx()), now());
+        q.take(id, "alice", now(), "").unwrap();
+        q.resolve(id, "alice", Resolution::FalseAlarm, now(), "ok", &p).unwrap();
+    }
+    let e = q.release("H1", "mallory", now(), "").unwrap_err();
+    assert!(matches!(e, ReviewError::NotPermitted { .. }), "{e}");
+    assert_eq!(
+        e.to_string(),
+        "case `H1` was resolved by `alice`: `mallory` is neither them nor a supervisor, so cannot release"
+    );
+    assert_eq!(q.case("H1").unwrap().state(), &CaseState::FalseAlarm, "nothing changed");
+    q.release("H1", "alice", now(), "").unwrap();
+    q.release("H2", "sam", now(), "").unwrap();
+    assert_eq!(q.case("H2").unwrap().state(), &CaseState::Released);
 }
 
 #[test]
@@ -176,6 +243,57 @@ fn confirmed_abnormal_blocks_the_entities_the_policy_names() {
     next.id = "N1".into();
     let a = eval(&next, &ctx().with_lists(lists));
     assert_eq!(a.decision(), Decision::Reject);
+}
+
+#[test]
+fn blank_entity_values_are_never_blocked() {
+    // An order with a blank device and instrument, confirmed abnormal under a
+    // policy that blocks devices and instruments.
+    let mut bad = held("H1", "u-1");
+    bad.client.as_mut().unwrap().device_id = Some("  ".into());
+    bad.payment.as_mut().unwrap().instrument_id = Some(String::new());
+    let mut q = queue_with(&[bad]);
+    let policy = build!(FeedbackPolicy {
+        block_on_confirmed: vec![EntityKind::Device, EntityKind::PaymentInstrument],
+        snooze_on_false_alarm: None
+    });
+    q.take("H1", "alice", now(), "").unwrap();
+    let fb = q.resolve("H1", "alice", Resolution::ConfirmedAbnormal, now(), "chargeback", &policy).unwrap();
+    assert!(fb.blocked.is_empty(), "{:?}", fb.blocked);
+    let mut lists = Lists::new();
+    fb.apply_to(&mut lists);
+    // Another buyer's order with an empty instrument is not rejected.
+    let mut other = order();
+    other.id = "N1".into();
+    other.payment.as_mut().unwrap().instrument_id = Some(String::new());
+    assert_eq!(eval(&other, &ctx().with_lists(lists)).decision(), Decision::Pass);
+}
+
+#[test]
+fn list_validation_refuses_empty_values_of_every_kind_without_echoing_values() {
+    let mut lists = Lists::new();
+    for kind in
+        [EntityKind::User, EntityKind::Phone, EntityKind::Address, EntityKind::Device, EntityKind::PaymentInstrument]
+    {
+        lists.add_block(BlockEntry::new(kind, " ", "x"));
+    }
+    lists.add_block(BlockEntry::new(EntityKind::Phone, "李娜 call me", "x"));
+    let problems: Vec<String> = lists.problems().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        problems,
+        [
+            "block entry 0 (user): the value is empty",
+            "block entry 1 (phone): the value is empty",
+            "block entry 2 (address): the value is empty",
+            "block entry 3 (device): the value is empty",
+            "block entry 4 (payment_instrument): the value is empty",
+            "block entry 5 (phone): not a phone number",
+        ]
+    );
+    // An empty entry is inert even where it was not validated.
+    let mut o = order();
+    o.client.as_mut().unwrap().device_id = Some(String::new());
+    assert_eq!(eval(&o, &ctx().with_lists(lists)).decision(), Decision::Pass);
 }
 
 #[test]
