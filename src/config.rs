@@ -50,14 +50,19 @@ pub struct ConfigProblem {
     pub path: String,
     /// What is wrong.
     pub message: String,
+    /// The 1-based line and column of the value at `path`, where the format
+    /// keeps them (TOML files; JSON syntax errors carry them in `message`).
+    pub position: Option<(usize, usize)>,
 }
 
 impl fmt::Display for ConfigProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.path.is_empty() {
-            f.write_str(&self.message)
-        } else {
-            write!(f, "at `{}`: {}", self.path, self.message)
+        match (self.path.is_empty(), self.position) {
+            (true, _) => f.write_str(&self.message),
+            (false, None) => write!(f, "at `{}`: {}", self.path, self.message),
+            (false, Some((line, column))) => {
+                write!(f, "at `{}` (line {line}, column {column}): {}", self.path, self.message)
+            }
         }
     }
 }
@@ -99,13 +104,55 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// Fills in the line and column of each problem's path in a TOML file.
+#[cfg(feature = "toml")]
+fn locate_in_toml(text: &str, problems: &mut [ConfigProblem]) {
+    use toml::de::{DeTable, DeValue};
+    let Ok(doc) = DeTable::parse(text) else { return };
+    for p in problems.iter_mut().filter(|p| !p.path.is_empty()) {
+        // Path segments: `a.b[2].c`; rule ids contain dots, so at each table
+        // the longest run of segments that is one of its keys is taken.
+        let segments: Vec<&str> = p.path.split('.').collect();
+        let mut table = Some(doc.get_ref());
+        let mut value: Option<&toml::Spanned<DeValue<'_>>> = None;
+        let mut rest = segments.as_slice();
+        while let (Some(t), false) = (table, rest.is_empty()) {
+            let found = (1..=rest.len()).rev().find_map(|k| {
+                let (head, tail) = rest.split_at_checked(k)?;
+                let joined = head.join(".");
+                let (key, index) = match joined.split_once('[') {
+                    Some((key, i)) => (key.to_owned(), Some(i.strip_suffix(']')?.parse::<usize>().ok()?)),
+                    None => (joined, None),
+                };
+                let v = t.get(key.as_str())?;
+                let v = match (index, v.get_ref()) {
+                    (Some(i), DeValue::Array(a)) => a.get(i)?,
+                    (Some(_), _) => return None,
+                    (None, _) => v,
+                };
+                Some((v, tail))
+            });
+            let Some((v, tail)) = found else { break };
+            value = Some(v);
+            rest = tail;
+            table = match v.get_ref() {
+                DeValue::Table(t) => Some(t),
+                _ => None,
+            };
+        }
+        if let Some(v) = value {
+            p.position = Some(line_column(text, v.span().start));
+        }
+    }
+}
+
 /// A file's text and its name for messages.
 fn read_file(path: &Path) -> Result<(String, String), ConfigError> {
     let name = path.display().to_string();
     match std::fs::read_to_string(path) {
         Ok(text) => Ok((text, name)),
         Err(e) => {
-            let problem = ConfigProblem { path: String::new(), message: format!("cannot read: {e}") };
+            let problem = ConfigProblem { path: String::new(), message: format!("cannot read: {e}"), position: None };
             Err(ConfigError::new(&name, vec![problem]))
         }
     }
@@ -121,7 +168,7 @@ struct Problems(Vec<ConfigProblem>);
 
 impl Problems {
     fn push(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        self.0.push(ConfigProblem { path: path.into(), message: message.into() });
+        self.0.push(ConfigProblem { path: path.into(), message: message.into(), position: None });
     }
 
     /// Deserialises `v` as a `T`, recording a problem with its full path.
@@ -212,7 +259,7 @@ impl RuleSet {
             let message = e.to_string();
             let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
             let at = format!("line {}, column {}: {message}", e.line(), e.column());
-            ConfigError::new(source_name, vec![ConfigProblem { path: String::new(), message: at }])
+            ConfigError::new(source_name, vec![ConfigProblem { path: String::new(), message: at, position: None }])
         })?;
         let mut p = Problems::default();
         let set = Self::from_value(&value, &mut p);
@@ -223,8 +270,12 @@ impl RuleSet {
     /// the JSON form, checked the same way.
     #[cfg(feature = "toml")]
     pub fn from_toml(text: &str, source_name: &str) -> Result<RuleSet, ConfigError> {
-        let (set, p) = Self::read_toml(text, source_name)?;
-        if p.0.is_empty() { Ok(set) } else { Err(ConfigError::new(source_name, p.0)) }
+        let (set, mut p) = Self::read_toml(text, source_name)?;
+        if p.0.is_empty() {
+            return Ok(set);
+        }
+        locate_in_toml(text, &mut p.0);
+        Err(ConfigError::new(source_name, p.0))
     }
 
     #[cfg(feature = "toml")]
@@ -232,7 +283,7 @@ impl RuleSet {
         let value: Value = toml::from_str(text).map_err(|e| {
             let (line, column) = e.span().map_or((0, 0), |s| line_column(text, s.start));
             let message = format!("line {line}, column {column}: {}", e.message());
-            ConfigError::new(source_name, vec![ConfigProblem { path: String::new(), message }])
+            ConfigError::new(source_name, vec![ConfigProblem { path: String::new(), message, position: None }])
         })?;
         let mut p = Problems::default();
         let set = Self::from_value(&value, &mut p);
@@ -252,7 +303,13 @@ impl RuleSet {
         let built = set.build_collecting(&mut p);
         match built {
             Some(engine) if p.0.is_empty() => Ok(engine),
-            _ => Err(ConfigError::new(source_name, p.0)),
+            _ => {
+                #[cfg(feature = "toml")]
+                if source_name.ends_with(".toml") {
+                    locate_in_toml(text, &mut p.0);
+                }
+                Err(ConfigError::new(source_name, p.0))
+            }
         }
     }
 

@@ -143,6 +143,12 @@ fn every_problem_is_reported_at_once_with_its_path() {
     for e in expect {
         assert!(all.contains(e), "missing {e:?} in:\n{all}");
     }
+    // Each problem once: the parameter checks run when reading and when
+    // building, but a problem already named at its path is not repeated.
+    assert_eq!(all.matches("must not be negative").count(), 1, "{all}");
+    assert_eq!(all.matches("must be a window longer than zero").count(), 1, "{all}");
+    let unique: std::collections::BTreeSet<&String> = p.iter().collect();
+    assert_eq!(unique.len(), p.len(), "{all}");
 }
 
 #[test]
@@ -212,7 +218,18 @@ mod toml_files {
         let f = dir.join("r.toml");
         std::fs::write(&f, "name = \"x\"\nversion = \"1\"\n[rules.\"payment.large_amout\"]\npoints = 5\n").unwrap();
         let err = Engine::from_config_path(&f).unwrap_err().to_string();
-        assert!(err.contains("at `rules.payment.large_amout`: unknown rule id"), "{err}");
+        assert!(err.contains("at `rules.payment.large_amout` (line 3, column 1): unknown rule id"), "{err}");
+        let text = "name = \"x\"\nversion = \"1\"\n\n[rules.\"payment.large_amount\".params]\nthreshold = \"-5\"\n\n[[composites]]\nid = \"custom.a\"\npoints = 5\nmessage = { zh = \"a\", en = \"a\" }\nwhen = { compare = { attribute = \"payable_amout\", op = \">=\", value = 1 } }\n";
+        std::fs::write(&f, text).unwrap();
+        let err = Engine::from_config_path(&f).unwrap_err().to_string();
+        assert!(
+            err.contains("at `rules.payment.large_amount.params.threshold` (line 5, column 13): must not be negative"),
+            "{err}"
+        );
+        assert!(
+            err.contains("at `composites[0].when.compare.attribute` (line 11, column 34): unknown variant"),
+            "{err}"
+        );
         std::fs::remove_dir_all(&dir).ok();
     }
 }
