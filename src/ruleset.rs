@@ -128,10 +128,18 @@ impl RuleSet {
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
 
-    /// `sha256:<hex>` of the rule set's canonical JSON.
+    /// `sha256:<hex>` of the rule set's canonical JSON: keys sorted, no
+    /// white space, numbers and strings as JSON writes them (the JSON
+    /// Canonicalization Scheme, RFC 8785, for the values a rule set holds).
+    ///
+    /// Canonical so that the same rule set hashes the same in every binary:
+    /// hashing serde's output directly changed when any crate in a host's
+    /// build turned on serde_json's `preserve_order`.
     pub fn content_hash(&self) -> String {
-        let json = serde_json::to_vec(self).unwrap_or_default();
-        let digest = Sha256::digest(&json);
+        let value = serde_json::to_value(self).unwrap_or_default();
+        let mut canonical = String::new();
+        write_canonical(&value, &mut canonical);
+        let digest = Sha256::digest(canonical.as_bytes());
         let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
         format!("sha256:{hex}")
     }
@@ -139,5 +147,67 @@ impl RuleSet {
     /// Name, version and content hash.
     pub fn info(&self) -> Arc<RuleSetInfo> {
         Arc::new(RuleSetInfo { name: self.name.clone(), version: self.version.clone(), hash: self.content_hash() })
+    }
+}
+
+/// Writes `v` as canonical JSON: object keys sorted by their UTF-16 code
+/// units (RFC 8785, section 3.2.3), no insignificant white space.
+fn write_canonical(v: &serde_json::Value, out: &mut String) {
+    use serde_json::Value;
+    match v {
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
+            out.push('{');
+            for (i, (k, v)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push(':');
+                write_canonical(v, out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(item, out);
+            }
+            out.push(']');
+        }
+        // Scalars: serde_json writes strings with the minimal escaping RFC
+        // 8785 asks for, and a rule set's numbers are integers.
+        scalar => out.push_str(&scalar.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_json_sorts_keys_at_every_level_whatever_the_insertion_order() {
+        let a: serde_json::Value = serde_json::from_str(r#"{"b":1,"a":{"d":[{"z":1,"y":"é"}],"c":true}}"#).unwrap();
+        let mut out = String::new();
+        write_canonical(&a, &mut out);
+        assert_eq!(out, r#"{"a":{"c":true,"d":[{"y":"é","z":1}]},"b":1}"#);
+    }
+
+    #[test]
+    fn the_hash_is_of_the_sorted_form() {
+        let set = RuleSet::new("n", "1");
+        let mut sorted = String::new();
+        write_canonical(&serde_json::to_value(&set).unwrap(), &mut sorted);
+        assert!(sorted.starts_with(r#"{"default_country":"CN","name":"n","reference":"#), "{sorted}");
+        let digest = Sha256::digest(sorted.as_bytes());
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(set.content_hash(), format!("sha256:{hex}"));
+        // Struct order (name, version, ...) is not what is hashed.
+        let struct_order = serde_json::to_vec(&set).unwrap();
+        assert_ne!(Sha256::digest(&struct_order).as_slice(), digest.as_slice());
     }
 }
