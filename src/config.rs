@@ -41,6 +41,7 @@ use crate::rules::composite::Composite;
 use crate::rules::{builtin_with_params, ids, is_builtin};
 use crate::ruleset::default_country;
 pub use crate::ruleset::{Reference, RuleConfig, RuleSet};
+use crate::text::without_values;
 
 /// One thing wrong with a rule set, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -178,7 +179,11 @@ impl Problems {
             Err(e) => {
                 let inner = e.path().to_string();
                 let full = if inner == "." { path.to_owned() } else { join(path, &inner) };
-                self.push(full, e.into_inner().to_string());
+                let message = e.into_inner().to_string();
+                // List values are personal data (phones, addresses): their
+                // errors say what is wrong, not what the value was.
+                let message = if full.starts_with("lists") { without_values(&message) } else { message };
+                self.push(full, message);
                 None
             }
         }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::context::EvalContext;
 use crate::model::Order;
+use crate::text::without_values;
 
 /// An order with the context to judge it in.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -36,7 +37,7 @@ pub struct JsonError {
     pub line: usize,
     /// 1-based column.
     pub column: usize,
-    /// What serde said.
+    /// What serde said, without the values it quoted.
     pub message: String,
 }
 
@@ -58,8 +59,9 @@ pub(crate) fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T,
 
 fn json_error(path: String, e: &serde_json::Error) -> JsonError {
     let message = e.to_string();
-    // serde_json appends " at line L column C"; keep the message itself.
-    let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
+    // serde_json appends " at line L column C"; keep the message itself,
+    // without the values it quotes (an order's fields are personal data).
+    let message = without_values(message.split(" at line ").next().unwrap_or(&message));
     JsonError { path, line: e.line(), column: e.column(), message }
 }
 
@@ -95,5 +97,19 @@ mod tests {
         assert!(e.message.contains("EOF"), "{e}");
         let e = EvalRequest::from_json(r#"{"order":{}, "contxt":{}}"#).unwrap_err();
         assert!(e.to_string().contains("missing field") || e.to_string().contains("unknown field"), "{e}");
+    }
+
+    #[test]
+    fn errors_do_not_echo_personal_data() {
+        let e = EvalRequest::from_json(
+            r#"{"order":{"id":"a","user_id":"u","created_at":"2026-01-01T00:00:00Z","payable_amount":"李娜 13800138351 北京市","items":[]},"context":{"now":"2026-01-01T00:00:00Z"}}"#,
+        )
+        .unwrap_err();
+        let shown = e.to_string();
+        assert_eq!(e.path, "order.payable_amount");
+        assert!(!shown.contains("李娜") && !shown.contains("13800138351"), "{shown}");
+        assert!(shown.contains("invalid"), "{shown}");
+        let e = EvalRequest::from_json(r#"{"order":{"id":13800138351}}"#).unwrap_err();
+        assert!(!e.to_string().contains("13800138351"), "{e}");
     }
 }

@@ -250,45 +250,68 @@ impl PhoneKey {
     }
 }
 
-/// `138****5678`: the first three and last four digits of a phone number.
+/// At most this share of a masked value is shown: a third.
+fn shown(len: usize, at_most: usize) -> usize {
+    (len / 3).min(at_most)
+}
+
+/// `****678`: the last digits of a phone number, never more than a third of
+/// them (three of a mainland mobile's eleven).
 pub(crate) fn mask_phone(raw: &str) -> String {
     let digits: String = match PhoneKey::parse(raw) {
         Some(k) => k.as_str().to_owned(),
         None => raw.chars().filter(char::is_ascii_digit).collect(),
     };
-    let n = digits.chars().count();
-    if n <= 7 {
-        return format!("****{}", tail(&digits, 2));
-    }
-    let head: String = digits.chars().take(3).collect();
-    format!("{head}****{}", tail(&digits, 4))
+    mask_tail_of(&digits, 4)
 }
 
-/// `张*`: the first character of a name, a star for each of the rest.
+/// `张**`: the first characters of a name, at most a third of it, and a star
+/// for each of the rest (`**` for a two-character name).
 pub(crate) fn mask_name(raw: &str) -> String {
-    let mut chars = raw.trim().chars().filter(|c| !c.is_whitespace());
-    match chars.next() {
-        None => String::new(),
-        Some(first) => {
-            let stars = chars.count().max(1);
-            let mut s = String::with_capacity(first.len_utf8().saturating_add(stars));
-            s.push(first);
-            s.extend(std::iter::repeat_n('*', stars));
-            s
-        }
+    let chars = raw.trim().chars().filter(|c| !c.is_whitespace());
+    let n = chars.clone().count();
+    if n == 0 {
+        return String::new();
     }
+    let keep = shown(n, usize::MAX);
+    chars.clone().take(keep).chain(std::iter::repeat_n('*', n.saturating_sub(keep).max(1))).collect()
 }
 
-/// `****1234`: the last four characters of a payment instrument or device id.
+/// `****2233`: the last characters of a payment instrument or device id, at
+/// most four and at most a third of it.
 pub(crate) fn mask_tail(raw: &str) -> String {
-    format!("****{}", tail(raw.trim(), 4))
+    mask_tail_of(raw.trim(), 4)
+}
+
+fn mask_tail_of(s: &str, at_most: usize) -> String {
+    format!("****{}", tail(s, shown(s.chars().count(), at_most)))
 }
 
 fn tail(s: &str, n: usize) -> &str {
+    if n == 0 {
+        return "";
+    }
     let count = s.chars().count();
     match s.char_indices().nth(count.saturating_sub(n)) {
         Some((i, _)) => s.get(i..).unwrap_or(""),
         None => s,
+    }
+}
+
+/// A serde error message without the input values it quotes: `invalid
+/// type: string "李娜 138…", expected …` becomes `invalid type: string,
+/// expected …`. Data inputs carry personal data, and errors end up in logs.
+/// Field names and the expected forms stay: they say what to fix.
+pub(crate) fn without_values(message: &str) -> String {
+    static QUOTED: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r#"(invalid (?:type|value): (?:string|char|integer|floating point|boolean|bytes))(?: "(?:[^"\\]|\\.)*"| '(?:[^'\\]|\\.)*'| `[^`]*`)|(unknown variant) `[^`]*`"#,
+        )
+        .ok()
+    });
+    match QUOTED.as_ref() {
+        Some(re) => re.replace_all(message, "$1$2").into_owned(),
+        None => String::new(),
     }
 }
 
@@ -352,12 +375,47 @@ mod tests {
 
     #[test]
     fn masks() {
-        assert_eq!(mask_phone("+86 138-0013-5678"), "138****5678");
-        assert_eq!(mask_name("张三"), "张*");
+        assert_eq!(mask_phone("+86 138-0013-5678"), "****678");
+        assert_eq!(mask_phone("1234567"), "****67", "a short number shows two of seven digits, not seven of eight");
+        assert_eq!(mask_name("张三丰"), "张**");
+        assert_eq!(mask_name("张三"), "**");
         assert_eq!(mask_name("欧阳娜娜"), "欧***");
-        assert_eq!(mask_name("张"), "张*");
+        assert_eq!(mask_name("张"), "*");
         assert_eq!(mask_tail("6222020200112233"), "****2233");
-        assert_eq!(mask_tail("ab"), "****ab");
+        assert_eq!(mask_tail("ab"), "****");
+        assert_eq!(mask_tail("abcdef"), "****ef");
+    }
+
+    #[test]
+    fn no_mask_shows_more_than_a_third() {
+        let digits = "98765432109876543210";
+        let letters = "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉";
+        for n in 1..=20 {
+            let d: String = digits.chars().take(n).collect();
+            let l: String = letters.chars().take(n).collect();
+            for masked in [mask_phone(&d), mask_tail(&d), mask_name(&l), mask_tail(&l)] {
+                let visible = masked.chars().filter(|c| *c != '*').count();
+                assert!(visible * 3 <= n, "{masked:?} shows {visible} of {n}");
+            }
+        }
+    }
+
+    #[test]
+    fn parse_errors_lose_their_values() {
+        let cases = [
+            (
+                r#"invalid type: string "李娜 13800138351 北京", expected a decimal"#,
+                "invalid type: string, expected a decimal",
+            ),
+            (r#"invalid value: string "a\"b", expected x"#, "invalid value: string, expected x"),
+            ("invalid type: integer `13800138000`, expected a string", "invalid type: integer, expected a string"),
+            ("invalid type: floating point `1.5`, expected u32", "invalid type: floating point, expected u32"),
+            ("unknown variant `李娜`, expected one of `a`, `b`", "unknown variant, expected one of `a`, `b`"),
+            ("missing field `user_id`", "missing field `user_id`"),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(without_values(raw), want);
+        }
     }
 
     #[test]

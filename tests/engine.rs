@@ -204,7 +204,7 @@ fn evaluation_is_deterministic_and_round_trips_as_json() {
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["decision"], "pass");
     assert_eq!(v["flags"][0]["rule_id"], "contact.phone_invalid");
-    assert_eq!(v["flags"][0]["message"]["en"], "recipient phone ****45 is not a valid number for CN");
+    assert_eq!(v["flags"][0]["message"]["en"], "recipient phone ****5 is not a valid number for CN");
 }
 
 #[test]

@@ -313,7 +313,7 @@ mod new_instrument {
         let mut o = order();
         o.payment.as_mut().unwrap().instrument_id = Some("card-9999".into());
         let a = eval(&o, &ctx());
-        assert_eq!(evidence(assert_fires(&a, PAYMENT_NEW_INSTRUMENT), "instrument"), "****9999");
+        assert_eq!(evidence(assert_fires(&a, PAYMENT_NEW_INSTRUMENT), "instrument"), "****999");
     }
 
     #[test]
