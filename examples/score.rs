@@ -2,7 +2,7 @@
 //! assessment as JSON per line out.
 //!
 //! ```text
-//! cargo run --release --example score -- [FILE|-] [--locale zh|en] [--config RULES.json]
+//! cargo run --release --example score -- [FILE|-] [--locale zh|en] [--config RULES.json] [--strict]
 //! cargo run --release --example score -- --print-default-config
 //! ```
 //!
@@ -13,7 +13,9 @@
 //! Reads FILE, or standard input when FILE is `-` or absent. A bad line (not
 //! JSON, or not an order) is reported on standard error with its line number
 //! and the JSON path of the problem; the other lines are still scored, and
-//! the exit code is 1 if any line was bad.
+//! the exit code is 1 if any line was bad. Fields the crate does not know
+//! (an OMS's own `status` or `channel`) are ignored; `--strict` refuses a
+//! line that has any, naming the field's path.
 
 use std::io::{self, BufRead, BufWriter, Write};
 use std::process::ExitCode;
@@ -37,6 +39,7 @@ fn main() -> ExitCode {
     let mut path: Option<String> = None;
     let mut config: Option<String> = None;
     let mut locale = Locale::Zh;
+    let mut strict = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -54,12 +57,15 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             },
+            "--strict" => strict = true,
             "--print-default-config" => {
                 println!("{}", RuleSet::builtin().to_json_pretty());
                 return ExitCode::SUCCESS;
             }
             "-h" | "--help" => {
-                println!("usage: score [FILE|-] [--locale zh|en] [--config RULES.json] | --print-default-config");
+                println!(
+                    "usage: score [FILE|-] [--locale zh|en] [--config RULES.json] [--strict] | --print-default-config"
+                );
                 return ExitCode::SUCCESS;
             }
             "-" => path = None,
@@ -103,7 +109,8 @@ fn main() -> ExitCode {
         if line.trim().is_empty() {
             continue;
         }
-        let req = match EvalRequest::from_json(&line) {
+        let read = if strict { EvalRequest::from_json_strict } else { EvalRequest::from_json };
+        let req = match read(&line) {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("{}", e.at_line(n));

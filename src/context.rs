@@ -17,7 +17,6 @@ use crate::time::UtcOffset;
 /// assessment. The lists here are added to the engine's own lists.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct EvalContext {
     /// The time of the evaluation.

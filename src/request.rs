@@ -10,7 +10,6 @@ use crate::text::without_values;
 /// An order with the context to judge it in.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct EvalRequest {
     /// The order.
@@ -28,14 +27,15 @@ impl EvalRequest {
 
 /// JSON that is not what was expected, with where and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}line {line}, column {column}: {message}", path_prefix(path))]
+#[error("{}{}{message}", path_prefix(path), position(*line, *column))]
 #[non_exhaustive]
 pub struct JsonError {
     /// The JSON path of the problem (`order.items[0].quantity`), empty at the top.
     pub path: String,
-    /// 1-based line within the text.
+    /// 1-based line within the text; 0 when not known (an unknown field
+    /// found by a strict read is named by its path).
     pub line: usize,
-    /// 1-based column.
+    /// 1-based column; 0 when not known.
     pub column: usize,
     /// What serde said, without the values it quoted.
     pub message: String,
@@ -43,6 +43,10 @@ pub struct JsonError {
 
 fn path_prefix(path: &str) -> String {
     if path.is_empty() || path == "." { String::new() } else { format!("at `{path}`, ") }
+}
+
+fn position(line: usize, column: usize) -> String {
+    if line == 0 { String::new() } else { format!("line {line}, column {column}: ") }
 }
 
 /// Parses any serde type from JSON text, naming the JSON path of an error.
@@ -55,6 +59,58 @@ pub(crate) fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T,
     // Trailing characters after the value are an error too.
     de.end().map_err(|e| json_error(String::new(), &e))?;
     Ok(value)
+}
+
+/// A path as `serde_path_to_error` writes it: `order.items[0].sku_name`.
+fn write_path(path: &serde_ignored::Path<'_>, out: &mut String) {
+    use serde_ignored::Path;
+    match path {
+        Path::Root => {}
+        Path::Seq { parent, index } => {
+            write_path(parent, out);
+            out.push_str(&format!("[{index}]"));
+        }
+        Path::Map { parent, key } => {
+            write_path(parent, out);
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(key);
+        }
+        Path::Some { parent } | Path::NewtypeStruct { parent } | Path::NewtypeVariant { parent } => {
+            write_path(parent, out);
+        }
+    }
+}
+
+/// [`from_json`], refusing fields the type does not know (data inputs
+/// otherwise ignore them, as exports carry fields of their own).
+pub(crate) fn from_json_strict<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, JsonError> {
+    let mut unknown: Option<String> = None;
+    let value: T = {
+        let de = &mut serde_json::Deserializer::from_str(text);
+        let mut note = |path: serde_ignored::Path<'_>| {
+            unknown.get_or_insert_with(|| {
+                let mut out = String::new();
+                write_path(&path, &mut out);
+                out
+            });
+        };
+        let ignoring = serde_ignored::Deserializer::new(&mut *de, &mut note);
+        let value = serde_path_to_error::deserialize(ignoring).map_err(|e| {
+            let path = e.path().to_string();
+            json_error(if path == "." { String::new() } else { path }, &e.into_inner())
+        })?;
+        de.end().map_err(|e| json_error(String::new(), &e))?;
+        value
+    };
+    match unknown {
+        None => Ok(value),
+        Some(path) => {
+            let field = path.rsplit(['.', ']']).next().unwrap_or(&path).to_owned();
+            Err(JsonError { path, line: 0, column: 0, message: format!("unknown field `{field}` (strict read)") })
+        }
+    }
 }
 
 fn json_error(path: String, e: &serde_json::Error) -> JsonError {
@@ -70,14 +126,23 @@ impl JsonError {
     /// `line_no`: `line 3, column 19, at `order`: missing field `user_id``.
     pub fn at_line(&self, line_no: usize) -> String {
         let at = if self.path.is_empty() { String::new() } else { format!(", at `{}`", self.path) };
-        format!("line {line_no}, column {}{at}: {}", self.column, self.message)
+        let column = if self.column == 0 { String::new() } else { format!(", column {}", self.column) };
+        format!("line {line_no}{column}{at}: {}", self.message)
     }
 }
 
 impl EvalRequest {
-    /// Parses one request from JSON.
+    /// Parses one request from JSON. Fields the crate does not know are
+    /// ignored: an OMS export's `status` or `channel` does not cost the
+    /// order its assessment.
     pub fn from_json(text: &str) -> Result<EvalRequest, JsonError> {
         from_json(text)
+    }
+
+    /// [`EvalRequest::from_json`], refusing any field the crate does not
+    /// know, named by its path (`order.status`).
+    pub fn from_json_strict(text: &str) -> Result<EvalRequest, JsonError> {
+        from_json_strict(text)
     }
 }
 
@@ -97,6 +162,18 @@ mod tests {
         assert!(e.message.contains("EOF"), "{e}");
         let e = EvalRequest::from_json(r#"{"order":{}, "contxt":{}}"#).unwrap_err();
         assert!(e.to_string().contains("missing field") || e.to_string().contains("unknown field"), "{e}");
+    }
+
+    const WITH_EXTRAS: &str = r#"{"order":{"id":"a","user_id":"u","created_at":"2026-01-01T00:00:00Z","payable_amount":"1","items":[{"product_id":"p","unit_price":"1","quantity":1,"sku_name":"x"}],"status":"paid","channel":"app"},"context":{"now":"2026-01-01T00:00:00Z","tenant":"t1"},"trace_id":"abc"}"#;
+
+    #[test]
+    fn unknown_fields_are_ignored_unless_strict() {
+        let r = EvalRequest::from_json(WITH_EXTRAS).unwrap();
+        assert_eq!(r.order.id, "a");
+        let e = EvalRequest::from_json_strict(WITH_EXTRAS).unwrap_err();
+        assert_eq!(e.path, "order.items[0].sku_name");
+        assert_eq!(e.to_string(), "at `order.items[0].sku_name`, unknown field `sku_name` (strict read)");
+        assert_eq!(e.at_line(3), "line 3, at `order.items[0].sku_name`: unknown field `sku_name` (strict read)");
     }
 
     #[test]

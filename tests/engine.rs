@@ -8,8 +8,8 @@ use common::*;
 use order_anomaly::rules::composite::{Composite, Condition};
 use order_anomaly::rules::payment::{AmountSpike, FailedAttempts};
 use order_anomaly::{
-    Action, Assessment, BuildProblem, Category, Decision, Engine, EvalContext, Finding, Input, Locale, Outcome, Rule,
-    Thresholds, ids,
+    Action, Assessment, BuildProblem, Category, Decision, Engine, EvalContext, EvalRequest, Finding, Input, Locale,
+    Outcome, Rule, Thresholds, ids,
 };
 
 #[test]
@@ -208,14 +208,18 @@ fn evaluation_is_deterministic_and_round_trips_as_json() {
 }
 
 #[test]
-fn unknown_fields_in_an_order_are_an_error_with_a_path() {
-    let err = serde_json::from_str::<order_anomaly::Order>(
-        r#"{"id":"a","user_id":"u","created_at":"2026-01-01T00:00:00Z","payable_amount":"1","shiping":{}}"#,
-    )
-    .unwrap_err();
-    assert!(err.to_string().contains("unknown field `shiping`"), "{err}");
+fn unknown_fields_in_data_are_ignored_and_a_strict_read_names_them() {
+    let line = r#"{"order":{"id":"a","user_id":"u","created_at":"2026-01-01T00:00:00Z","payable_amount":"1","shiping":{},"status":"paid"},"context":{"now":"2026-01-01T00:00:00Z","user":{"user_id":"u","vip_level":3}}}"#;
+    let r = EvalRequest::from_json(line).unwrap();
+    assert_eq!(r.order.id, "a");
+    assert_eq!(r.context.user.as_ref().unwrap().user_id, "u");
+    let err = EvalRequest::from_json_strict(line).unwrap_err();
+    assert_eq!(err.path, "order.shiping");
     let ctx = serde_json::from_str::<EvalContext>(r#"{"now":"2026-01-01T00:00:00Z","utc_offset":"8"}"#).unwrap_err();
     assert!(ctx.to_string().contains("invalid UTC offset `8`"), "{ctx}");
+    // Rule-set files stay strict.
+    let e = Engine::from_config_str(r#"{"name":"x","version":"1","colour":"blue"}"#).unwrap_err();
+    assert!(e.to_string().contains("unknown field `colour`"), "{e}");
 }
 
 #[test]

@@ -190,6 +190,21 @@ fn duplicates_change_nothing() {
 }
 
 #[test]
+fn unknown_event_types_and_fields_are_skipped_not_fatal() {
+    let lines = [
+        r#"{"id":"e1","at":"2026-01-01T00:00:00Z","type":"coupon_redeemed","order_id":"o1","coupon":"X"}"#,
+        r#"{"id":"e2","at":"2026-01-01T00:00:00Z","type":"cancelled","order_id":"o1","operator":"ops-7"}"#,
+    ];
+    let events: Vec<Event> = lines.iter().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(events[0].kind, EventKind::Unknown);
+    assert_eq!(events[1].kind, EventKind::Cancelled { order_id: "o1".into() });
+    let mut s = InMemoryStore::new();
+    assert_eq!(s.apply(&events[0]), Applied::Ignored);
+    assert_eq!(s.apply(&events[1]), Applied::Applied);
+    assert_eq!(s.ignored(), 1);
+}
+
+#[test]
 fn late_events_within_the_bound_apply_and_older_ones_are_refused() {
     let mut s = folded(&history());
     let watermark = t(9, 13);

@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 /// recorded as skipped instead of guessing.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Order {
     /// The OMS's order id.
@@ -119,7 +118,6 @@ impl Order {
 /// One line of an order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct LineItem {
     /// The product (SKU) id; product profiles are looked up by it.
@@ -152,7 +150,6 @@ impl LineItem {
 /// Payment of an order: the instrument, every attempt, and the final result.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Payment {
     /// Method, e.g. `alipay`, `wechat`, `card`, `cod`.
@@ -195,7 +192,6 @@ impl Payment {
 /// One payment attempt.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct PaymentAttempt {
     /// When it was made.
@@ -249,7 +245,6 @@ impl AttemptStatus {
 /// elsewhere `province` holds the state or region.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct ShippingAddress {
     /// ISO 3166-1 alpha-2 country code; the engine's default country when absent.
@@ -278,7 +273,6 @@ pub struct ShippingAddress {
 /// The person who receives the parcel.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Recipient {
     /// Name as written on the order.
@@ -292,7 +286,6 @@ pub struct Recipient {
 /// The client session behind the order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct ClientInfo {
     /// IP address, as text.
@@ -309,7 +302,6 @@ pub struct ClientInfo {
 /// A coarse location: country, region, city.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Location {
     /// ISO 3166-1 alpha-2 country code.
@@ -333,7 +325,6 @@ impl Location {
 /// A call made to verify the order with the recipient.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct VerificationCall {
     /// When the call was made.
@@ -352,7 +343,6 @@ impl VerificationCall {
 /// Logistics of a shipped order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Logistics {
     /// Carrier name or code.
@@ -382,7 +372,6 @@ impl Logistics {
 /// One tracking update.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct TrackingEvent {
     /// When it happened.
@@ -405,7 +394,6 @@ impl TrackingEvent {
 /// An after-sales record filed against an order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct AfterSale {
     /// Return, exchange or complaint.

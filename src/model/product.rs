@@ -5,7 +5,6 @@ use serde::{Deserialize, Serialize};
 /// What is known of a product from past orders.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct ProductProfile {
     /// The product (SKU) id.

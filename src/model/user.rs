@@ -14,7 +14,6 @@ use super::order::{ComplaintType, Location};
 /// the longest window needs; lifetime figures live in the counters.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct UserProfile {
     /// The buyer's account id.
@@ -76,7 +75,6 @@ impl UserProfile {
 /// A past order, as much as the rules need of it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct PastOrder {
     /// Its id.
@@ -104,7 +102,6 @@ impl PastOrder {
 /// A payment card or account seen in the buyer's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct KnownInstrument {
     /// The instrument token, as on [`Payment::instrument_id`](crate::model::Payment::instrument_id).
@@ -125,7 +122,6 @@ impl KnownInstrument {
 /// A change of the buyer's shipping address.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct AddressChange {
     /// When it changed.
@@ -148,7 +144,6 @@ impl AddressChange {
 /// A complaint the buyer filed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct ComplaintRecord {
     /// When.
@@ -170,7 +165,6 @@ impl ComplaintRecord {
 /// Another account linked to the buyer's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct LinkedAccount {
     /// The other account.
@@ -208,7 +202,6 @@ pub enum LinkKind {
 /// A purchase by a linked account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct LinkedPurchase {
     /// The category bought.

@@ -145,6 +145,11 @@ pub enum EventKind {
         /// The order.
         order_id: String,
     },
+    /// An event of a type this version does not know (any other `type`):
+    /// read without error, counted and skipped by the store, so a new kind
+    /// of event in an OMS's feed does not stop the feed.
+    #[serde(other)]
+    Unknown,
 }
 
 impl EventKind {
@@ -162,7 +167,7 @@ impl EventKind {
             | EventKind::VerificationCall { order_id, .. }
             | EventKind::ConfirmedAbnormal { order_id } => Some(order_id),
             EventKind::Complaint { order_id, .. } => order_id.as_deref(),
-            EventKind::AddressChanged { .. } | EventKind::Login { .. } => None,
+            EventKind::AddressChanged { .. } | EventKind::Login { .. } | EventKind::Unknown => None,
         }
     }
 }

@@ -20,6 +20,7 @@ use crate::time::{UtcOffset, Window};
 /// What folding one event did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Applied {
     /// The event changed the profiles.
     Applied,
@@ -27,6 +28,8 @@ pub enum Applied {
     Duplicate,
     /// The event is older than the lateness bound allows: refused.
     TooLate,
+    /// An event of a type the store does not know: skipped and counted.
+    Ignored,
 }
 
 /// Where profiles live. [`InMemoryStore`] is the default; a host that keeps
@@ -287,6 +290,9 @@ pub struct InMemoryStore {
     order_users: HashMap<String, String>,
     links: HashMap<String, BTreeSet<String>>,
     too_late: u64,
+    /// Events of unknown types skipped.
+    #[serde(default)]
+    ignored: u64,
     /// When the store last dropped what fell out of retention.
     last_prune: Option<DateTime<Utc>>,
 }
@@ -315,6 +321,11 @@ impl InMemoryStore {
     /// Events refused as too late so far.
     pub fn too_late(&self) -> u64 {
         self.too_late
+    }
+
+    /// Events of types the store does not know, skipped so far.
+    pub fn ignored(&self) -> u64 {
+        self.ignored
     }
 
     fn horizon(&self) -> Option<DateTime<Utc>> {
@@ -458,6 +469,10 @@ fn insert_sorted<T, K: Ord>(v: &mut Vec<T>, item: T, key: impl Fn(&T) -> K) {
 
 impl ProfileStore for InMemoryStore {
     fn apply(&mut self, event: &Event) -> Applied {
+        if event.kind == EventKind::Unknown {
+            self.ignored = self.ignored.saturating_add(1);
+            return Applied::Ignored;
+        }
         if self.seen_events.contains_key(&event.id) {
             return Applied::Duplicate;
         }
@@ -541,6 +556,7 @@ impl ProfileStore for InMemoryStore {
                 let call = VerificationCall { at, answered: *answered };
                 insert_sorted(&mut self.order_state(order_id).calls, call, |c| c.at);
             }
+            EventKind::Unknown => {}
             EventKind::ConfirmedAbnormal { order_id } => {
                 let s = self.order_state(order_id);
                 if !s.confirmed_abnormal {
