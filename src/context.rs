@@ -82,7 +82,10 @@ impl EvalContext {
 }
 
 /// The stage of an order's life at which it is assessed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+///
+/// Read in any case, with `-` or spaces for `_`; also accepted: `created`
+/// (placed), `aftersale` (after_sales), `canceled` (cancelled).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -100,3 +103,12 @@ pub enum Stage {
     /// Cancelled.
     Cancelled,
 }
+
+crate::vocab::lenient_enum!(Stage {
+    Placed => "placed" | "created",
+    Paid => "paid",
+    Shipped => "shipped",
+    Delivered => "delivered",
+    AfterSales => "after_sales" | "aftersale",
+    Cancelled => "cancelled" | "canceled",
+});

@@ -258,3 +258,48 @@ impl ParamIssue {
         ParamIssue { field: field.into(), reason: reason.into() }
     }
 }
+
+/// Whether two enum spellings name the same variant: ASCII case, `_`, `-`
+/// and spaces do not matter (`INSUFFICIENT_BALANCE`, `InsufficientBalance`
+/// and `insufficient-balance` are `insufficient_balance`).
+pub(crate) fn same_variant(a: &str, b: &str) -> bool {
+    let key = |s: &str| {
+        s.chars().filter(|c| !matches!(c, '_' | '-' | ' ')).map(|c| c.to_ascii_lowercase()).collect::<Vec<_>>()
+    };
+    key(a) == key(b)
+}
+
+/// Deserialises an enum of a data input from its canonical snake_case name,
+/// any spelling of it [`same_variant`] accepts, or one of the listed
+/// aliases (`success` for `succeeded`). Serialising still writes the
+/// canonical name, and the JSON Schema lists the canonical names.
+macro_rules! lenient_enum {
+    ($t:ident { $($variant:ident => $name:literal $(| $alias:literal)*),+ $(,)? }) => {
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                const NAMES: &[&str] = &[$($name),+];
+                let raw = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+                $(
+                    if [$name $(, $alias)*].iter().any(|n| $crate::vocab::same_variant(n, &raw)) {
+                        return Ok($t::$variant);
+                    }
+                )+
+                Err(serde::de::Error::unknown_variant(&raw, NAMES))
+            }
+        }
+    };
+}
+pub(crate) use lenient_enum;
+
+#[cfg(test)]
+mod lenient_tests {
+    use super::same_variant;
+
+    #[test]
+    fn spellings_of_one_variant() {
+        for s in ["insufficient_balance", "INSUFFICIENT_BALANCE", "InsufficientBalance", "insufficient-balance"] {
+            assert!(same_variant("insufficient_balance", s), "{s}");
+        }
+        assert!(!same_variant("succeeded", "success"));
+    }
+}

@@ -302,3 +302,25 @@ fn evaluation_is_total_at_the_ends_of_the_time_range() {
         let _ = e.evaluate(&o, &c);
     }
 }
+
+#[test]
+fn common_spellings_of_enum_values_are_read() {
+    use order_anomaly::Stage;
+    use order_anomaly::model::{AttemptStatus, LinkKind};
+    let read = |s: &str| serde_json::from_str::<AttemptStatus>(&format!("\"{s}\""));
+    for s in ["succeeded", "SUCCEEDED", "success", "Success", "paid"] {
+        assert_eq!(read(s).unwrap(), AttemptStatus::Succeeded, "{s}");
+    }
+    for s in ["insufficient_balance", "INSUFFICIENT_BALANCE", "InsufficientBalance", "insufficient-funds"] {
+        assert_eq!(read(s).unwrap(), AttemptStatus::InsufficientBalance, "{s}");
+    }
+    let e = read("maybe").unwrap_err().to_string();
+    assert!(e.contains("expected one of `succeeded`"), "{e}");
+    assert_eq!(serde_json::to_string(&AttemptStatus::Succeeded).unwrap(), "\"succeeded\"", "written canonically");
+    assert_eq!(serde_json::from_str::<Stage>("\"CANCELED\"").unwrap(), Stage::Cancelled);
+    assert_eq!(serde_json::from_str::<LinkKind>("\"card\"").unwrap(), LinkKind::PaymentInstrument);
+    // In a whole request line.
+    let line = r#"{"order":{"id":"a","user_id":"u","created_at":"2026-01-01T00:00:00Z","payable_amount":"1","payment":{"attempts":[{"at":"2026-01-01T00:00:00Z","status":"SUCCESS"}]}},"context":{"now":"2026-01-01T00:00:00Z","stage":"Paid"}}"#;
+    let r = EvalRequest::from_json(line).unwrap();
+    assert_eq!(r.order.payment.unwrap().attempts[0].status, AttemptStatus::Succeeded);
+}

@@ -217,7 +217,12 @@ impl PaymentAttempt {
 }
 
 /// How a payment attempt ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Read in any case, with `-` or spaces for `_`; also accepted: `success`,
+/// `successful`, `paid`, `captured` (succeeded), `insufficient_funds`,
+/// `refused` (declined), `timed_out`, `expired` (timeout), `failure`, `fail`,
+/// `error` (failed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -233,6 +238,14 @@ pub enum AttemptStatus {
     /// Failed for another reason.
     Failed,
 }
+
+crate::vocab::lenient_enum!(AttemptStatus {
+    Succeeded => "succeeded" | "success" | "successful" | "paid" | "captured",
+    InsufficientBalance => "insufficient_balance" | "insufficient_funds",
+    Declined => "declined" | "refused",
+    Timeout => "timeout" | "timed_out" | "expired",
+    Failed => "failed" | "failure" | "fail" | "error",
+});
 
 impl AttemptStatus {
     /// Whether the attempt failed, whatever the reason.
@@ -420,7 +433,10 @@ impl AfterSale {
 }
 
 /// The kind of an after-sales record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Read in any case, with `-` or spaces for `_`; also accepted: `returned`,
+/// `refund_return` (return), `exchanged` (exchange).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -433,9 +449,18 @@ pub enum AfterSaleKind {
     Complaint,
 }
 
+crate::vocab::lenient_enum!(AfterSaleKind {
+    Return => "return" | "returned" | "refund_return",
+    Exchange => "exchange" | "exchanged",
+    Complaint => "complaint",
+});
+
 /// What a complaint is about. `Quality` and `FalseAdvertising` are the
 /// source document's high-risk complaints; `Fraud` feeds product profiles.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Read in any case, with `-` or spaces for `_`; also accepted:
+/// `misleading_description` (false_advertising), `logistics` (delivery).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -453,3 +478,12 @@ pub enum ComplaintType {
     /// Anything else.
     Other,
 }
+
+crate::vocab::lenient_enum!(ComplaintType {
+    Quality => "quality",
+    FalseAdvertising => "false_advertising" | "misleading_description",
+    Fraud => "fraud",
+    Delivery => "delivery" | "logistics",
+    Service => "service",
+    Other => "other",
+});

@@ -184,7 +184,10 @@ impl LinkedAccount {
 }
 
 /// What two accounts share.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Read in any case, with `-` or spaces for `_`; also accepted: `instrument`,
+/// `card` (payment_instrument).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -198,6 +201,13 @@ pub enum LinkKind {
     /// The same payment card or account.
     PaymentInstrument,
 }
+
+crate::vocab::lenient_enum!(LinkKind {
+    Device => "device",
+    Phone => "phone",
+    Address => "address",
+    PaymentInstrument => "payment_instrument" | "instrument" | "card",
+});
 
 /// A purchase by a linked account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
