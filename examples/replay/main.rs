@@ -121,9 +121,8 @@ fn run(replay: Replay, max_events: usize) {
                     assess(order, &ctx);
                 }
                 events += 1;
-                match store.apply(&e) {
-                    Applied::Duplicate => duplicates += 1,
-                    _ => {}
+                if store.apply(&e) == Applied::Duplicate {
+                    duplicates += 1;
                 }
             }
             Step::Assess { order_id, at } => {
