@@ -12,6 +12,7 @@
 // Vocabulary, time, text and the order models: depend on nothing above.
 pub mod model;
 mod num;
+mod numbering;
 mod text;
 mod time;
 mod vocab;

@@ -6,6 +6,8 @@
 //! strings, so a lookup on the evaluation path allocates nothing.
 
 use chrono::Duration;
+
+use crate::numbering;
 use rust_decimal::Decimal;
 
 /// Folds full-width ASCII forms (`１２Ａ`) to ASCII, the ideographic space to a
@@ -126,8 +128,10 @@ const PHONE_MAX: usize = 20;
 
 /// A phone number reduced to its comparable form, without allocating.
 ///
-/// Mainland China numbers (with or without `+86` / `0086` / `86`) become their
-/// national digits (`13800138000`, `01012345678`); other international numbers
+/// Mainland China numbers (with or without `+86` / `0086` / `86`, a trunk
+/// `0` or a carrier-selection code) become their national significant
+/// number as libphonenumber reads it (`13800138000`, `1012345678` for
+/// `010-1234-5678` and `+86 10 1234 5678` alike); other international numbers
 /// keep a leading `+` and the country code (`+14155552671`); numbers written
 /// without a country code keep their digits. Separators (spaces, `-`, `.`,
 /// brackets) are dropped, full-width digits folded, and an extension
@@ -168,28 +172,23 @@ impl PhoneKey {
                 _ => return None,
             }
         }
-        let all = digits.get(..n)?;
-        let (international, national): (bool, &[u8]) = if plus {
-            (true, all)
-        } else if let Some(rest) = all.strip_prefix(b"00") {
-            (true, rest)
-        } else if all.len() == 13 && all.starts_with(b"861") {
-            // 8613800138000: a mainland mobile with the country code but no `+`.
-            (true, all)
-        } else {
-            (false, all)
-        };
+        // Only ASCII digits were stored.
+        let all = digits.get(..n).and_then(|d| std::str::from_utf8(d).ok())?;
+        let international = if plus { Some(all) } else { numbering::strip_international_prefix(all) };
         let mut key = PhoneKey { buf: [0; PHONE_MAX], len: 0, international: false };
-        if international {
-            if let Some(cn) = national.strip_prefix(b"86") {
-                key.push_all(cn)?;
-            } else {
-                key.international = true;
-                key.push_all(b"+")?;
-                key.push_all(national)?;
+        match international {
+            Some(number) => match number.strip_prefix(numbering::COUNTRY_CODE) {
+                Some(cn) => key.push_all(numbering::national_significant(cn).as_bytes())?,
+                None => {
+                    key.international = true;
+                    key.push_all(b"+")?;
+                    key.push_all(number.as_bytes())?;
+                }
+            },
+            None => {
+                let national = numbering::strip_country_code(all).unwrap_or(all);
+                key.push_all(numbering::national_significant(national).as_bytes())?;
             }
-        } else {
-            key.push_all(national)?;
         }
         if key.digits().is_empty() {
             return None;
@@ -221,20 +220,10 @@ impl PhoneKey {
         self.international
     }
 
-    /// A mainland China mobile number: `1[3-9]` and nine more digits.
-    pub(crate) fn is_cn_mobile(&self) -> bool {
-        let d = self.as_str().as_bytes();
-        !self.international && d.len() == 11 && d.first() == Some(&b'1') && matches!(d.get(1), Some(b'3'..=b'9'))
-    }
-
-    /// A mainland China landline: trunk `0`, a 2-3 digit area code and a 7-8
-    /// digit local number (10 to 12 digits in all).
-    pub(crate) fn is_cn_landline(&self) -> bool {
-        let d = self.as_str().as_bytes();
-        !self.international
-            && (10..=12).contains(&d.len())
-            && d.first() == Some(&b'0')
-            && d.get(1).is_some_and(|c| *c != b'0')
+    /// A valid mainland China number (mobile, fixed line, toll-free, premium
+    /// rate or shared cost), as libphonenumber's numbering plan says.
+    pub(crate) fn is_valid_cn(&self) -> bool {
+        !self.international && numbering::is_valid(self.as_str())
     }
 
     /// An international number of plausible E.164 shape: a country code that
@@ -350,10 +339,11 @@ mod tests {
         ] {
             assert_eq!(key(raw), "13800138000", "{raw}");
         }
-        assert_eq!(key("010-12345678"), "01012345678");
+        assert_eq!(key("010-12345678"), "1012345678");
+        assert_eq!(key("+86 10 1234 5678"), "1012345678");
         assert_eq!(key("+1 (415) 555-2671"), "+14155552671");
         assert_eq!(key("001-415-555-2671 ext 12"), "+14155552671");
-        assert_eq!(key("0755-1234567转8"), "07551234567");
+        assert_eq!(key("0755-1234567转8"), "7551234567");
         assert!(PhoneKey::parse("138abc").is_none());
         assert!(PhoneKey::parse("").is_none());
         assert!(PhoneKey::parse("+").is_none());
@@ -363,12 +353,14 @@ mod tests {
     #[test]
     fn phone_kinds() {
         let k = |s| PhoneKey::parse(s).unwrap();
-        assert!(k("13800138000").is_cn_mobile());
-        assert!(!k("12800138000").is_cn_mobile());
-        assert!(!k("1380013800").is_cn_mobile());
-        assert!(k("010-12345678").is_cn_landline());
-        assert!(k("0755-1234567").is_cn_landline());
-        assert!(!k("0012345678").is_cn_landline());
+        assert!(k("13800138000").is_valid_cn());
+        assert!(!k("12800138000").is_valid_cn());
+        assert!(!k("1380013800").is_valid_cn());
+        assert!(k("010-12345678").is_valid_cn());
+        assert!(k("+86 10 1234 5678").is_valid_cn());
+        assert!(k("0755-12345678").is_valid_cn());
+        assert!(!k("0012345678").is_valid_cn());
+        assert!(!k("+1 415 555 2671").is_valid_cn());
         assert!(k("+44 20 7946 0958").is_e164_shaped());
         assert!(!k("+44 20").is_e164_shaped());
     }

@@ -28,7 +28,7 @@ builtin_rule! {
 
 fn valid_for(key: &PhoneKey, country: &str) -> bool {
     if country.eq_ignore_ascii_case("CN") {
-        key.is_cn_mobile() || key.is_cn_landline()
+        key.is_valid_cn()
     } else {
         key.is_e164_shaped() || (!key.is_international() && (6..=14).contains(&key.digits().len()))
     }
