@@ -206,7 +206,7 @@ pub struct Exemption {
 pub struct Skipped {
     /// The rule.
     pub rule_id: RuleId,
-    /// What was missing.
+    /// What was missing, or why the rule could not judge.
     pub missing: Cow<'static, str>,
 }
 

@@ -96,6 +96,12 @@ impl Outcome {
     pub fn missing(what: &'static str) -> Self {
         Outcome::Skipped(Cow::Borrowed(what))
     }
+
+    /// Skipped for a reason other than missing data (the data is there but
+    /// gives the rule nothing to judge by): `why` says so.
+    pub fn cannot_judge(why: &'static str) -> Self {
+        Outcome::Skipped(Cow::Borrowed(why))
+    }
 }
 
 /// Everything a rule may look at: the order, the context, the engine's

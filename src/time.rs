@@ -134,7 +134,17 @@ impl<'de> Deserialize<'de> for Window {
 pub struct UtcOffset(FixedOffset);
 
 impl UtcOffset {
-    /// China Standard Time, +08:00.
+    /// UTC, +00:00.
+    // Evaluated when compiling: were the offset out of range, the build would
+    // fail, so the panic can never happen at run time.
+    #[allow(clippy::panic)]
+    pub const UTC: UtcOffset = match FixedOffset::east_opt(0) {
+        Some(o) => UtcOffset(o),
+        None => panic!("0 is a valid offset"),
+    };
+
+    /// China Standard Time, +08:00 (also [`UtcOffset::default`], the
+    /// catalogue's zone: a host elsewhere sets its own, e.g. [`UtcOffset::UTC`]).
     pub fn china() -> Self {
         // +08:00 is always in range; the fallback only satisfies the no-panic lint.
         UtcOffset(FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| Utc.fix()))

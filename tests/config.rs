@@ -260,3 +260,20 @@ fn a_new_rule_set_is_the_file_with_only_a_name_and_a_version() {
     // `RuleSet::new` states the file's defaults a second time; this keeps the two equal.
     assert_eq!(RuleSet::new("x", "1"), RuleSet::from_json(r#"{"name":"x","version":"1"}"#, "<test>").unwrap());
 }
+
+#[test]
+fn account_churn_reads_its_former_parameter_name_and_writes_the_new_one() {
+    let text = r#"{"name":"x","version":"1","rules":{"payment.account_churn":{"params":{"max_accounts":5}}}}"#;
+    let e = Engine::from_config_str(text).unwrap();
+    let params = e.config().rules["payment.account_churn"].params.clone().unwrap();
+    assert_eq!(params["min_accounts"], 5);
+    assert!(params.get("max_accounts").is_none());
+}
+
+#[test]
+fn utc_is_a_named_offset_not_a_fallback() {
+    use order_anomaly::UtcOffset;
+    assert_eq!(UtcOffset::UTC.to_string(), "+00:00");
+    assert_eq!(UtcOffset::east(0), Some(UtcOffset::UTC));
+    assert_eq!(UtcOffset::default(), UtcOffset::china());
+}

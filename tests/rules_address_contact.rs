@@ -89,6 +89,16 @@ mod remote_no_history {
         o.shipping.as_mut().unwrap().region_code = None;
         assert_skipped(&eval(&o, &ctx()), ADDRESS_REMOTE_NO_HISTORY);
     }
+
+    #[test]
+    fn an_address_abroad_is_in_no_remote_region_not_missing_a_province() {
+        let mut o = order();
+        let s = o.shipping.as_mut().unwrap();
+        s.country = Some("US".into());
+        s.province = None;
+        s.region_code = None;
+        assert_quiet(&eval(&o, &ctx()), ADDRESS_REMOTE_NO_HISTORY);
+    }
 }
 
 mod frequent_change {

@@ -43,6 +43,11 @@ mod high_value_no_history {
         let mut o = order();
         o.items[0].category = None;
         assert_skipped(&eval(&o, &new_buyer()), PRODUCT_HIGH_VALUE_NO_HISTORY);
+        // A product profile that knows neither a category nor a high-value
+        // mark (as a store builds from orders without categories) is no
+        // better: skipped, not passed.
+        let c = new_buyer().with_product(build!(ProductProfile { product_id: "p-tea".into(), orders: 12 }));
+        assert_skipped(&eval(&o, &c), PRODUCT_HIGH_VALUE_NO_HISTORY);
     }
 }
 

@@ -9,6 +9,7 @@ use common::*;
 use order_anomaly::model::{AttemptStatus, KnownInstrument, Location, PaymentAttempt};
 use order_anomaly::rules::payment::{AmountMismatch, AmountSpike};
 use order_anomaly::{Decision, Engine, EvalContext, ids, ids::*};
+use rust_decimal::Decimal;
 
 fn attempts(statuses: &[AttemptStatus]) -> order_anomaly::Order {
     let mut o = order();
@@ -138,10 +139,14 @@ mod timeout {
     }
 
     #[test]
-    fn skipped_without_payment() {
+    fn an_order_without_any_payment_is_unpaid() {
         let mut o = order();
         o.payment = None;
-        assert_skipped(&eval(&o, &ctx()), PAYMENT_TIMEOUT);
+        o.created_at = ago(Duration::minutes(31));
+        let a = eval(&o, &ctx());
+        assert_eq!(assert_fires(&a, PAYMENT_TIMEOUT).reason_code(), "payment.timeout.unpaid");
+        o.created_at = ago(Duration::minutes(29));
+        assert_quiet(&eval(&o, &ctx()), PAYMENT_TIMEOUT);
     }
 }
 
@@ -283,8 +288,32 @@ mod amount_spike {
     fn skipped_without_history() {
         assert_skipped(&eval(&priced("5000"), &EvalContext::at(now())), PAYMENT_AMOUNT_SPIKE);
         let mut c = ctx();
-        c.user.as_mut().unwrap().order_count = 0;
+        let u = c.user.as_mut().unwrap();
+        u.order_count = 0;
+        u.recent_orders.clear();
         assert_skipped(&eval(&priced("5000"), &c), PAYMENT_AMOUNT_SPIKE);
+    }
+
+    #[test]
+    fn recent_orders_are_history_when_the_count_is_not_filled() {
+        // One definition of history: recent orders without a lifetime count.
+        let mut c = ctx();
+        let u = c.user.as_mut().unwrap();
+        u.order_count = 0;
+        u.total_spent = Decimal::ZERO;
+        assert!(u.has_history());
+        let f = eval(&priced("5000"), &c);
+        assert_eq!(evidence(assert_fires(&f, PAYMENT_AMOUNT_SPIKE), "average_order_value"), "200");
+    }
+
+    #[test]
+    fn a_known_zero_average_is_a_true_skip_reason() {
+        let mut c = ctx();
+        c.user.as_mut().unwrap().total_spent = Decimal::ZERO;
+        let a = eval(&priced("5000"), &c);
+        assert_skipped(&a, PAYMENT_AMOUNT_SPIKE);
+        let s = a.skipped().iter().find(|s| s.rule_id.as_str() == PAYMENT_AMOUNT_SPIKE).unwrap();
+        assert_eq!(s.missing, "user average order value is 0: no ratio to judge by");
     }
 
     /// The source document's user A: two orders under 100 yuan in six months,

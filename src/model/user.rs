@@ -58,17 +58,31 @@ impl UserProfile {
 }
 
 impl UserProfile {
-    /// Average order value over the lifetime, or `None` with no orders.
+    /// Average order value over the lifetime (total spent over the order
+    /// count), or over the recent orders listed when the profile has no
+    /// lifetime count; `None` with no orders at all.
     pub fn average_order_value(&self) -> Option<Decimal> {
-        if self.order_count == 0 {
+        if self.order_count > 0 {
+            return self.total_spent.checked_div(Decimal::from(self.order_count));
+        }
+        let n = self.recent_orders.len();
+        if n == 0 {
             return None;
         }
-        self.total_spent.checked_div(Decimal::from(self.order_count))
+        let sum = self.recent_orders.iter().try_fold(Decimal::ZERO, |s, o| s.checked_add(o.amount))?;
+        sum.checked_div(Decimal::from(n))
     }
 
-    /// Whether the buyer has any past order.
+    /// How many past orders the buyer has: the lifetime count, or the recent
+    /// orders listed if a profile fills those but not the count. Every rule
+    /// that asks about history asks this.
+    pub fn past_orders(&self) -> u32 {
+        self.order_count.max(u32::try_from(self.recent_orders.len()).unwrap_or(u32::MAX))
+    }
+
+    /// Whether the buyer has any past order ([`UserProfile::past_orders`] > 0).
     pub fn has_history(&self) -> bool {
-        self.order_count > 0 || !self.recent_orders.is_empty()
+        self.past_orders() > 0
     }
 }
 

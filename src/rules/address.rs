@@ -5,7 +5,7 @@ use chrono::{Datelike, NaiveDate};
 use super::checks::Checks;
 use super::declare::{Logic, builtin_rule};
 use super::ids;
-use crate::model::AddressChange;
+use crate::model::{AddressChange, ShippingAddress};
 use crate::rule::{Finding, Input, Outcome};
 use crate::text::count_distinct;
 use crate::time::Window;
@@ -53,6 +53,14 @@ builtin_rule! {
 
 impl Logic for RemoteNoHistory {
     fn judge(&self, input: &Input<'_>) -> Outcome {
+        // Remote regions are regions of the default country: an address
+        // abroad is in none of them, whatever it names.
+        let abroad = |a: &ShippingAddress| {
+            a.country.as_deref().is_some_and(|c| !c.eq_ignore_ascii_case(input.reference().default_country()))
+        };
+        if input.order().shipping.as_ref().is_some_and(abroad) {
+            return Outcome::NotFired;
+        }
         let Some(addr) = input.order().shipping.as_ref().filter(|a| a.province.is_some() || a.region_code.is_some())
         else {
             return Outcome::missing("shipping.province");

@@ -137,10 +137,9 @@ impl Logic for PaymentTimeout {
     }
     fn judge(&self, input: &Input<'_>) -> Outcome {
         let o = input.order();
-        let Some(p) = payment(o) else {
-            return Outcome::missing("payment");
-        };
-        let (late, code) = match p.paid_at {
+        // No payment object at all is an unpaid order: judged as one.
+        let paid_at = payment(o).and_then(|p| p.paid_at);
+        let (late, code) = match paid_at {
             Some(paid) => (paid.signed_duration_since(o.created_at), "payment.timeout.paid_late"),
             None => (input.now().signed_duration_since(o.created_at), "payment.timeout.unpaid"),
         };
@@ -148,7 +147,7 @@ impl Logic for PaymentTimeout {
             return Outcome::NotFired;
         }
         let minutes = late.num_minutes();
-        let (zh, en) = if p.paid_at.is_some() {
+        let (zh, en) = if paid_at.is_some() {
             (
                 format!("下单 {minutes} 分钟后才支付，超过 {} 支付时限", self.window),
                 format!("paid {minutes} min after the order, past the {} payment window", self.window),
@@ -250,8 +249,12 @@ impl Logic for RemoteLogin {
 builtin_rule! {
     /// `payment.account_churn`: many distinct payment accounts in the window.
     pub struct AccountChurn {
-        /// Distinct accounts that fire the rule, this order's included (default 3).
-        pub max_accounts: u32 = 3,
+        /// Distinct accounts that fire the rule, this order's included
+        /// (default 3). Formerly `max_accounts` (a misnomer: it is a
+        /// minimum); rule-set files may still use that name, which is
+        /// deprecated and written back as `min_accounts`.
+        #[serde(alias = "max_accounts")]
+        pub min_accounts: u32 = 3,
         /// Look-back window (default 30 days).
         pub window: Window = Window::days(30),
     }
@@ -260,7 +263,7 @@ builtin_rule! {
 
 impl Logic for AccountChurn {
     fn check(&self) -> Vec<ParamIssue> {
-        Checks::default().at_least_one("max_accounts", self.max_accounts).window("window", self.window).done()
+        Checks::default().at_least_one("min_accounts", self.min_accounts).window("window", self.window).done()
     }
     fn judge(&self, input: &Input<'_>) -> Outcome {
         let current = payment(input.order()).and_then(|p| p.instrument_id.as_deref());
@@ -277,7 +280,7 @@ impl Logic for AccountChurn {
             }
         }
         let n = u32::try_from(n).unwrap_or(u32::MAX);
-        if n < self.max_accounts {
+        if n < self.min_accounts {
             return Outcome::NotFired;
         }
         Outcome::Fired(
@@ -286,7 +289,7 @@ impl Logic for AccountChurn {
                 format!("{} 内使用了 {n} 个不同支付账户", self.window),
                 format!("{n} distinct payment accounts within {}", self.window),
             )
-            .evidence("distinct_accounts", n, Some(self.max_accounts))
+            .evidence("distinct_accounts", n, Some(self.min_accounts))
             .evidence("window", self.window, None::<&str>),
         )
     }
@@ -319,12 +322,15 @@ impl Logic for AmountSpike {
         let Some(user) = input.user() else {
             return Outcome::missing("user profile");
         };
-        if user.order_count < self.min_history_orders {
+        if user.past_orders() < self.min_history_orders {
             return Outcome::missing("user order history");
         }
-        let Some(aov) = user.average_order_value().filter(|a| *a > Decimal::ZERO) else {
+        let Some(aov) = user.average_order_value() else {
             return Outcome::missing("user average order value");
         };
+        if aov <= Decimal::ZERO {
+            return Outcome::cannot_judge("user average order value is 0: no ratio to judge by");
+        }
         let amount = input.order().payable_amount;
         let Some(limit) = aov.checked_mul(self.multiplier) else {
             return Outcome::NotFired;

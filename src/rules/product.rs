@@ -67,7 +67,12 @@ impl Logic for HighValueNoHistory {
     }
     fn judge(&self, input: &Input<'_>) -> Outcome {
         let items = &input.order().items;
-        let known = |i: &&LineItem| input.item_category(i).is_some() || input.product(&i.product_id).is_some();
+        // A product profile that knows neither a category nor that it is
+        // high-value (as one built from orders without categories) tells
+        // nothing: only a category or a high-value mark counts as known.
+        let known = |i: &&LineItem| {
+            input.item_category(i).is_some() || input.product(&i.product_id).is_some_and(|p| p.high_value)
+        };
         if !items.iter().any(|i| known(&i)) {
             return Outcome::missing("item categories");
         }
