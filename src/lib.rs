@@ -10,6 +10,7 @@
 // re-exported below, so a path is a promise only where a user needs it.
 //
 // Vocabulary, time, text and the order models: depend on nothing above.
+mod divisions;
 pub mod model;
 mod num;
 mod numbering;

@@ -195,6 +195,23 @@ mod remote_login {
     #[test]
     fn quiet_from_a_usual_city() {
         assert_quiet(&eval(&paid_from("深圳市"), &ctx()), PAYMENT_REMOTE_LOGIN);
+        assert_quiet(&eval(&paid_from("深圳"), &ctx()), PAYMENT_REMOTE_LOGIN);
+    }
+
+    /// A usual location known only as a province, a session only as a city
+    /// in it: compared as provinces, through the administrative hierarchy.
+    #[test]
+    fn a_city_inside_a_usual_province_is_not_remote() {
+        let mut c = ctx();
+        c.user.as_mut().unwrap().usual_locations =
+            vec![build!(Location { country: None, region: Some("浙江省".into()), city: None })];
+        let mut o = order();
+        o.client.as_mut().unwrap().location =
+            Some(build!(Location { country: None, region: None, city: Some("杭州市".into()) }));
+        assert_quiet(&eval(&o, &c), PAYMENT_REMOTE_LOGIN);
+        o.client.as_mut().unwrap().location =
+            Some(build!(Location { country: None, region: None, city: Some("南京市".into()) }));
+        assert_fires(&eval(&o, &c), PAYMENT_REMOTE_LOGIN);
     }
 
     #[test]

@@ -6,6 +6,7 @@ use rust_decimal::Decimal;
 use super::checks::Checks;
 use super::declare::{Logic, builtin_rule};
 use super::ids;
+use crate::divisions::{self, city_stem, province_of_city};
 use crate::model::{AttemptStatus, Location, Order, Payment};
 use crate::rule::{Finding, Input, Outcome};
 use crate::text::same_text;
@@ -195,22 +196,34 @@ builtin_rule! {
     /// `payment.remote_login`: paid from a place that is none of the buyer's usual
     /// locations (异地登录支付).
     ///
-    /// Two locations are the same when their cities are (if both name one), else
-    /// their regions, else their countries.
+    /// Two locations are compared at the most specific level both know: their
+    /// cities (`杭州` is `杭州市`) if both name one, else their provinces (a
+    /// Chinese city's province comes from the administrative hierarchy, so a
+    /// session in 杭州市 is in a usual 浙江省), else their countries.
     pub struct RemoteLogin {
     }
     id: ids::PAYMENT_REMOTE_LOGIN, category: Payment, points: 25,
 }
 
 fn same_place(a: &Location, b: &Location) -> bool {
-    let same = |x: &Option<String>, y: &Option<String>| match (x, y) {
-        (Some(x), Some(y)) => Some(same_text(x, y)),
-        _ => None,
+    if let (Some(x), Some(y)) = (&a.city, &b.city) {
+        return same_text(city_stem(x), city_stem(y));
+    }
+    // One side names no city: compare provinces, taking a city's province
+    // from the hierarchy where the region is not given.
+    let province = |l: &Location| {
+        l.region.as_deref().and_then(divisions::province).or_else(|| l.city.as_deref().and_then(province_of_city))
     };
-    same(&a.city, &b.city)
-        .or_else(|| same(&a.region, &b.region))
-        .or_else(|| same(&a.country, &b.country))
-        .unwrap_or(false)
+    if let (Some(x), Some(y)) = (province(a), province(b)) {
+        return x == y;
+    }
+    if let (Some(x), Some(y)) = (&a.region, &b.region) {
+        return same_text(x, y);
+    }
+    match (&a.country, &b.country) {
+        (Some(x), Some(y)) => same_text(x, y),
+        _ => false,
+    }
 }
 
 fn place(l: &Location) -> &str {
