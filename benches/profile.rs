@@ -17,7 +17,7 @@ fn bytes_for(days: i64) -> i64 {
     let events = history::heavy_buyer("heavy", days);
     let mut store = None;
     let info = allocation_counter::measure(|| {
-        let mut s = InMemoryStore::new();
+        let mut s = InMemoryStore::for_history();
         for e in &events {
             s.apply(e);
         }
@@ -39,7 +39,7 @@ fn profile(c: &mut Criterion) {
     g.sample_size(10);
     g.bench_function("fold_events", |b| {
         b.iter_batched(
-            InMemoryStore::new,
+            InMemoryStore::for_history,
             |mut s| {
                 for e in &sorted {
                     s.apply(e);
@@ -51,7 +51,7 @@ fn profile(c: &mut Criterion) {
     });
     g.finish();
 
-    let mut store = InMemoryStore::new();
+    let mut store = InMemoryStore::for_history();
     for e in &sorted {
         store.apply(e);
     }

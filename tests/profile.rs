@@ -95,8 +95,14 @@ fn history() -> Vec<Event> {
     ]
 }
 
+/// A store for the sparse test histories: their days-long gaps are real, so
+/// events apply at once instead of waiting for confirmation.
+fn replay_store() -> InMemoryStore {
+    InMemoryStore::for_history()
+}
+
 fn folded(events: &[Event]) -> InMemoryStore {
-    let mut s = InMemoryStore::new();
+    let mut s = replay_store();
     for e in events {
         assert_eq!(s.apply(e), Applied::Applied, "{}", e.id);
     }
@@ -158,8 +164,11 @@ fn the_order_being_judged_is_not_its_own_history() {
 
 #[test]
 fn windowed_facts_leave_at_the_retention_edge_and_counters_stay() {
-    let mut s =
-        InMemoryStore::with_config(build!(StoreConfig { retention: Window::days(30), lateness: Window::hours(1) }));
+    let mut s = InMemoryStore::with_config(build!(StoreConfig {
+        retention: Window::days(30),
+        lateness: Window::hours(1),
+        future_skew: None
+    }));
     for e in history() {
         s.apply(&e);
     }
@@ -183,10 +192,129 @@ fn windowed_facts_leave_at_the_retention_edge_and_counters_stay() {
 fn duplicates_change_nothing() {
     let mut s = folded(&history());
     let before = s.clone();
+    // Within the lateness window an id is remembered: a duplicate. Older
+    // ones are refused as too late (ids are kept only as long as needed).
+    let last = history().last().unwrap().clone();
+    assert_eq!(s.apply(&last), Applied::Duplicate);
     for e in history() {
-        assert_eq!(s.apply(&e), Applied::Duplicate);
+        assert!(matches!(s.apply(&e), Applied::Duplicate | Applied::TooLate), "{}", e.id);
     }
-    assert_eq!(s, before);
+    assert_eq!(s.user_profile("u-1", None), before.user_profile("u-1", None));
+    assert_eq!(s.product_profile("p-1"), before.product_profile("p-1"));
+    assert_eq!(s.order("o3"), before.order("o3"));
+}
+
+fn login(id: &str, at: DateTime<Utc>, user: &str) -> Event {
+    ev(id, at, EventKind::Login { user_id: user.into(), location: None, device_id: None })
+}
+
+#[test]
+fn one_event_far_in_the_future_does_not_poison_the_store() {
+    let mut s = InMemoryStore::new();
+    let start = t(0, 10);
+    for i in 0..5 {
+        assert_eq!(s.apply(&login(&format!("a{i}"), start + Duration::minutes(i), "u-1")), Applied::Applied);
+    }
+    let poison = ev("poison", "2099-01-01T00:00:00Z".parse().unwrap(), EventKind::Cancelled { order_id: "o1".into() });
+    assert_eq!(s.apply(&poison), Applied::Held);
+    assert_eq!(s.watermark(), Some(start + Duration::minutes(4)), "the clock did not jump");
+    // The store keeps learning from real events.
+    let o = order("o1", "u-1", start + Duration::minutes(10), "50.00", "card-a", "张三", "深圳市");
+    assert_eq!(s.apply(&placed("p1", o)), Applied::Applied);
+    for i in 0..10 {
+        assert_eq!(s.apply(&login(&format!("b{i}"), start + Duration::minutes(20 + i), "u-1")), Applied::Applied);
+    }
+    assert_eq!(s.user_profile("u-1", None).unwrap().order_count, 1);
+    assert_eq!(s.stage("o1"), Some(Stage::Placed), "the poisoned cancellation was not applied");
+    assert_eq!((s.held(), s.too_late()), (1, 0));
+}
+
+#[test]
+fn after_a_quiet_night_time_moves_on_when_events_in_a_row_agree() {
+    let mut s = InMemoryStore::new();
+    assert_eq!(s.apply(&login("n0", t(0, 22), "u-1")), Applied::Applied);
+    let morning = t(1, 8);
+    assert_eq!(s.apply(&login("m0", morning, "u-1")), Applied::Held);
+    assert_eq!(s.apply(&login("m1", morning + Duration::minutes(1), "u-2")), Applied::Held);
+    assert_eq!(s.apply(&login("m2", morning + Duration::minutes(2), "u-3")), Applied::Applied);
+    assert_eq!(s.held(), 0);
+    assert_eq!(s.watermark(), Some(morning + Duration::minutes(2)));
+    assert_eq!(s.users(), 3, "the held events were applied, none lost");
+}
+
+#[test]
+fn event_ids_are_kept_only_for_the_lateness_window() {
+    let mut s = InMemoryStore::new();
+    for i in 0..2_000 {
+        s.apply(&login(&format!("e{i}"), t(0, 0) + Duration::minutes(i), "u-1"));
+    }
+    let snapshot = serde_json::to_value(&s).unwrap();
+    let ids = snapshot["seen_events"].as_object().unwrap().len();
+    assert!(ids <= 61, "{ids} event ids kept for a 1-hour lateness window");
+}
+
+#[test]
+fn what_the_store_keeps_is_bounded_by_count() {
+    let config = build!(StoreConfig {
+        max_per_entity: 100,
+        max_links_per_key: 8,
+        max_unplaced: 10,
+        max_users: 50,
+        future_skew: None
+    });
+    let mut s = InMemoryStore::with_config(config);
+    let at = |i: i64| t(0, 0) + Duration::seconds(i);
+    // 5,000 address changes in a few hours: the newest 100 are kept.
+    for i in 0..5_000 {
+        let address = build!(ShippingAddress { city: Some(format!("城市{i}")) });
+        s.apply(&ev(&format!("a{i}"), at(i), EventKind::AddressChanged { user_id: "u-1".into(), address }));
+    }
+    let p = s.user_profile("u-1", None).unwrap();
+    assert_eq!(p.address_changes.len(), 100);
+    assert_eq!(p.address_changes.last().unwrap().city.as_deref(), Some("城市4999"));
+    // 30 accounts on one device: the 8 most recent are remembered.
+    for i in 0..30 {
+        let mut o = order(&format!("d{i}"), &format!("dev-user-{i}"), at(6_000 + i), "10.00", "c", "张三", "深圳市");
+        o.client.as_mut().unwrap().device_id = Some("shared-device".into());
+        s.apply(&placed(&format!("pd{i}"), o));
+    }
+    let p = s.user_profile("dev-user-29", None).unwrap();
+    assert_eq!(p.linked_accounts.len(), 7, "8 accounts on the key, this one excluded");
+    // Events for orders never placed: at most 10 wait.
+    let dropped: usize = (0..20)
+        .map(|i| s.apply(&ev(&format!("x{i}"), at(7_000 + i), EventKind::Cancelled { order_id: format!("ghost-{i}") })))
+        .filter(|a| *a == Applied::Dropped)
+        .count();
+    assert_eq!((dropped, s.dropped()), (10, 10));
+    // A day later the least recently seen buyers beyond 50 are gone.
+    s.apply(&login("tomorrow", at(90_000), "u-late"));
+    assert!(s.users() <= 50, "{} buyers", s.users());
+    assert!(s.user_profile("u-late", None).is_some());
+}
+
+#[test]
+fn a_payment_that_arrives_before_its_order_keeps_its_instrument() {
+    let o = order("o1", "u-1", t(0, 10), "100.00", "card-a", "张三", "深圳市");
+    let paid = ev(
+        "pay",
+        t(0, 10) + Duration::minutes(1),
+        EventKind::Paid { order_id: "o1".into(), amount: dec("100.00"), instrument_id: Some("card-z".into()) },
+    );
+    let mut in_order = InMemoryStore::new();
+    in_order.apply(&placed("e1", o.clone()));
+    in_order.apply(&paid);
+    let mut reversed = InMemoryStore::new();
+    reversed.apply(&paid);
+    reversed.apply(&placed("e1", o.clone()));
+    let cards = |s: &InMemoryStore| {
+        s.user_profile("u-1", None).unwrap().payment_instruments.into_iter().map(|k| k.id).collect::<Vec<_>>()
+    };
+    assert_eq!(cards(&reversed), ["card-a", "card-z"]);
+    assert_eq!(cards(&reversed), cards(&in_order));
+    // The same order placed again under a new event id counts once.
+    reversed.apply(&placed("e1-again", o));
+    let p = reversed.user_profile("u-1", None).unwrap();
+    assert_eq!((p.order_count, p.total_spent), (1, dec("100.00")));
 }
 
 #[test]
@@ -294,6 +422,23 @@ fn shuffled_within_lateness() -> impl Strategy<Value = (Vec<Event>, Vec<usize>)>
                 ),
             }
         })
+        // Payments with their own instrument, which may arrive before their
+        // order, and an order redelivered under a new event id.
+        .chain((0..12).step_by(4).map(|i| {
+            ev(
+                &format!("pay{i}"),
+                base + Duration::minutes(4 * i + 1),
+                EventKind::Paid {
+                    order_id: format!("o{i}"),
+                    amount: dec("30.00"),
+                    instrument_id: Some(format!("wallet-{i}")),
+                },
+            )
+        }))
+        .chain(std::iter::once(placed(
+            "e1-redelivered",
+            order("o1", "u-1", base + Duration::minutes(4), "30.00", "c1", "张三", "深圳市"),
+        )))
         .collect();
     let n = events.len();
     (Just(events), Just((0..n).collect::<Vec<_>>()).prop_shuffle())
@@ -307,6 +452,7 @@ proptest! {
         for i in order {
             prop_assert_eq!(s.apply(&events[i]), Applied::Applied);
         }
+        prop_assert_eq!(s.user_profile("u-1", None).unwrap().order_count, 2, "o1 counted once");
         for u in ["u-0", "u-1", "u-2"] {
             prop_assert_eq!(s.user_profile(u, None), sorted.user_profile(u, None));
         }

@@ -37,7 +37,7 @@ fn pct(v: Option<f64>) -> String {
 fn history(replay: Replay) -> Vec<Labeled> {
     let mut steps = replay.steps;
     steps.sort_by_key(Step::at);
-    let mut store = InMemoryStore::new();
+    let mut store = InMemoryStore::for_history();
     let mut out = Vec::new();
     for step in steps {
         let Step::Event(e) = step else { continue };

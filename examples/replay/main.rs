@@ -81,7 +81,7 @@ fn has_uci_files(dir: &Path) -> bool {
 
 fn run(replay: Replay, max_events: usize) {
     let engine = Engine::default();
-    let mut store = InMemoryStore::new();
+    let mut store = InMemoryStore::for_history();
     let total = replay.steps.len().min(max_events);
     let bar = if std::io::stderr().is_terminal() {
         let b = ProgressBar::new(total as u64);

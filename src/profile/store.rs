@@ -30,6 +30,13 @@ pub enum Applied {
     TooLate,
     /// An event of a type the store does not know: skipped and counted.
     Ignored,
+    /// An event dated further ahead of the newest one than
+    /// [`StoreConfig::future_skew`] allows: held, not applied, until other
+    /// events confirm that time has moved on (see [`InMemoryStore`]).
+    Held,
+    /// The store is at one of its bounds (too many orders not yet placed):
+    /// dropped and counted.
+    Dropped,
 }
 
 /// Where profiles live. [`InMemoryStore`] is the default; a host that keeps
@@ -116,11 +123,74 @@ pub struct StoreConfig {
     pub max_known: usize,
     /// A location becomes usual after this many sightings (logins, orders).
     pub usual_after: u32,
+    /// How far past the newest event (plus the lateness window) an event may
+    /// be dated and still apply at once (default 5 minutes); later ones are
+    /// held until [`StoreConfig::confirm_ahead`] events in a row confirm
+    /// that time moved on. `None` applies every event at once: for replaying
+    /// a trusted history, whose gaps are real.
+    #[serde(default = "default_future_skew")]
+    pub future_skew: Option<Window>,
+    /// How many events in a row dated ahead confirm that time moved on
+    /// (default 3).
+    #[serde(default = "default_confirm_ahead")]
+    pub confirm_ahead: usize,
+    /// At most this many of each windowed fact per buyer (orders, address
+    /// changes, complaints, purchases), per product (fraud complaints) and
+    /// per order (failed payments, tracking events, after-sales, calls), the
+    /// newest kept (default 1,000).
+    #[serde(default = "default_max_per_entity")]
+    pub max_per_entity: usize,
+    /// At most this many accounts remembered per link key (device, phone,
+    /// address, instrument), the most recently seen kept (default 64).
+    #[serde(default = "default_max_links_per_key")]
+    pub max_links_per_key: usize,
+    /// At most this many buyers kept, the least recently seen dropped first
+    /// (default 1,000,000).
+    #[serde(default = "default_max_users")]
+    pub max_users: usize,
+    /// At most this many orders heard of but not yet placed (events arriving
+    /// before their order); events for further unknown orders are dropped
+    /// (default 100,000).
+    #[serde(default = "default_max_unplaced")]
+    pub max_unplaced: usize,
 }
+
+fn default_future_skew() -> Option<Window> {
+    Some(Window::minutes(5))
+}
+fn default_confirm_ahead() -> usize {
+    3
+}
+fn default_max_per_entity() -> usize {
+    1_000
+}
+fn default_max_links_per_key() -> usize {
+    64
+}
+fn default_max_users() -> usize {
+    1_000_000
+}
+fn default_max_unplaced() -> usize {
+    100_000
+}
+
+/// Held events kept at most: past this, the one dated furthest ahead is dropped.
+const MAX_HELD: usize = 1_024;
 
 impl Default for StoreConfig {
     fn default() -> Self {
-        StoreConfig { retention: Window::days(30), lateness: Window::hours(1), max_known: 16, usual_after: 2 }
+        StoreConfig {
+            retention: Window::days(30),
+            lateness: Window::hours(1),
+            max_known: 16,
+            usual_after: 2,
+            future_skew: default_future_skew(),
+            confirm_ahead: default_confirm_ahead(),
+            max_per_entity: default_max_per_entity(),
+            max_links_per_key: default_max_links_per_key(),
+            max_users: default_max_users(),
+            max_unplaced: default_max_unplaced(),
+        }
     }
 }
 
@@ -170,6 +240,9 @@ fn see(map: &mut BTreeMap<String, Seen>, key: String, at: DateTime<Utc>, source:
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 struct UserState {
+    /// The latest time of any event about the buyer.
+    #[serde(default)]
+    last_seen: Option<DateTime<Utc>>,
     order_count: u32,
     total_spent: Decimal,
     instruments: BTreeMap<String, Seen>,
@@ -187,6 +260,9 @@ struct UserState {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 struct ProductState {
+    /// The latest order or complaint naming the product.
+    #[serde(default)]
+    last_seen: Option<DateTime<Utc>>,
     category: Option<String>,
     orders: u32,
     abnormal_orders: u32,
@@ -266,30 +342,57 @@ impl OrderState {
 /// The in-memory profile store: a [`ProfileStore`] whose whole state saves to
 /// and restores from serde (a snapshot).
 ///
-/// **Memory per user is bounded**: two counters (orders, spend), at most
-/// [`StoreConfig::max_known`] instruments, recipient names, regions,
-/// locations and link keys, and the orders, address changes, complaints and
-/// purchases of the retention window (30 days by default). Orders leave the
-/// store when they fall out of the retention window; older history survives
-/// only in the counters and the capped maps.
+/// **Memory is bounded per buyer and in total**: two counters (orders,
+/// spend), at most [`StoreConfig::max_known`] instruments, recipient names,
+/// regions, locations and link keys, and the orders, address changes,
+/// complaints and purchases of the retention window (30 days by default), at
+/// most [`StoreConfig::max_per_entity`] of each. At most
+/// [`StoreConfig::max_users`] buyers, [`StoreConfig::max_links_per_key`]
+/// accounts per link key, [`StoreConfig::max_unplaced`] orders not yet
+/// placed; products and link keys not seen within retention are forgotten,
+/// and event ids are kept only for the lateness window.
 ///
 /// **Duplicates** (the same event id, as at-least-once delivery produces)
 /// change nothing. **Out-of-order events** are applied correctly when they are
 /// no older than [`StoreConfig::lateness`] (default 1 hour) behind the latest
 /// event time seen; older ones are refused ([`Applied::TooLate`]). Folding the
-/// same events in any order within that bound gives the same profiles.
+/// same events in any order within that bound gives the same profiles, and an
+/// order placed twice counts once. **An event dated far ahead** (beyond the
+/// lateness window plus [`StoreConfig::future_skew`]) is held
+/// ([`Applied::Held`]) until [`StoreConfig::confirm_ahead`] events in a row
+/// arrive ahead, so one bad clock cannot move the store's time, prune every
+/// window and make every real event after it too late.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct InMemoryStore {
     config: StoreConfig,
     watermark: Option<DateTime<Utc>>,
+    /// Event ids applied within the lateness window (an older event is
+    /// refused as too late anyway), with their times in order for expiry.
     seen_events: HashMap<String, DateTime<Utc>>,
+    #[serde(default)]
+    seen_by_time: BTreeSet<(DateTime<Utc>, String)>,
+    /// Events dated too far ahead, waiting for confirmation, by time.
+    #[serde(default)]
+    held: BTreeMap<(DateTime<Utc>, String), Event>,
+    /// Events in a row that arrived dated ahead, and the latest of them.
+    #[serde(default)]
+    ahead_run: usize,
+    #[serde(default)]
+    ahead_until: Option<DateTime<Utc>>,
     users: HashMap<String, UserState>,
     products: HashMap<String, ProductState>,
     orders: HashMap<String, OrderState>,
     /// Which user an order belongs to (kept with the order).
     order_users: HashMap<String, String>,
-    links: HashMap<String, BTreeSet<String>>,
+    /// Accounts by link key, each with when it was last seen with the key.
+    links: HashMap<String, BTreeMap<String, DateTime<Utc>>>,
     too_late: u64,
+    /// Events dropped: held ones crowded out, or at the unplaced-order bound.
+    #[serde(default)]
+    dropped: u64,
+    /// Orders heard of but not yet placed.
+    #[serde(default)]
+    unplaced: usize,
     /// Events of unknown types skipped.
     #[serde(default)]
     ignored: u64,
@@ -301,6 +404,13 @@ impl InMemoryStore {
     /// An empty store with the default retention and lateness.
     pub fn new() -> Self {
         InMemoryStore::default()
+    }
+
+    /// An empty store for replaying a trusted history (a backtest, an
+    /// export): its gaps are real, so every event applies at once
+    /// ([`StoreConfig::future_skew`] off); the other bounds as by default.
+    pub fn for_history() -> Self {
+        InMemoryStore::with_config(StoreConfig { future_skew: None, ..StoreConfig::default() })
     }
 
     /// An empty store.
@@ -323,6 +433,22 @@ impl InMemoryStore {
         self.too_late
     }
 
+    /// Events dropped so far: held events crowded out by later ones, and
+    /// events for unknown orders past [`StoreConfig::max_unplaced`].
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    /// Events held now, dated too far ahead and not yet confirmed.
+    pub fn held(&self) -> usize {
+        self.held.len()
+    }
+
+    /// The newest event time applied: the store's clock.
+    pub fn watermark(&self) -> Option<DateTime<Utc>> {
+        self.watermark
+    }
+
     /// Events of types the store does not know, skipped so far.
     pub fn ignored(&self) -> u64 {
         self.ignored
@@ -337,8 +463,39 @@ impl InMemoryStore {
         self.users.entry(id.to_owned()).or_default()
     }
 
+    /// The buyer, noting they were seen at `at`.
+    fn user_at(&mut self, id: &str, at: DateTime<Utc>) -> &mut UserState {
+        let u = self.user(id);
+        u.last_seen = Some(u.last_seen.map_or(at, |t| t.max(at)));
+        u
+    }
+
+    fn product_at(&mut self, id: &str, at: DateTime<Utc>) -> &mut ProductState {
+        let p = self.products.entry(id.to_owned()).or_default();
+        p.last_seen = Some(p.last_seen.map_or(at, |t| t.max(at)));
+        p
+    }
+
     fn order_state(&mut self, id: &str) -> &mut OrderState {
+        if !self.orders.contains_key(id) {
+            self.unplaced = self.unplaced.saturating_add(1);
+        }
         self.orders.entry(id.to_owned()).or_default()
+    }
+
+    /// Links `user` to `key`, keeping the most recently seen accounts.
+    fn link(&mut self, key: String, user: &str, at: DateTime<Utc>) {
+        let max = self.config.max_links_per_key;
+        let users = self.links.entry(key).or_default();
+        let t = users.entry(user.to_owned()).or_insert(at);
+        *t = (*t).max(at);
+        while users.len() > max {
+            let oldest = users.iter().min_by(|a, b| a.1.cmp(b.1).then_with(|| a.0.cmp(b.0))).map(|(k, _)| k.clone());
+            match oldest {
+                Some(k) => users.remove(&k),
+                None => break,
+            };
+        }
     }
 
     /// Notes that an event about order `id` happened at `at`.
@@ -348,17 +505,30 @@ impl InMemoryStore {
     }
 
     fn place(&mut self, at: DateTime<Utc>, order: &Order) {
+        // An order placed twice (redelivered under a new event id) counts once.
+        if self.orders.get(&order.id).is_some_and(|s| s.order.is_some()) {
+            return;
+        }
         let max = self.config.max_known;
+        let cap = self.config.max_per_entity;
         let amount = order.payable_amount;
         let keys = link_keys(order);
         let id = order.id.clone();
         let categories: Vec<String> =
             order.items.iter().filter_map(|i| i.category.clone()).filter(|c| !c.trim().is_empty()).collect();
+        // A payment that arrived before its order names the instrument used.
+        let paid_with = self.orders.get(&id).and_then(|s| s.paid.as_ref()).and_then(|(t, _, i)| Some((*t, i.clone()?)));
         {
-            let u = self.user(&order.user_id);
+            let u = self.user_at(&order.user_id, at);
             u.order_count = u.order_count.saturating_add(1);
             u.total_spent = u.total_spent.checked_add(amount).unwrap_or(u.total_spent);
             u.orders.insert((at, id.clone()));
+            while u.orders.len() > cap {
+                u.orders.pop_first();
+            }
+            if let Some((t, i)) = paid_with {
+                see(&mut u.instruments, i, t, &id, max);
+            }
             if let Some(i) = order.payment.as_ref().and_then(|p| p.instrument_id.clone()) {
                 see(&mut u.instruments, i, at, &id, max);
             }
@@ -378,14 +548,14 @@ impl InMemoryStore {
             }
             for c in &categories {
                 let p = LinkedPurchase { category: c.clone(), at };
-                insert_sorted(&mut u.purchases, p, |p| (p.at, p.category.clone()));
+                insert_capped(&mut u.purchases, p, |p| (p.at, p.category.clone()), cap);
             }
         }
         for (_, k) in keys {
-            self.links.entry(k).or_default().insert(order.user_id.clone());
+            self.link(k, &order.user_id, at);
         }
         for item in &order.items {
-            let p = self.products.entry(item.product_id.clone()).or_default();
+            let p = self.product_at(&item.product_id, at);
             p.orders = p.orders.saturating_add(1);
             if p.category.is_none() {
                 p.category.clone_from(&item.category);
@@ -394,6 +564,8 @@ impl InMemoryStore {
         self.order_users.insert(id.clone(), order.user_id.clone());
         let state = self.order_state(&id);
         state.order = Some(order.clone());
+        self.unplaced = self.unplaced.saturating_sub(1);
+        let state = self.order_state(&id);
         state.placed_at = Some(at);
         if state.confirmed_abnormal {
             self.count_abnormal(&id);
@@ -424,7 +596,9 @@ impl InMemoryStore {
             .map(|(id, _)| id.clone())
             .collect();
         for id in old {
-            self.orders.remove(&id);
+            if self.orders.remove(&id).is_some_and(|s| s.order.is_none()) {
+                self.unplaced = self.unplaced.saturating_sub(1);
+            }
             self.order_users.remove(&id);
         }
         for u in self.users.values_mut() {
@@ -433,10 +607,72 @@ impl InMemoryStore {
             u.complaints.retain(|c| c.at >= h);
             u.purchases.retain(|p| p.at >= h);
         }
+        // Products and links not seen within retention go; their keys are
+        // whatever an order names, so they must not pile up.
+        self.products.retain(|_, p| p.last_seen.is_none_or(|t| t >= h) || !p.fraud_complaints.is_empty());
         for p in self.products.values_mut() {
             p.fraud_complaints.retain(|t| *t >= h);
         }
-        self.seen_events.retain(|_, t| *t >= h);
+        self.links.retain(|_, users| {
+            users.retain(|_, t| *t >= h);
+            !users.is_empty()
+        });
+        // Past the bound on buyers, the least recently seen go.
+        if self.users.len() > self.config.max_users {
+            let mut by_age: Vec<(Option<DateTime<Utc>>, String)> =
+                self.users.iter().map(|(id, u)| (u.last_seen, id.clone())).collect();
+            by_age.sort_unstable();
+            let excess = self.users.len().saturating_sub(self.config.max_users);
+            for (_, id) in by_age.into_iter().take(excess) {
+                self.users.remove(&id);
+            }
+        }
+    }
+
+    /// Forgets event ids older than the lateness window: an event that old
+    /// is refused as too late before its id is looked at.
+    fn expire_seen(&mut self) {
+        let Some(limit) = self.watermark.and_then(|w| w.checked_sub_signed(self.config.lateness.duration())) else {
+            return;
+        };
+        while let Some((t, id)) = self.seen_by_time.first().cloned() {
+            if t >= limit {
+                break;
+            }
+            self.seen_by_time.pop_first();
+            self.seen_events.remove(&id);
+        }
+    }
+
+    /// Holds an event dated too far ahead. When [`StoreConfig::confirm_ahead`]
+    /// events in a row arrive ahead (time really moved on: a quiet night, a
+    /// replay's gap), the held events up to the latest of that run are
+    /// applied in time order; a lone event far ahead stays held, and a
+    /// normal event in between starts the count again.
+    fn hold(&mut self, event: &Event) -> Applied {
+        let key = (event.at, event.id.clone());
+        if self.held.contains_key(&key) {
+            return Applied::Duplicate;
+        }
+        self.held.insert(key, event.clone());
+        while self.held.len() > MAX_HELD {
+            self.held.pop_last();
+            self.dropped = self.dropped.saturating_add(1);
+        }
+        self.ahead_run = self.ahead_run.saturating_add(1);
+        self.ahead_until = Some(self.ahead_until.map_or(event.at, |t| t.max(event.at)));
+        if self.ahead_run < self.config.confirm_ahead {
+            return Applied::Held;
+        }
+        let until = self.ahead_until.take().unwrap_or(event.at);
+        self.ahead_run = 0;
+        let ready: Vec<(DateTime<Utc>, String)> = self.held.keys().take_while(|(t, _)| *t <= until).cloned().collect();
+        for k in ready {
+            if let Some(e) = self.held.remove(&k) {
+                self.apply_now(&e);
+            }
+        }
+        if self.seen_events.contains_key(&event.id) { Applied::Applied } else { Applied::Held }
     }
 }
 
@@ -467,38 +703,45 @@ fn insert_sorted<T, K: Ord>(v: &mut Vec<T>, item: T, key: impl Fn(&T) -> K) {
     v.insert(pos, item);
 }
 
-impl ProfileStore for InMemoryStore {
-    fn apply(&mut self, event: &Event) -> Applied {
-        if event.kind == EventKind::Unknown {
-            self.ignored = self.ignored.saturating_add(1);
-            return Applied::Ignored;
-        }
-        if self.seen_events.contains_key(&event.id) {
-            return Applied::Duplicate;
-        }
+/// [`insert_sorted`], then drops the oldest beyond `cap`.
+fn insert_capped<T, K: Ord>(v: &mut Vec<T>, item: T, key: impl Fn(&T) -> K, cap: usize) {
+    insert_sorted(v, item, key);
+    if v.len() > cap {
+        let excess = v.len().saturating_sub(cap);
+        v.drain(..excess);
+    }
+}
+
+impl InMemoryStore {
+    /// Applies an event that passed the checks of [`ProfileStore::apply`].
+    fn apply_now(&mut self, event: &Event) -> Applied {
         let at = event.at;
-        if let Some(w) = self.watermark {
-            if w.checked_sub_signed(self.config.lateness.duration()).is_some_and(|limit| at < limit) {
-                self.too_late = self.too_late.saturating_add(1);
-                return Applied::TooLate;
-            }
-        }
-        self.seen_events.insert(event.id.clone(), at);
         if let Some(order_id) = event.kind.order_id() {
+            let known = self.orders.contains_key(order_id);
+            if !known
+                && self.unplaced >= self.config.max_unplaced
+                && !matches!(event.kind, EventKind::OrderPlaced { .. })
+            {
+                self.dropped = self.dropped.saturating_add(1);
+                return Applied::Dropped;
+            }
             self.touch(order_id, at);
         }
+        self.seen_events.insert(event.id.clone(), at);
+        self.seen_by_time.insert((at, event.id.clone()));
+        let cap = self.config.max_per_entity;
         match &event.kind {
             EventKind::OrderPlaced { order } => self.place(at, order),
             EventKind::Paid { order_id, amount, instrument_id } => {
                 let max = self.config.max_known;
                 self.order_state(order_id).paid = Some((at, *amount, instrument_id.clone()));
                 if let (Some(i), Some(u)) = (instrument_id, self.order_users.get(order_id).cloned()) {
-                    see(&mut self.user(&u).instruments, i.clone(), at, order_id, max);
+                    see(&mut self.user_at(&u, at).instruments, i.clone(), at, order_id, max);
                 }
             }
             EventKind::PaymentFailed { order_id, reason } => {
                 let attempt = PaymentAttempt { at, amount: None, status: *reason };
-                insert_sorted(&mut self.order_state(order_id).failed, attempt, |a| a.at);
+                insert_capped(&mut self.order_state(order_id).failed, attempt, |a| a.at, cap);
             }
             EventKind::Cancelled { order_id } => {
                 let s = self.order_state(order_id);
@@ -509,7 +752,7 @@ impl ProfileStore for InMemoryStore {
             }
             EventKind::TrackingUpdate { order_id, description } => {
                 let e = TrackingEvent { at, description: description.clone(), location: None };
-                insert_sorted(&mut self.order_state(order_id).tracking, e, |e| e.at);
+                insert_capped(&mut self.order_state(order_id).tracking, e, |e| e.at, cap);
             }
             EventKind::Delivered { order_id } => self.order_state(order_id).delivered_at = Some(at),
             EventKind::Returned { order_id, exchange, product_id } => {
@@ -517,11 +760,11 @@ impl ProfileStore for InMemoryStore {
                 s.returned_at = Some(s.returned_at.map_or(at, |r| r.min(at)));
                 let kind = if *exchange { AfterSaleKind::Exchange } else { AfterSaleKind::Return };
                 let a = AfterSale { kind, at, complaint_type: None, product_id: product_id.clone() };
-                insert_sorted(&mut s.after_sales, a, |a| a.at);
+                insert_capped(&mut s.after_sales, a, |a| a.at, cap);
             }
             EventKind::Complaint { user_id, order_id, product_id, complaint_type } => {
                 let record = ComplaintRecord { at, complaint_type: *complaint_type, order_id: order_id.clone() };
-                insert_sorted(&mut self.user(user_id).complaints, record, |c| c.at);
+                insert_capped(&mut self.user_at(user_id, at).complaints, record, |c| c.at, cap);
                 if let Some(o) = order_id {
                     let a = AfterSale {
                         kind: AfterSaleKind::Complaint,
@@ -529,32 +772,32 @@ impl ProfileStore for InMemoryStore {
                         complaint_type: Some(*complaint_type),
                         product_id: product_id.clone(),
                     };
-                    insert_sorted(&mut self.order_state(o).after_sales, a, |a| a.at);
+                    insert_capped(&mut self.order_state(o).after_sales, a, |a| a.at, cap);
                 }
                 if let (ComplaintType::Fraud, Some(p)) = (complaint_type, product_id) {
-                    let p = self.products.entry(p.clone()).or_default();
-                    insert_sorted(&mut p.fraud_complaints, at, |t| *t);
+                    let p = self.product_at(p, at);
+                    insert_capped(&mut p.fraud_complaints, at, |t| *t, cap);
                 }
             }
             EventKind::AddressChanged { user_id, address } => {
                 let change = AddressChange { at, city: address.city.clone(), detail: address.detail.clone() };
-                insert_sorted(&mut self.user(user_id).address_changes, change, |c| c.at);
+                insert_capped(&mut self.user_at(user_id, at).address_changes, change, |c| c.at, cap);
             }
             EventKind::Login { user_id, location, device_id } => {
                 let max = self.config.max_known;
-                let u = self.user(user_id);
+                let u = self.user_at(user_id, at);
                 if let Some(l) = location {
                     see(&mut u.locations, location_key(l), at, &event.id, max);
                 }
                 if let Some(d) = device_id.as_deref().filter(|d| !d.trim().is_empty()) {
                     let key = format!("device:{}", folded(d).collect::<String>());
                     see(&mut u.link_keys, key.clone(), at, &event.id, max);
-                    self.links.entry(key).or_default().insert(user_id.clone());
+                    self.link(key, user_id, at);
                 }
             }
             EventKind::VerificationCall { order_id, answered } => {
                 let call = VerificationCall { at, answered: *answered };
-                insert_sorted(&mut self.order_state(order_id).calls, call, |c| c.at);
+                insert_capped(&mut self.order_state(order_id).calls, call, |c| c.at, cap);
             }
             EventKind::Unknown => {}
             EventKind::ConfirmedAbnormal { order_id } => {
@@ -569,6 +812,7 @@ impl ProfileStore for InMemoryStore {
         }
         if self.watermark.is_none_or(|w| at > w) {
             self.watermark = Some(at);
+            self.expire_seen();
             // Pruning walks every user, so it runs at most once per simulated
             // day; queries filter by the horizon themselves, so when pruning
             // happens never changes a result.
@@ -578,6 +822,37 @@ impl ProfileStore for InMemoryStore {
             }
         }
         Applied::Applied
+    }
+}
+
+impl ProfileStore for InMemoryStore {
+    fn apply(&mut self, event: &Event) -> Applied {
+        if event.kind == EventKind::Unknown {
+            self.ignored = self.ignored.saturating_add(1);
+            return Applied::Ignored;
+        }
+        if self.seen_events.contains_key(&event.id) {
+            return Applied::Duplicate;
+        }
+        let at = event.at;
+        if let Some(w) = self.watermark {
+            let lateness = self.config.lateness.duration();
+            if w.checked_sub_signed(lateness).is_some_and(|limit| at < limit) {
+                self.too_late = self.too_late.saturating_add(1);
+                return Applied::TooLate;
+            }
+            // One event cannot move the clock far ahead: it would prune every
+            // window and make every real event after it too late.
+            if let Some(skew) = self.config.future_skew {
+                let ahead = w.checked_add_signed(lateness).and_then(|t| t.checked_add_signed(skew.duration()));
+                if ahead.is_some_and(|limit| at > limit) {
+                    return self.hold(event);
+                }
+            }
+        }
+        self.ahead_run = 0;
+        self.ahead_until = None;
+        self.apply_now(event)
     }
 
     fn user_profile(&self, user_id: &str, exclude: Option<&str>) -> Option<UserProfile> {
@@ -639,7 +914,7 @@ impl ProfileStore for InMemoryStore {
         let mut linked: BTreeMap<&str, LinkKind> = BTreeMap::new();
         for key in u.link_keys.keys() {
             let (Some(via), Some(others)) = (link_kind(key), self.links.get(key)) else { continue };
-            for other in others.iter().filter(|o| o.as_str() != user_id) {
+            for other in others.keys().filter(|o| o.as_str() != user_id) {
                 linked.entry(other.as_str()).or_insert(via);
             }
         }
