@@ -187,12 +187,46 @@ impl fmt::Display for UtcOffset {
 
 impl FromStr for UtcOffset {
     type Err = ParseTimeError;
+    /// `+08:00`, `-05:30`, or with seconds `+00:00:01` (as it is written
+    /// back: chrono's own parser drops the seconds).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        s.parse::<FixedOffset>().map(UtcOffset).map_err(|_| ParseTimeError {
-            what: "UTC offset",
-            input: s.to_owned(),
-            expected: "a signed offset such as `+08:00`",
-        })
+        let error =
+            || ParseTimeError { what: "UTC offset", input: s.to_owned(), expected: "a signed offset such as `+08:00`" };
+        if s == "Z" || s.eq_ignore_ascii_case("UTC") {
+            return Ok(UtcOffset::UTC);
+        }
+        let (sign, rest) = match s.as_bytes().first() {
+            Some(b'+') => (1i32, s.get(1..)),
+            Some(b'-') => (-1i32, s.get(1..)),
+            _ => return Err(error()),
+        };
+        let rest = rest.ok_or_else(error)?;
+        // `+0800` is `+08:00`.
+        let spaced;
+        let rest = match (rest.len(), rest.contains(':'), rest.get(..2), rest.get(2..)) {
+            (4, false, Some(h), Some(m)) => {
+                spaced = format!("{h}:{m}");
+                spaced.as_str()
+            }
+            _ => rest,
+        };
+        let mut parts = rest.split(':');
+        let mut field = |max: i32, required: bool| -> Result<i32, ParseTimeError> {
+            match parts.next() {
+                None if !required => Ok(0),
+                Some(p) if p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit()) => {
+                    p.parse::<i32>().ok().filter(|v| *v <= max).ok_or_else(error)
+                }
+                _ => Err(error()),
+            }
+        };
+        let (h, m, sec) = (field(23, true)?, field(59, true)?, field(59, false)?);
+        if parts.next().is_some() {
+            return Err(error());
+        }
+        let total =
+            h.checked_mul(3600).and_then(|v| v.checked_add(m.checked_mul(60)?)).and_then(|v| v.checked_add(sec));
+        total.and_then(|t| t.checked_mul(sign)).and_then(UtcOffset::east).ok_or_else(error)
     }
 }
 
@@ -226,6 +260,20 @@ mod tests {
         assert!("3天".parse::<Window>().is_err());
         assert!("天".parse::<Window>().is_err());
         assert!("".parse::<Window>().is_err());
+    }
+
+    #[test]
+    fn offsets_round_trip_with_their_seconds() {
+        for o in [-86_399, -18_000, -1, 0, 1, 28_800, 86_399] {
+            let offset = UtcOffset::east(o).unwrap();
+            assert_eq!(offset.to_string().parse::<UtcOffset>().unwrap(), offset, "{offset}");
+        }
+        assert_eq!("+08:00".parse::<UtcOffset>().unwrap(), UtcOffset::china());
+        assert_eq!("+0800".parse::<UtcOffset>().unwrap(), UtcOffset::china());
+        assert_eq!("Z".parse::<UtcOffset>().unwrap(), UtcOffset::UTC);
+        for bad in ["8", "+8:00", "+08", "+24:00", "+08:60", "+08:00:00:00", "08:00", "", "+０８:00"] {
+            assert!(bad.parse::<UtcOffset>().is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -19,8 +19,14 @@ use proptest::sample::select;
 use rust_decimal::Decimal;
 
 fn time() -> impl Strategy<Value = DateTime<Utc>> {
-    // 2020-01-01 .. 2030-01-01, to the second.
-    (1_577_836_800i64..1_893_456_000).prop_map(|s| Utc.timestamp_opt(s, 0).unwrap())
+    let (min, max) = (DateTime::<Utc>::MIN_UTC.timestamp(), DateTime::<Utc>::MAX_UTC.timestamp());
+    prop_oneof![
+        // Mostly 2020-01-01 .. 2030-01-01, to the second: where rules fire.
+        8 => (1_577_836_800i64..1_893_456_000).prop_map(|s| Utc.timestamp_opt(s, 0).unwrap()),
+        // Anywhere in chrono's range, and its very ends.
+        1 => (min..=max).prop_map(|s| Utc.timestamp_opt(s, 0).unwrap()),
+        1 => select(vec![DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC, DateTime::<Utc>::UNIX_EPOCH]),
+    ]
 }
 
 fn money() -> impl Strategy<Value = Decimal> {
@@ -238,9 +244,11 @@ fn ctx() -> impl Strategy<Value = EvalContext> {
                 abnormal_orders: u32::from(abnormal % 100),
             })
         });
-    (time(), -12i32..14, opt(user()), prop::collection::vec(product, 0..3), lists()).prop_map(
-        |(now, h, user, products, lists)| {
-            let mut c = EvalContext::at(now).with_utc_offset(UtcOffset::east(h * 3600).unwrap()).with_lists(lists);
+    // Any offset chrono allows (under a day either way), not only real zones.
+    let offset = prop_oneof![3 => (-12i32..14).prop_map(|h| h * 3600), 1 => -86_399i32..86_400];
+    (time(), offset, opt(user()), prop::collection::vec(product, 0..3), lists()).prop_map(
+        |(now, seconds, user, products, lists)| {
+            let mut c = EvalContext::at(now).with_utc_offset(UtcOffset::east(seconds).unwrap()).with_lists(lists);
             c.user = user;
             for p in products {
                 c = c.with_product(p);
