@@ -178,7 +178,7 @@ builtin_rule! {
 
 /// The order's item categories, for matching many purchases against them.
 enum Kinds<'a, I> {
-    /// A few categories: compared one by one, without allocating.
+    /// Few comparisons to make: one by one, without allocating.
     Few(I),
     /// Many: sorted once, each purchase found by binary search, so an order
     /// of 10,000 lines against 10,000 purchases is not 10⁸ comparisons.
@@ -186,11 +186,13 @@ enum Kinds<'a, I> {
 }
 
 impl<'a, I: Iterator<Item = &'a str> + Clone> Kinds<'a, I> {
-    /// Up to this many categories are compared one by one.
-    const FEW: usize = 8;
+    /// Up to this many comparisons (categories × purchases to match) are
+    /// made one by one; past it, sorting once is cheaper.
+    const FEW: usize = 4_096;
 
-    fn of(categories: I) -> Self {
-        if categories.clone().nth(Self::FEW).is_none() {
+    fn of(categories: I, purchases: usize) -> Self {
+        let limit = Self::FEW.checked_div(purchases.max(1)).unwrap_or(0);
+        if categories.clone().nth(limit).is_none() {
             return Kinds::Few(categories);
         }
         let mut v: Vec<&str> = categories.collect();
@@ -221,7 +223,8 @@ impl Logic for MultiAccount {
             return Outcome::missing("item categories");
         }
         let span = self.window.ending(input.now());
-        let kinds = Kinds::of(categories);
+        let in_window = user.linked_accounts.iter().flat_map(|a| &a.purchases).filter(|p| span.contains(p.at)).count();
+        let kinds = Kinds::of(categories, in_window);
         let same_kind = user
             .linked_accounts
             .iter()
