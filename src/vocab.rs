@@ -263,10 +263,10 @@ impl ParamIssue {
 /// and spaces do not matter (`INSUFFICIENT_BALANCE`, `InsufficientBalance`
 /// and `insufficient-balance` are `insufficient_balance`).
 pub(crate) fn same_variant(a: &str, b: &str) -> bool {
-    let key = |s: &str| {
-        s.chars().filter(|c| !matches!(c, '_' | '-' | ' ')).map(|c| c.to_ascii_lowercase()).collect::<Vec<_>>()
-    };
-    key(a) == key(b)
+    fn key(s: &str) -> impl Iterator<Item = char> + '_ {
+        s.chars().filter(|c| !matches!(c, '_' | '-' | ' ')).map(|c| c.to_ascii_lowercase())
+    }
+    key(a).eq(key(b))
 }
 
 /// Deserialises an enum of a data input from its canonical snake_case name,
@@ -278,13 +278,24 @@ macro_rules! lenient_enum {
         impl<'de> serde::Deserialize<'de> for $t {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 const NAMES: &[&str] = &[$($name),+];
-                let raw = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
-                $(
-                    if [$name $(, $alias)*].iter().any(|n| $crate::vocab::same_variant(n, &raw)) {
-                        return Ok($t::$variant);
+                // A visitor, so that a borrowed or transient string is read
+                // without copying it.
+                struct Visitor;
+                impl serde::de::Visitor<'_> for Visitor {
+                    type Value = $t;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(f, "one of {}", NAMES.join(", "))
                     }
-                )+
-                Err(serde::de::Error::unknown_variant(&raw, NAMES))
+                    fn visit_str<E: serde::de::Error>(self, raw: &str) -> Result<$t, E> {
+                        $(
+                            if [$name $(, $alias)*].iter().any(|n| $crate::vocab::same_variant(n, raw)) {
+                                return Ok($t::$variant);
+                            }
+                        )+
+                        Err(E::unknown_variant(raw, NAMES))
+                    }
+                }
+                d.deserialize_str(Visitor)
             }
         }
     };

@@ -40,9 +40,13 @@ static PLAN: LazyLock<Option<Plan>> = LazyLock::new(|| {
         if *name == "generalDesc" {
             general = whole(pattern);
         } else {
-            kinds.push((whole(pattern)?, *lengths));
+            kinds.push((*name, whole(pattern)?, *lengths));
         }
     }
+    // Mobiles first: most numbers an OMS sees are, and the mobile pattern is
+    // a fraction of the fixed-line one, which also admits 11 digits.
+    kinds.sort_by_key(|(name, _, _)| *name != "mobile");
+    let kinds = kinds.into_iter().map(|(_, re, lengths)| (re, lengths)).collect();
     Some(Plan {
         general: general?,
         kinds,
