@@ -7,7 +7,7 @@
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use order_anomaly::UtcOffset;
-use order_anomaly::profile::{InMemoryStore, ProfileStore};
+use order_anomaly::profile::InMemoryStore;
 use std::hint::black_box;
 
 #[path = "support/history.rs"]

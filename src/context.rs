@@ -37,6 +37,32 @@ pub struct EvalContext {
     /// Block, allow and fraud-number lists for this evaluation.
     #[serde(default, skip_serializing_if = "Lists::is_empty")]
     pub lists: Lists,
+    /// Whether the profiles above are what the history holds, or the
+    /// profile store could not answer. When it could not, every rule that
+    /// reads a profile is recorded as skipped ("profile store unavailable"),
+    /// so no rule mistakes a store outage for a buyer without history.
+    #[serde(default, skip_serializing_if = "History::is_known")]
+    pub history: History,
+}
+
+/// Whether the context's profiles are known.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum History {
+    /// The profiles are what the store holds (absent ones: never seen).
+    #[default]
+    Known,
+    /// The profile store could not answer: absent profiles are unknown.
+    Unavailable,
+}
+
+impl History {
+    /// Whether the profiles are known.
+    pub fn is_known(&self) -> bool {
+        *self == History::Known
+    }
 }
 
 impl EvalContext {
@@ -77,6 +103,13 @@ impl EvalContext {
     #[must_use]
     pub fn with_utc_offset(mut self, offset: UtcOffset) -> Self {
         self.utc_offset = offset;
+        self
+    }
+
+    /// Marks the history as unavailable: the profile store could not answer.
+    #[must_use]
+    pub fn history_unavailable(mut self) -> Self {
+        self.history = History::Unavailable;
         self
     }
 }

@@ -1,5 +1,6 @@
 //! The engine: rules with their settings, built once and evaluated many times.
 
+use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::sync::{Arc, LazyLock};
@@ -96,6 +97,9 @@ struct Inner {
     info: Arc<RuleSetInfo>,
     plan: Plan,
 }
+
+/// The skip reason of a rule that reads history when the store could not answer.
+pub(crate) const STORE_UNAVAILABLE: &str = "profile store unavailable";
 
 /// Which slots to evaluate: the ungated ones always, gated composites only
 /// when their gate passes. Without gated composites, `ungated` is every
@@ -229,13 +233,31 @@ impl Engine {
         so_far: &'a Assessment,
     ) -> Input<'a> {
         let inner = &*self.inner;
-        Input { order, ctx, reference: &inner.reference, lists: &inner.lists, live, privacy: inner.privacy, so_far }
+        Input {
+            order,
+            ctx,
+            reference: &inner.reference,
+            lists: &inner.lists,
+            live,
+            privacy: inner.privacy,
+            so_far,
+            read_history: None,
+        }
     }
 
     /// Evaluates slot `i` and records its outcome.
     fn run(&self, i: usize, order: &Order, ctx: &EvalContext, live: &Lists, a: &mut Assessment) {
         let Some(slot) = self.inner.slots.get(i) else { return };
-        let outcome = slot.rule.evaluate(&self.input(order, ctx, live, a));
+        let outcome = if ctx.history.is_known() {
+            slot.rule.evaluate(&self.input(order, ctx, live, a))
+        } else {
+            // The store could not answer: a rule that reads a profile would
+            // judge a known buyer as new, so it is skipped, whatever it found.
+            let read = Cell::new(false);
+            let input = Input { read_history: Some(&read), ..self.input(order, ctx, live, a) };
+            let outcome = slot.rule.evaluate(&input);
+            if read.get() { Outcome::cannot_judge(STORE_UNAVAILABLE) } else { outcome }
+        };
         match outcome {
             Outcome::NotFired => {}
             Outcome::Skipped(missing) => a.push_skipped(slot.id.clone(), missing),

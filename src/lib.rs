@@ -41,7 +41,7 @@ pub mod schema;
 
 pub use assessment::{Assessment, Decision, Exemption, Flag, RuleSetInfo, Skipped, Thresholds};
 pub use config::{ConfigError, ConfigProblem, RuleSet};
-pub use context::{EvalContext, Stage};
+pub use context::{EvalContext, History, Stage};
 pub use engine::{BuildError, BuildProblem, Engine, EngineBuilder, EvalItem, RuleInfo, RuleSettings};
 pub use lists::{AllowEntry, BlockEntry, EntityKind, ListProblem, Lists, SharedLists};
 pub use model::{Order, ProductProfile, UserProfile};

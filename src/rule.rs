@@ -2,6 +2,7 @@
 //! the [`Outcome`] and [`Finding`] it returns.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt;
 use std::sync::LazyLock;
 
@@ -115,6 +116,9 @@ pub struct Input<'a> {
     pub(crate) live: &'a Lists,
     pub(crate) privacy: Privacy,
     pub(crate) so_far: &'a Assessment,
+    /// Set when the rule reads a profile, if the engine is watching (the
+    /// history is unavailable and such a rule must be skipped).
+    pub(crate) read_history: Option<&'a Cell<bool>>,
 }
 
 /// What [`Input::new`] borrows besides the order and the context: the
@@ -139,7 +143,7 @@ impl<'a> Input<'a> {
     /// ```
     pub fn new(order: &'a Order, ctx: &'a EvalContext) -> Self {
         let (reference, lists, so_far) = &*STANDALONE;
-        Input { order, ctx, reference, lists, live: lists, privacy: Privacy::Masked, so_far }
+        Input { order, ctx, reference, lists, live: lists, privacy: Privacy::Masked, so_far, read_history: None }
     }
     /// The same input with `reference` data instead of the built-in one.
     #[must_use]
@@ -174,10 +178,19 @@ impl<'a> Input<'a> {
     }
     /// The buyer's profile, if the buyer has one.
     pub fn user(&self) -> Option<&'a UserProfile> {
+        self.note_history();
         self.ctx.user.as_ref()
+    }
+
+    /// Notes that the rule reads the history (a profile).
+    fn note_history(&self) {
+        if let Some(c) = self.read_history {
+            c.set(true);
+        }
     }
     /// The profile of product `product_id`, if the context has one.
     pub fn product(&self, product_id: &str) -> Option<&'a ProductProfile> {
+        self.note_history();
         self.ctx.products.get(product_id)
     }
     /// A line's category: its own, else its product profile's.

@@ -6,7 +6,7 @@ mod common;
 
 use chrono::{DateTime, Duration, Utc};
 use order_anomaly::model::*;
-use order_anomaly::profile::{Applied, Event, EventKind, InMemoryStore, ProfileStore, StoreConfig};
+use order_anomaly::profile::{Applied, Event, EventKind, InMemoryStore, StoreConfig};
 use order_anomaly::{Engine, Order, Stage, UtcOffset, Window, ids};
 use proptest::prelude::*;
 use rust_decimal::Decimal;

@@ -24,7 +24,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use order_anomaly::backtest::{BacktestReport, Labeled, backtest, compare};
-use order_anomaly::profile::{EventKind, InMemoryStore, ProfileStore};
+use order_anomaly::profile::{EventKind, InMemoryStore};
 use order_anomaly::{Decision, Engine};
 use serde_json::json;
 use steps::{Replay, Step};

@@ -28,7 +28,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use order_anomaly::profile::{Applied, EventKind, InMemoryStore, ProfileStore};
+use order_anomaly::profile::{Applied, EventKind, InMemoryStore};
 use order_anomaly::{Decision, Engine, Stage};
 use serde_json::json;
 use steps::{Replay, Step};

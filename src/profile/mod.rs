@@ -10,7 +10,7 @@
 //! fraud complaints, abnormal-order link rate), as of that moment.
 //!
 //! ```
-//! use order_anomaly::profile::{Event, EventKind, InMemoryStore, ProfileStore};
+//! use order_anomaly::profile::{Event, EventKind, InMemoryStore};
 //! use order_anomaly::{Engine, Order, UtcOffset};
 //!
 //! let mut store = InMemoryStore::new();
@@ -26,8 +26,11 @@
 //! assert!(a.has_flag("payment.amount_spike"));   // 900 against an average of 80
 //! ```
 
+pub mod conformance;
 mod events;
+mod memory;
 mod store;
 
 pub use events::{Event, EventKind};
-pub use store::{Applied, InMemoryStore, ProfileStore, StoreConfig, link_keys};
+pub use memory::{InMemoryStore, StoreConfig};
+pub use store::{Applied, ProfileRead, ProfileStore, ProfileWrite, StoreError, link_keys};

@@ -1,0 +1,914 @@
+//! The in-memory profile store.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::events::{Event, EventKind};
+use super::store::{Applied, ProfileRead, ProfileWrite, StoreError, link_keys};
+use crate::context::{EvalContext, Stage};
+use crate::model::{
+    AddressChange, AfterSale, AfterSaleKind, ComplaintRecord, ComplaintType, KnownInstrument, LinkKind, LinkedAccount,
+    LinkedPurchase, Location, Logistics, Order, PastOrder, Payment, PaymentAttempt, ProductProfile, TrackingEvent,
+    UserProfile, VerificationCall,
+};
+use crate::text::folded;
+use crate::time::{UtcOffset, Window};
+
+/// How long the store keeps what.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct StoreConfig {
+    /// How long windowed facts (orders, address changes, complaints,
+    /// purchases, fraud complaints) are kept: at least the longest window of
+    /// the engine's rules (30 days in the catalogue).
+    pub retention: Window,
+    /// How late an event may arrive and still be applied, measured from the
+    /// latest event time seen.
+    pub lateness: Window,
+    /// At most this many instruments, recipient names, regions, locations and
+    /// link keys are kept per user (the most recently seen).
+    pub max_known: usize,
+    /// A location becomes usual after this many sightings (logins, orders).
+    pub usual_after: u32,
+    /// How far past the newest event (plus the lateness window) an event may
+    /// be dated and still apply at once (default 5 minutes); later ones are
+    /// held until [`StoreConfig::confirm_ahead`] events in a row confirm
+    /// that time moved on. `None` applies every event at once: for replaying
+    /// a trusted history, whose gaps are real.
+    #[serde(default = "default_future_skew")]
+    pub future_skew: Option<Window>,
+    /// How many events in a row dated ahead confirm that time moved on
+    /// (default 3).
+    #[serde(default = "default_confirm_ahead")]
+    pub confirm_ahead: usize,
+    /// At most this many of each windowed fact per buyer (orders, address
+    /// changes, complaints, purchases), per product (fraud complaints) and
+    /// per order (failed payments, tracking events, after-sales, calls), the
+    /// newest kept (default 1,000).
+    #[serde(default = "default_max_per_entity")]
+    pub max_per_entity: usize,
+    /// At most this many accounts remembered per link key (device, phone,
+    /// address, instrument), the most recently seen kept (default 64).
+    #[serde(default = "default_max_links_per_key")]
+    pub max_links_per_key: usize,
+    /// At most this many buyers kept, the least recently seen dropped first
+    /// (default 1,000,000).
+    #[serde(default = "default_max_users")]
+    pub max_users: usize,
+    /// At most this many orders heard of but not yet placed (events arriving
+    /// before their order); events for further unknown orders are dropped
+    /// (default 100,000).
+    #[serde(default = "default_max_unplaced")]
+    pub max_unplaced: usize,
+}
+
+fn default_future_skew() -> Option<Window> {
+    Some(Window::minutes(5))
+}
+fn default_confirm_ahead() -> usize {
+    3
+}
+fn default_max_per_entity() -> usize {
+    1_000
+}
+fn default_max_links_per_key() -> usize {
+    64
+}
+fn default_max_users() -> usize {
+    1_000_000
+}
+fn default_max_unplaced() -> usize {
+    100_000
+}
+
+/// Held events kept at most: past this, the one dated furthest ahead is dropped.
+const MAX_HELD: usize = 1_024;
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            retention: Window::days(30),
+            lateness: Window::hours(1),
+            max_known: 16,
+            usual_after: 2,
+            future_skew: default_future_skew(),
+            confirm_ahead: default_confirm_ahead(),
+            max_per_entity: default_max_per_entity(),
+            max_links_per_key: default_max_links_per_key(),
+            max_users: default_max_users(),
+            max_unplaced: default_max_unplaced(),
+        }
+    }
+}
+
+/// A keyed fact with its first and last sighting and the order that first showed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Seen {
+    first: DateTime<Utc>,
+    last: DateTime<Utc>,
+    count: u32,
+    /// The order (or event) that first showed it, so a later assessment of
+    /// that order does not count the fact as history.
+    first_source: String,
+}
+
+impl Seen {
+    fn new(at: DateTime<Utc>, source: &str) -> Self {
+        Seen { first: at, last: at, count: 1, first_source: source.to_owned() }
+    }
+    fn see(&mut self, at: DateTime<Utc>, source: &str) {
+        if at < self.first || (at == self.first && source < self.first_source.as_str()) {
+            self.first = at;
+            self.first_source = source.to_owned();
+        }
+        self.last = self.last.max(at);
+        self.count = self.count.saturating_add(1);
+    }
+}
+
+/// Records a sighting in a map capped at `max` entries, evicting the least
+/// recently seen (ties by key, so the result does not depend on arrival order).
+fn see(map: &mut BTreeMap<String, Seen>, key: String, at: DateTime<Utc>, source: &str, max: usize) {
+    match map.get_mut(&key) {
+        Some(s) => s.see(at, source),
+        None => {
+            map.insert(key, Seen::new(at, source));
+        }
+    }
+    while map.len() > max {
+        let oldest =
+            map.iter().min_by(|a, b| a.1.last.cmp(&b.1.last).then_with(|| a.0.cmp(b.0))).map(|(k, _)| k.clone());
+        match oldest {
+            Some(k) => map.remove(&k),
+            None => break,
+        };
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct UserState {
+    /// The latest time of any event about the buyer.
+    #[serde(default)]
+    last_seen: Option<DateTime<Utc>>,
+    order_count: u32,
+    total_spent: Decimal,
+    instruments: BTreeMap<String, Seen>,
+    names: BTreeMap<String, Seen>,
+    regions: BTreeMap<String, Seen>,
+    /// Keyed by `country|region|city`.
+    locations: BTreeMap<String, Seen>,
+    link_keys: BTreeMap<String, Seen>,
+    /// (placed_at, order_id) of orders within retention.
+    orders: BTreeSet<(DateTime<Utc>, String)>,
+    address_changes: Vec<AddressChange>,
+    complaints: Vec<ComplaintRecord>,
+    purchases: Vec<LinkedPurchase>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct ProductState {
+    /// The latest order or complaint naming the product.
+    #[serde(default)]
+    last_seen: Option<DateTime<Utc>>,
+    category: Option<String>,
+    orders: u32,
+    abnormal_orders: u32,
+    fraud_complaints: Vec<DateTime<Utc>>,
+}
+
+/// An order as the store knows it. Events for an order may arrive before the
+/// order itself (within the lateness bound); they wait here until it does.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct OrderState {
+    /// The latest time of any event about this order.
+    touched: Option<DateTime<Utc>>,
+    order: Option<Order>,
+    placed_at: Option<DateTime<Utc>>,
+    paid: Option<(DateTime<Utc>, Decimal, Option<String>)>,
+    failed: Vec<PaymentAttempt>,
+    cancelled_at: Option<DateTime<Utc>>,
+    shipped: Option<(DateTime<Utc>, Option<String>, Option<String>)>,
+    tracking: Vec<TrackingEvent>,
+    delivered_at: Option<DateTime<Utc>>,
+    returned_at: Option<DateTime<Utc>>,
+    after_sales: Vec<AfterSale>,
+    calls: Vec<VerificationCall>,
+    confirmed_abnormal: bool,
+}
+
+impl OrderState {
+    fn stage(&self) -> Stage {
+        if self.cancelled_at.is_some() {
+            Stage::Cancelled
+        } else if self.returned_at.is_some() || !self.after_sales.is_empty() {
+            Stage::AfterSales
+        } else if self.delivered_at.is_some() {
+            Stage::Delivered
+        } else if self.shipped.is_some() {
+            Stage::Shipped
+        } else if self.paid.is_some() {
+            Stage::Paid
+        } else {
+            Stage::Placed
+        }
+    }
+
+    /// The order with everything that happened to it folded in.
+    fn current(&self) -> Option<Order> {
+        let mut o = self.order.clone()?;
+        let p = o.payment.get_or_insert_with(Payment::default);
+        p.attempts.extend(self.failed.iter().cloned());
+        p.attempts.sort_by_key(|a| a.at);
+        if let Some((at, amount, instrument)) = &self.paid {
+            p.paid_at = Some(*at);
+            p.paid_amount = Some(*amount);
+            if instrument.is_some() {
+                p.instrument_id.clone_from(instrument);
+            }
+        }
+        if let Some((at, carrier, tracking)) = &self.shipped {
+            let l = o.logistics.get_or_insert_with(Logistics::default);
+            l.shipped_at = Some(*at);
+            l.carrier = carrier.clone().or(l.carrier.take());
+            l.tracking_number = tracking.clone().or(l.tracking_number.take());
+        }
+        if !self.tracking.is_empty() || self.delivered_at.is_some() {
+            let l = o.logistics.get_or_insert_with(Logistics::default);
+            l.events.extend(self.tracking.iter().cloned());
+            l.events.sort_by_key(|e| e.at);
+            l.delivered_at = self.delivered_at.or(l.delivered_at);
+        }
+        o.after_sales.extend(self.after_sales.iter().cloned());
+        o.after_sales.sort_by_key(|a| a.at);
+        o.verification_calls.extend(self.calls.iter().cloned());
+        o.verification_calls.sort_by_key(|c| c.at);
+        Some(o)
+    }
+}
+
+/// The in-memory profile store: a [`ProfileStore`] whose whole state saves to
+/// and restores from serde (a snapshot).
+///
+/// **Memory is bounded per buyer and in total**: two counters (orders,
+/// spend), at most [`StoreConfig::max_known`] instruments, recipient names,
+/// regions, locations and link keys, and the orders, address changes,
+/// complaints and purchases of the retention window (30 days by default), at
+/// most [`StoreConfig::max_per_entity`] of each. At most
+/// [`StoreConfig::max_users`] buyers, [`StoreConfig::max_links_per_key`]
+/// accounts per link key, [`StoreConfig::max_unplaced`] orders not yet
+/// placed; products and link keys not seen within retention are forgotten,
+/// and event ids are kept only for the lateness window.
+///
+/// **Duplicates** (the same event id, as at-least-once delivery produces)
+/// change nothing. **Out-of-order events** are applied correctly when they are
+/// no older than [`StoreConfig::lateness`] (default 1 hour) behind the latest
+/// event time seen; older ones are refused ([`Applied::TooLate`]). Folding the
+/// same events in any order within that bound gives the same profiles, and an
+/// order placed twice counts once. **An event dated far ahead** (beyond the
+/// lateness window plus [`StoreConfig::future_skew`]) is held
+/// ([`Applied::Held`]) until [`StoreConfig::confirm_ahead`] events in a row
+/// arrive ahead, so one bad clock cannot move the store's time, prune every
+/// window and make every real event after it too late.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InMemoryStore {
+    config: StoreConfig,
+    watermark: Option<DateTime<Utc>>,
+    /// Event ids applied within the lateness window (an older event is
+    /// refused as too late anyway), with their times in order for expiry.
+    seen_events: HashMap<String, DateTime<Utc>>,
+    #[serde(default)]
+    seen_by_time: BTreeSet<(DateTime<Utc>, String)>,
+    /// Events dated too far ahead, waiting for confirmation, by time.
+    #[serde(default)]
+    held: BTreeMap<(DateTime<Utc>, String), Event>,
+    /// Events in a row that arrived dated ahead, and the latest of them.
+    #[serde(default)]
+    ahead_run: usize,
+    #[serde(default)]
+    ahead_until: Option<DateTime<Utc>>,
+    users: HashMap<String, UserState>,
+    products: HashMap<String, ProductState>,
+    orders: HashMap<String, OrderState>,
+    /// Which user an order belongs to (kept with the order).
+    order_users: HashMap<String, String>,
+    /// Accounts by link key, each with when it was last seen with the key.
+    links: HashMap<String, BTreeMap<String, DateTime<Utc>>>,
+    too_late: u64,
+    /// Events dropped: held ones crowded out, or at the unplaced-order bound.
+    #[serde(default)]
+    dropped: u64,
+    /// Orders heard of but not yet placed.
+    #[serde(default)]
+    unplaced: usize,
+    /// Events of unknown types skipped.
+    #[serde(default)]
+    ignored: u64,
+    /// When the store last dropped what fell out of retention.
+    last_prune: Option<DateTime<Utc>>,
+}
+
+impl InMemoryStore {
+    /// An empty store with the default retention and lateness.
+    pub fn new() -> Self {
+        InMemoryStore::default()
+    }
+
+    /// An empty store for replaying a trusted history (a backtest, an
+    /// export): its gaps are real, so every event applies at once
+    /// ([`StoreConfig::future_skew`] off); the other bounds as by default.
+    pub fn for_history() -> Self {
+        InMemoryStore::with_config(StoreConfig { future_skew: None, ..StoreConfig::default() })
+    }
+
+    /// An empty store.
+    pub fn with_config(config: StoreConfig) -> Self {
+        InMemoryStore { config, ..Default::default() }
+    }
+
+    /// Number of users seen.
+    pub fn users(&self) -> usize {
+        self.users.len()
+    }
+
+    /// Number of orders held (those within retention).
+    pub fn orders(&self) -> usize {
+        self.orders.len()
+    }
+
+    /// Events refused as too late so far.
+    pub fn too_late(&self) -> u64 {
+        self.too_late
+    }
+
+    /// Events dropped so far: held events crowded out by later ones, and
+    /// events for unknown orders past [`StoreConfig::max_unplaced`].
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    /// Events held now, dated too far ahead and not yet confirmed.
+    pub fn held(&self) -> usize {
+        self.held.len()
+    }
+
+    /// The newest event time applied: the store's clock.
+    pub fn watermark(&self) -> Option<DateTime<Utc>> {
+        self.watermark
+    }
+
+    /// Events of types the store does not know, skipped so far.
+    pub fn ignored(&self) -> u64 {
+        self.ignored
+    }
+
+    fn horizon(&self) -> Option<DateTime<Utc>> {
+        let w = self.watermark?;
+        w.checked_sub_signed(self.config.retention.duration())?.checked_sub_signed(self.config.lateness.duration())
+    }
+
+    fn user(&mut self, id: &str) -> &mut UserState {
+        self.users.entry(id.to_owned()).or_default()
+    }
+
+    /// The buyer, noting they were seen at `at`.
+    fn user_at(&mut self, id: &str, at: DateTime<Utc>) -> &mut UserState {
+        let u = self.user(id);
+        u.last_seen = Some(u.last_seen.map_or(at, |t| t.max(at)));
+        u
+    }
+
+    fn product_at(&mut self, id: &str, at: DateTime<Utc>) -> &mut ProductState {
+        let p = self.products.entry(id.to_owned()).or_default();
+        p.last_seen = Some(p.last_seen.map_or(at, |t| t.max(at)));
+        p
+    }
+
+    fn order_state(&mut self, id: &str) -> &mut OrderState {
+        if !self.orders.contains_key(id) {
+            self.unplaced = self.unplaced.saturating_add(1);
+        }
+        self.orders.entry(id.to_owned()).or_default()
+    }
+
+    /// Links `user` to `key`, keeping the most recently seen accounts.
+    fn link(&mut self, key: String, user: &str, at: DateTime<Utc>) {
+        let max = self.config.max_links_per_key;
+        let users = self.links.entry(key).or_default();
+        let t = users.entry(user.to_owned()).or_insert(at);
+        *t = (*t).max(at);
+        while users.len() > max {
+            let oldest = users.iter().min_by(|a, b| a.1.cmp(b.1).then_with(|| a.0.cmp(b.0))).map(|(k, _)| k.clone());
+            match oldest {
+                Some(k) => users.remove(&k),
+                None => break,
+            };
+        }
+    }
+
+    /// Notes that an event about order `id` happened at `at`.
+    fn touch(&mut self, id: &str, at: DateTime<Utc>) {
+        let s = self.order_state(id);
+        s.touched = Some(s.touched.map_or(at, |t| t.max(at)));
+    }
+
+    fn place(&mut self, at: DateTime<Utc>, order: &Order) {
+        // An order placed twice (redelivered under a new event id) counts once.
+        if self.orders.get(&order.id).is_some_and(|s| s.order.is_some()) {
+            return;
+        }
+        let max = self.config.max_known;
+        let cap = self.config.max_per_entity;
+        let amount = order.payable_amount;
+        let keys = link_keys(order);
+        let id = order.id.clone();
+        let categories: Vec<String> =
+            order.items.iter().filter_map(|i| i.category.clone()).filter(|c| !c.trim().is_empty()).collect();
+        // A payment that arrived before its order names the instrument used.
+        let paid_with = self.orders.get(&id).and_then(|s| s.paid.as_ref()).and_then(|(t, _, i)| Some((*t, i.clone()?)));
+        {
+            let u = self.user_at(&order.user_id, at);
+            u.order_count = u.order_count.saturating_add(1);
+            u.total_spent = u.total_spent.checked_add(amount).unwrap_or(u.total_spent);
+            u.orders.insert((at, id.clone()));
+            while u.orders.len() > cap {
+                u.orders.pop_first();
+            }
+            if let Some((t, i)) = paid_with {
+                see(&mut u.instruments, i, t, &id, max);
+            }
+            if let Some(i) = order.payment.as_ref().and_then(|p| p.instrument_id.clone()) {
+                see(&mut u.instruments, i, at, &id, max);
+            }
+            if let Some(n) = order.recipient.as_ref().and_then(|r| r.name.clone()).filter(|n| !n.trim().is_empty()) {
+                see(&mut u.names, n.trim().to_owned(), at, &id, max);
+            }
+            if let Some(s) = &order.shipping {
+                if let Some(r) = s.province.clone().or_else(|| s.region_code.clone()) {
+                    see(&mut u.regions, r, at, &id, max);
+                }
+            }
+            if let Some(l) = order.client.as_ref().and_then(|c| c.location.as_ref()) {
+                see(&mut u.locations, location_key(l), at, &id, max);
+            }
+            for (_, k) in &keys {
+                see(&mut u.link_keys, k.clone(), at, &id, max);
+            }
+            for c in &categories {
+                let p = LinkedPurchase { category: c.clone(), at };
+                insert_capped(&mut u.purchases, p, |p| (p.at, p.category.clone()), cap);
+            }
+        }
+        for (_, k) in keys {
+            self.link(k, &order.user_id, at);
+        }
+        for item in &order.items {
+            let p = self.product_at(&item.product_id, at);
+            p.orders = p.orders.saturating_add(1);
+            if p.category.is_none() {
+                p.category.clone_from(&item.category);
+            }
+        }
+        self.order_users.insert(id.clone(), order.user_id.clone());
+        let state = self.order_state(&id);
+        state.order = Some(order.clone());
+        self.unplaced = self.unplaced.saturating_sub(1);
+        let state = self.order_state(&id);
+        state.placed_at = Some(at);
+        if state.confirmed_abnormal {
+            self.count_abnormal(&id);
+        }
+    }
+
+    fn count_abnormal(&mut self, order_id: &str) {
+        let items: Vec<String> = self
+            .orders
+            .get(order_id)
+            .and_then(|s| s.order.as_ref())
+            .map(|o| o.items.iter().map(|i| i.product_id.clone()).collect())
+            .unwrap_or_default();
+        for p in items {
+            let p = self.products.entry(p).or_default();
+            p.abnormal_orders = p.abnormal_orders.saturating_add(1);
+        }
+    }
+
+    /// Drops what has fallen out of the retention window.
+    fn prune(&mut self) {
+        let Some(h) = self.horizon() else { return };
+        let old: Vec<String> = self
+            .orders
+            .iter()
+            // Placed before the horizon, or never placed and not heard of since.
+            .filter(|(_, s)| s.placed_at.or(s.touched).is_some_and(|t| t < h))
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in old {
+            if self.orders.remove(&id).is_some_and(|s| s.order.is_none()) {
+                self.unplaced = self.unplaced.saturating_sub(1);
+            }
+            self.order_users.remove(&id);
+        }
+        for u in self.users.values_mut() {
+            u.orders.retain(|(t, _)| *t >= h);
+            u.address_changes.retain(|c| c.at >= h);
+            u.complaints.retain(|c| c.at >= h);
+            u.purchases.retain(|p| p.at >= h);
+        }
+        // Products and links not seen within retention go; their keys are
+        // whatever an order names, so they must not pile up.
+        self.products.retain(|_, p| p.last_seen.is_none_or(|t| t >= h) || !p.fraud_complaints.is_empty());
+        for p in self.products.values_mut() {
+            p.fraud_complaints.retain(|t| *t >= h);
+        }
+        self.links.retain(|_, users| {
+            users.retain(|_, t| *t >= h);
+            !users.is_empty()
+        });
+        // Past the bound on buyers, the least recently seen go.
+        if self.users.len() > self.config.max_users {
+            let mut by_age: Vec<(Option<DateTime<Utc>>, String)> =
+                self.users.iter().map(|(id, u)| (u.last_seen, id.clone())).collect();
+            by_age.sort_unstable();
+            let excess = self.users.len().saturating_sub(self.config.max_users);
+            for (_, id) in by_age.into_iter().take(excess) {
+                self.users.remove(&id);
+            }
+        }
+    }
+
+    /// Forgets event ids older than the lateness window: an event that old
+    /// is refused as too late before its id is looked at.
+    fn expire_seen(&mut self) {
+        let Some(limit) = self.watermark.and_then(|w| w.checked_sub_signed(self.config.lateness.duration())) else {
+            return;
+        };
+        while let Some((t, id)) = self.seen_by_time.first().cloned() {
+            if t >= limit {
+                break;
+            }
+            self.seen_by_time.pop_first();
+            self.seen_events.remove(&id);
+        }
+    }
+
+    /// Holds an event dated too far ahead. When [`StoreConfig::confirm_ahead`]
+    /// events in a row arrive ahead (time really moved on: a quiet night, a
+    /// replay's gap), the held events up to the latest of that run are
+    /// applied in time order; a lone event far ahead stays held, and a
+    /// normal event in between starts the count again.
+    fn hold(&mut self, event: &Event) -> Applied {
+        let key = (event.at, event.id.clone());
+        if self.held.contains_key(&key) {
+            return Applied::Duplicate;
+        }
+        self.held.insert(key, event.clone());
+        while self.held.len() > MAX_HELD {
+            self.held.pop_last();
+            self.dropped = self.dropped.saturating_add(1);
+        }
+        self.ahead_run = self.ahead_run.saturating_add(1);
+        self.ahead_until = Some(self.ahead_until.map_or(event.at, |t| t.max(event.at)));
+        if self.ahead_run < self.config.confirm_ahead {
+            return Applied::Held;
+        }
+        let until = self.ahead_until.take().unwrap_or(event.at);
+        self.ahead_run = 0;
+        let ready: Vec<(DateTime<Utc>, String)> = self.held.keys().take_while(|(t, _)| *t <= until).cloned().collect();
+        for k in ready {
+            if let Some(e) = self.held.remove(&k) {
+                self.apply_now(&e);
+            }
+        }
+        if self.seen_events.contains_key(&event.id) { Applied::Applied } else { Applied::Held }
+    }
+}
+
+fn location_key(l: &Location) -> String {
+    let f = |s: &Option<String>| s.as_deref().map(|v| folded(v).collect::<String>()).unwrap_or_default();
+    format!("{}|{}|{}", f(&l.country), f(&l.region), f(&l.city))
+}
+
+fn location_of(key: &str) -> Location {
+    let mut parts = key.split('|').map(|s| (!s.is_empty()).then(|| s.to_owned()));
+    Location { country: parts.next().flatten(), region: parts.next().flatten(), city: parts.next().flatten() }
+}
+
+fn link_kind(key: &str) -> Option<LinkKind> {
+    match key.split(':').next()? {
+        "device" => Some(LinkKind::Device),
+        "phone" => Some(LinkKind::Phone),
+        "address" => Some(LinkKind::Address),
+        "instrument" => Some(LinkKind::PaymentInstrument),
+        _ => None,
+    }
+}
+
+/// Inserts keeping `v` sorted by `key` (events may arrive out of order).
+fn insert_sorted<T, K: Ord>(v: &mut Vec<T>, item: T, key: impl Fn(&T) -> K) {
+    let k = key(&item);
+    let pos = v.partition_point(|x| key(x) <= k);
+    v.insert(pos, item);
+}
+
+/// [`insert_sorted`], then drops the oldest beyond `cap`.
+fn insert_capped<T, K: Ord>(v: &mut Vec<T>, item: T, key: impl Fn(&T) -> K, cap: usize) {
+    insert_sorted(v, item, key);
+    if v.len() > cap {
+        let excess = v.len().saturating_sub(cap);
+        v.drain(..excess);
+    }
+}
+
+impl InMemoryStore {
+    /// Applies an event that passed the checks of [`ProfileStore::apply`].
+    fn apply_now(&mut self, event: &Event) -> Applied {
+        let at = event.at;
+        if let Some(order_id) = event.kind.order_id() {
+            let known = self.orders.contains_key(order_id);
+            if !known
+                && self.unplaced >= self.config.max_unplaced
+                && !matches!(event.kind, EventKind::OrderPlaced { .. })
+            {
+                self.dropped = self.dropped.saturating_add(1);
+                return Applied::Dropped;
+            }
+            self.touch(order_id, at);
+        }
+        self.seen_events.insert(event.id.clone(), at);
+        self.seen_by_time.insert((at, event.id.clone()));
+        let cap = self.config.max_per_entity;
+        match &event.kind {
+            EventKind::OrderPlaced { order } => self.place(at, order),
+            EventKind::Paid { order_id, amount, instrument_id } => {
+                let max = self.config.max_known;
+                self.order_state(order_id).paid = Some((at, *amount, instrument_id.clone()));
+                if let (Some(i), Some(u)) = (instrument_id, self.order_users.get(order_id).cloned()) {
+                    see(&mut self.user_at(&u, at).instruments, i.clone(), at, order_id, max);
+                }
+            }
+            EventKind::PaymentFailed { order_id, reason } => {
+                let attempt = PaymentAttempt { at, amount: None, status: *reason };
+                insert_capped(&mut self.order_state(order_id).failed, attempt, |a| a.at, cap);
+            }
+            EventKind::Cancelled { order_id } => {
+                let s = self.order_state(order_id);
+                s.cancelled_at = Some(s.cancelled_at.map_or(at, |c| c.min(at)));
+            }
+            EventKind::Shipped { order_id, carrier, tracking_number } => {
+                self.order_state(order_id).shipped = Some((at, carrier.clone(), tracking_number.clone()));
+            }
+            EventKind::TrackingUpdate { order_id, description } => {
+                let e = TrackingEvent { at, description: description.clone(), location: None };
+                insert_capped(&mut self.order_state(order_id).tracking, e, |e| e.at, cap);
+            }
+            EventKind::Delivered { order_id } => self.order_state(order_id).delivered_at = Some(at),
+            EventKind::Returned { order_id, exchange, product_id } => {
+                let s = self.order_state(order_id);
+                s.returned_at = Some(s.returned_at.map_or(at, |r| r.min(at)));
+                let kind = if *exchange { AfterSaleKind::Exchange } else { AfterSaleKind::Return };
+                let a = AfterSale { kind, at, complaint_type: None, product_id: product_id.clone() };
+                insert_capped(&mut s.after_sales, a, |a| a.at, cap);
+            }
+            EventKind::Complaint { user_id, order_id, product_id, complaint_type } => {
+                let record = ComplaintRecord { at, complaint_type: *complaint_type, order_id: order_id.clone() };
+                insert_capped(&mut self.user_at(user_id, at).complaints, record, |c| c.at, cap);
+                if let Some(o) = order_id {
+                    let a = AfterSale {
+                        kind: AfterSaleKind::Complaint,
+                        at,
+                        complaint_type: Some(*complaint_type),
+                        product_id: product_id.clone(),
+                    };
+                    insert_capped(&mut self.order_state(o).after_sales, a, |a| a.at, cap);
+                }
+                if let (ComplaintType::Fraud, Some(p)) = (complaint_type, product_id) {
+                    let p = self.product_at(p, at);
+                    insert_capped(&mut p.fraud_complaints, at, |t| *t, cap);
+                }
+            }
+            EventKind::AddressChanged { user_id, address } => {
+                let change = AddressChange { at, city: address.city.clone(), detail: address.detail.clone() };
+                insert_capped(&mut self.user_at(user_id, at).address_changes, change, |c| c.at, cap);
+            }
+            EventKind::Login { user_id, location, device_id } => {
+                let max = self.config.max_known;
+                let u = self.user_at(user_id, at);
+                if let Some(l) = location {
+                    see(&mut u.locations, location_key(l), at, &event.id, max);
+                }
+                if let Some(d) = device_id.as_deref().filter(|d| !d.trim().is_empty()) {
+                    let key = format!("device:{}", folded(d).collect::<String>());
+                    see(&mut u.link_keys, key.clone(), at, &event.id, max);
+                    self.link(key, user_id, at);
+                }
+            }
+            EventKind::VerificationCall { order_id, answered } => {
+                let call = VerificationCall { at, answered: *answered };
+                insert_capped(&mut self.order_state(order_id).calls, call, |c| c.at, cap);
+            }
+            EventKind::Unknown => {}
+            EventKind::ConfirmedAbnormal { order_id } => {
+                let s = self.order_state(order_id);
+                if !s.confirmed_abnormal {
+                    s.confirmed_abnormal = true;
+                    if s.order.is_some() {
+                        self.count_abnormal(order_id);
+                    }
+                }
+            }
+        }
+        if self.watermark.is_none_or(|w| at > w) {
+            self.watermark = Some(at);
+            self.expire_seen();
+            // Pruning walks every user, so it runs at most once per simulated
+            // day; queries filter by the horizon themselves, so when pruning
+            // happens never changes a result.
+            if self.last_prune.is_none_or(|p| at.signed_duration_since(p) >= chrono::Duration::days(1)) {
+                self.prune();
+                self.last_prune = Some(at);
+            }
+        }
+        Applied::Applied
+    }
+}
+
+/// The store never fails: its own methods return plain values (the
+/// [`ProfileRead`] and [`ProfileWrite`] impls wrap them in `Ok`).
+impl InMemoryStore {
+    /// Folds one event in.
+    pub fn apply(&mut self, event: &Event) -> Applied {
+        if event.kind == EventKind::Unknown {
+            self.ignored = self.ignored.saturating_add(1);
+            return Applied::Ignored;
+        }
+        if self.seen_events.contains_key(&event.id) {
+            return Applied::Duplicate;
+        }
+        let at = event.at;
+        if let Some(w) = self.watermark {
+            let lateness = self.config.lateness.duration();
+            if w.checked_sub_signed(lateness).is_some_and(|limit| at < limit) {
+                self.too_late = self.too_late.saturating_add(1);
+                return Applied::TooLate;
+            }
+            // One event cannot move the clock far ahead: it would prune every
+            // window and make every real event after it too late.
+            if let Some(skew) = self.config.future_skew {
+                let ahead = w.checked_add_signed(lateness).and_then(|t| t.checked_add_signed(skew.duration()));
+                if ahead.is_some_and(|limit| at > limit) {
+                    return self.hold(event);
+                }
+            }
+        }
+        self.ahead_run = 0;
+        self.ahead_until = None;
+        self.apply_now(event)
+    }
+
+    /// The buyer's profile as of now, without the order `exclude`, or `None`
+    /// for a buyer never seen.
+    pub fn user_profile(&self, user_id: &str, exclude: Option<&str>) -> Option<UserProfile> {
+        let u = self.users.get(user_id)?;
+        let excluded = exclude.and_then(|id| {
+            let s = self.orders.get(id)?;
+            (self.order_users.get(id).map(String::as_str) == Some(user_id)).then_some((id, s))
+        });
+        let not_from_this_order = |s: &&Seen| excluded.is_none_or(|(id, _)| s.first_source != id);
+        let horizon = self.horizon();
+        let kept = |t: DateTime<Utc>| horizon.is_none_or(|h| t >= h);
+        let mut profile = UserProfile {
+            user_id: user_id.to_owned(),
+            order_count: u.order_count,
+            total_spent: u.total_spent,
+            ..Default::default()
+        };
+        if let Some((_, s)) = excluded.filter(|(_, s)| s.order.is_some()) {
+            profile.order_count = profile.order_count.saturating_sub(1);
+            let amount = s.order.as_ref().map_or(Decimal::ZERO, |o| o.payable_amount);
+            profile.total_spent = profile.total_spent.checked_sub(amount).unwrap_or(profile.total_spent);
+        }
+        profile.recent_orders = u
+            .orders
+            .iter()
+            .filter(|(at, id)| kept(*at) && excluded.is_none_or(|(x, _)| x != id))
+            .filter_map(|(at, id)| {
+                let s = self.orders.get(id)?;
+                let amount = s.order.as_ref().map_or(Decimal::ZERO, |o| o.payable_amount);
+                Some(PastOrder {
+                    order_id: id.clone(),
+                    placed_at: *at,
+                    amount,
+                    cancelled_at: s.cancelled_at,
+                    returned_at: s.returned_at,
+                })
+            })
+            .collect();
+        profile.payment_instruments = u
+            .instruments
+            .iter()
+            .filter(|(_, s)| not_from_this_order(s))
+            .map(|(id, s)| KnownInstrument { id: id.clone(), first_seen: s.first, last_used: s.last })
+            .collect();
+        profile.recipient_names =
+            u.names.iter().filter(|(_, s)| not_from_this_order(s)).map(|(n, _)| n.clone()).collect();
+        profile.destination_regions =
+            u.regions.iter().filter(|(_, s)| not_from_this_order(s)).map(|(r, _)| r.clone()).collect();
+        profile.usual_locations = u
+            .locations
+            .iter()
+            .filter(|(_, s)| s.count >= self.config.usual_after)
+            .map(|(k, _)| location_of(k))
+            .collect();
+        profile.address_changes = u.address_changes.iter().filter(|c| kept(c.at)).cloned().collect();
+        profile.complaints = u.complaints.iter().filter(|c| kept(c.at)).cloned().collect();
+        // One entry per linked account (by the first link in key order), so
+        // an account linked by device, phone and address is counted once.
+        let mut linked: BTreeMap<&str, LinkKind> = BTreeMap::new();
+        for key in u.link_keys.keys() {
+            let (Some(via), Some(others)) = (link_kind(key), self.links.get(key)) else { continue };
+            for other in others.keys().filter(|o| o.as_str() != user_id) {
+                linked.entry(other.as_str()).or_insert(via);
+            }
+        }
+        let linked = linked.into_iter().map(|(other, via)| LinkedAccount {
+            user_id: other.to_owned(),
+            via,
+            purchases: self
+                .users
+                .get(other)
+                .map(|o| o.purchases.iter().filter(|p| kept(p.at)).cloned().collect())
+                .unwrap_or_default(),
+        });
+        profile.linked_accounts = linked.collect();
+        Some(profile)
+    }
+
+    /// A product's profile, or `None` for a product never seen.
+    pub fn product_profile(&self, product_id: &str) -> Option<ProductProfile> {
+        let p = self.products.get(product_id)?;
+        let horizon = self.horizon();
+        Some(ProductProfile {
+            product_id: product_id.to_owned(),
+            category: p.category.clone(),
+            high_value: false,
+            fraud_complaints: p.fraud_complaints.iter().filter(|t| horizon.is_none_or(|h| **t >= h)).copied().collect(),
+            orders: p.orders,
+            abnormal_orders: p.abnormal_orders,
+        })
+    }
+
+    /// The order as the store knows it now, or `None` if it never was placed
+    /// or has left the retention window.
+    pub fn order(&self, order_id: &str) -> Option<Order> {
+        let s = self.orders.get(order_id)?;
+        let gone = self.horizon().is_some_and(|h| s.placed_at.is_some_and(|t| t < h));
+        if gone { None } else { s.current() }
+    }
+
+    /// The stage the order has reached.
+    pub fn stage(&self, order_id: &str) -> Option<Stage> {
+        self.orders.get(order_id).filter(|s| s.order.is_some()).map(OrderState::stage)
+    }
+
+    /// The context to judge `order` in at `now`: the buyer's profile without
+    /// this order, its products' profiles, and its stage.
+    pub fn context_for(&self, order: &Order, now: DateTime<Utc>, utc_offset: UtcOffset) -> EvalContext {
+        let mut ctx = EvalContext::at(now).with_utc_offset(utc_offset);
+        ctx.user = self.user_profile(&order.user_id, Some(&order.id));
+        for item in &order.items {
+            if let Some(p) = self.product_profile(&item.product_id) {
+                ctx.products.insert(item.product_id.clone(), p);
+            }
+        }
+        ctx.stage = Some(self.stage(&order.id).unwrap_or(Stage::Placed));
+        ctx
+    }
+}
+
+impl ProfileRead for InMemoryStore {
+    fn user_profile(&self, user_id: &str, exclude: Option<&str>) -> Result<Option<UserProfile>, StoreError> {
+        Ok(InMemoryStore::user_profile(self, user_id, exclude))
+    }
+    fn product_profile(&self, product_id: &str) -> Result<Option<ProductProfile>, StoreError> {
+        Ok(InMemoryStore::product_profile(self, product_id))
+    }
+    fn order(&self, order_id: &str) -> Result<Order, StoreError> {
+        InMemoryStore::order(self, order_id).ok_or_else(|| StoreError::not_found("order", order_id))
+    }
+    fn stage(&self, order_id: &str) -> Result<Option<Stage>, StoreError> {
+        Ok(InMemoryStore::stage(self, order_id))
+    }
+    fn context_for(&self, order: &Order, now: DateTime<Utc>, utc_offset: UtcOffset) -> Result<EvalContext, StoreError> {
+        Ok(InMemoryStore::context_for(self, order, now, utc_offset))
+    }
+}
+
+impl ProfileWrite for InMemoryStore {
+    fn apply(&mut self, event: &Event) -> Result<Applied, StoreError> {
+        Ok(InMemoryStore::apply(self, event))
+    }
+}
