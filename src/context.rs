@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::lists::Lists;
-use crate::model::{ProductProfile, UserProfile};
+use crate::model::{EntityProfile, EntityType, ProductProfile, UserProfile};
 use crate::time::UtcOffset;
 
 /// The evaluation context.
@@ -30,6 +30,11 @@ pub struct EvalContext {
     /// Profiles of the order's products, by product id.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub products: BTreeMap<String, ProductProfile>,
+    /// Profiles of the order's entities (its card, device, phone, address,
+    /// IP, email), without this order; one per entity the order names, with
+    /// empty counts for one never seen.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub entities: Vec<EntityProfile>,
     /// The stage of the order's life at which it is assessed, reported on
     /// the assessment (logistics and after-sales rules only have data later).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -83,6 +88,18 @@ impl EvalContext {
     pub fn with_product(mut self, product: ProductProfile) -> Self {
         self.products.insert(product.product_id.clone(), product);
         self
+    }
+
+    /// Adds an entity profile.
+    #[must_use]
+    pub fn with_entity(mut self, entity: EntityProfile) -> Self {
+        self.entities.push(entity);
+        self
+    }
+
+    /// The profile of the order's entity of `kind`, if the context has one.
+    pub fn entity(&self, kind: EntityType) -> Option<&EntityProfile> {
+        self.entities.iter().find(|e| e.kind == kind)
     }
 
     /// Sets the lists.

@@ -11,7 +11,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use crate::assessment::Assessment;
 use crate::context::EvalContext;
 use crate::lists::Lists;
-use crate::model::{LineItem, Order, ProductProfile, UserProfile};
+use crate::model::{EntityProfile, EntityType, LineItem, Order, ProductProfile, UserProfile};
 use crate::reference::ReferenceData;
 use crate::text;
 use crate::vocab::{Action, Category, Evidence, Message, ParamIssue, Personal, Privacy, RuleId};
@@ -192,6 +192,12 @@ impl<'a> Input<'a> {
     pub fn product(&self, product_id: &str) -> Option<&'a ProductProfile> {
         self.note_history();
         self.ctx.products.get(product_id)
+    }
+    /// The profile of the order's entity of `kind` (its card, device, ...),
+    /// if the context has one.
+    pub fn entity(&self, kind: EntityType) -> Option<&'a EntityProfile> {
+        self.note_history();
+        self.ctx.entity(kind)
     }
     /// A line's category: its own, else its product profile's.
     pub fn item_category(&self, item: &'a LineItem) -> Option<&'a str> {

@@ -64,6 +64,12 @@ impl TimeSpan {
     pub fn contains(&self, at: DateTime<Utc>) -> bool {
         at <= self.until && self.after.is_none_or(|a| at > a)
     }
+
+    /// Whether a bucket `[start, start + width)` (an hour of counts, say)
+    /// has any of its time in the span.
+    pub fn overlaps(&self, start: DateTime<Utc>, width: Duration) -> bool {
+        start <= self.until && self.after.is_none_or(|a| start.checked_add_signed(width).is_none_or(|end| end > a))
+    }
 }
 
 impl fmt::Display for Window {
@@ -239,7 +245,11 @@ impl Serialize for UtcOffset {
 impl<'de> Deserialize<'de> for UtcOffset {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
+        // An offset comes in data inputs (a request's context), where a
+        // wrong value may be anything: the error does not quote it.
+        s.parse().map_err(|e: ParseTimeError| {
+            serde::de::Error::custom(format_args!("invalid {}: expected {}", e.what, e.expected))
+        })
     }
 }
 

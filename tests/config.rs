@@ -89,6 +89,9 @@ fn the_strict_shop_changes_decisions_as_the_readme_says() {
             ("u3016".to_owned(), Decision::Pass, Decision::Hold), // new buyer, 3999 phone: 25 + 25 + 40
             review("u3018"),                                      // order burst, 25
             review("u3024"),                                      // high-risk complaint, 25
+            review("u3028"),                                      // a card three other buyers used, 25
+            review("u3029"),                                      // six orders on one device today, 25
+            review("u3030"),                                      // 30 units of a slow book in an hour, 25
         ]
     );
 }

@@ -484,3 +484,103 @@ fn a_second_year_of_history_does_not_grow_the_memory_held_per_user() {
     let (one, two) = (bytes(365), bytes(730));
     assert!(two <= one + one / 20, "one year: {one} bytes, two years: {two} bytes");
 }
+
+#[test]
+fn a_first_order_on_a_card_three_other_buyers_used_is_flagged() {
+    let mut s = InMemoryStore::new();
+    for (i, user) in ["u-a", "u-b", "u-c"].iter().enumerate() {
+        let o = order(
+            &format!("c{i}"),
+            user,
+            t(0, 10) + Duration::minutes(10 * i as i64),
+            "50.00",
+            "card-x",
+            "张三",
+            "深圳市",
+        );
+        assert_eq!(s.apply(&placed(&format!("pc{i}"), o)), Applied::Applied);
+    }
+    let first = order("new-1", "u-new", t(0, 11), "50.00", "card-x", "李四", "深圳市");
+    let ctx = s.context_for(&first, t(0, 11), UtcOffset::china());
+    let card = ctx.entity(EntityType::PaymentInstrument).unwrap();
+    assert_eq!(card.buyers.len(), 3);
+    assert_eq!(card.orders_since(t(0, 0)), 3);
+    let a = Engine::default().evaluate(&first, &ctx);
+    assert!(a.has_flag(ids::PAYMENT_INSTRUMENT_SHARED), "{:?}", a.flags());
+    // Once applied, the order is not its own history.
+    s.apply(&placed("p-new", first.clone()));
+    let again = s.context_for(&first, t(0, 11), UtcOffset::china());
+    assert_eq!(again.entity(EntityType::PaymentInstrument).unwrap().orders_since(t(0, 0)), 3);
+}
+
+#[test]
+fn a_first_order_sees_the_accounts_linked_through_its_own_device() {
+    let mut s = InMemoryStore::new();
+    for (i, user) in ["u-a", "u-b", "u-c"].iter().enumerate() {
+        let mut o = order(
+            &format!("d{i}"),
+            user,
+            t(0, 10) + Duration::minutes(i as i64),
+            "30.00",
+            &format!("card-{i}"),
+            "张三",
+            "深圳市",
+        );
+        o.client.as_mut().unwrap().device_id = Some("shared-phone".into());
+        s.apply(&placed(&format!("pd{i}"), o));
+    }
+    let mut first = order("new-1", "u-new", t(0, 11), "30.00", "card-new", "李四", "深圳市");
+    first.client.as_mut().unwrap().device_id = Some("shared-phone".into());
+    let ctx = s.context_for(&first, t(0, 11), UtcOffset::china());
+    let linked: Vec<&str> = ctx.user.as_ref().unwrap().linked_accounts.iter().map(|a| a.user_id.as_str()).collect();
+    assert_eq!(linked, ["u-a", "u-b", "u-c"]);
+    assert!(!ctx.user.as_ref().unwrap().has_history(), "links are not history");
+    let a = Engine::default().evaluate(&first, &ctx);
+    assert!(a.has_flag(ids::BEHAVIOR_MULTI_ACCOUNT), "{:?}", a.flags());
+}
+
+#[test]
+fn products_keep_units_by_hour_and_day_stock_and_the_usual_quantity() {
+    let mut s = InMemoryStore::new();
+    for i in 0..5 {
+        let mut o = order(&format!("q{i}"), "u-1", t(0, 10) + Duration::minutes(i), "10.00", "c", "张三", "深圳市");
+        o.items[0].quantity = if i == 4 { 9 } else { 2 };
+        s.apply(&placed(&format!("pq{i}"), o));
+    }
+    s.apply(&ev(
+        "stock",
+        t(0, 10) + Duration::minutes(6),
+        EventKind::StockLevel { product_id: "p-1".into(), units: 40 },
+    ));
+    let p = s.product_profile("p-1").unwrap();
+    assert_eq!(p.hourly_units.iter().map(|b| b.units).sum::<u64>(), 17);
+    assert_eq!(p.daily_units.iter().map(|b| b.units).sum::<u64>(), 17);
+    assert_eq!((p.stock, p.median_quantity), (Some(40), Some(2)));
+}
+
+#[test]
+fn what_is_kept_per_entity_is_bounded_however_many_events_arrive() {
+    // One card, a million orders in a day from ever new accounts: the card's
+    // profile keeps at most 32 buyers and 48 + 30 buckets.
+    let mut s = InMemoryStore::for_history();
+    let start = t(0, 0);
+    for i in 0..20_000i64 {
+        let o = order(
+            &format!("m{i}"),
+            &format!("buyer-{i}"),
+            start + Duration::seconds(i * 4),
+            "1.00",
+            "card-m",
+            "张三",
+            "深圳市",
+        );
+        s.apply(&placed(&format!("pm{i}"), o));
+    }
+    let probe = order("probe", "u-probe", start + Duration::days(1), "1.00", "card-m", "张三", "深圳市");
+    let ctx = s.context_for(&probe, start + Duration::days(1), UtcOffset::china());
+    let card = ctx.entity(EntityType::PaymentInstrument).unwrap();
+    assert_eq!(card.buyers.len(), 32);
+    assert!(card.buyers_capped);
+    assert!(card.hourly.len() <= 48 && card.daily.len() <= 30);
+    assert_eq!(card.orders_since(start), 20_000);
+}

@@ -631,3 +631,114 @@ mod remote_locker_no_history {
         assert_skipped(&eval(&o, &new_buyer()), CASE_REMOTE_LOCKER_NO_HISTORY);
     }
 }
+
+/// A context whose entity of `kind` had `orders` orders over the last hours.
+fn busy(kind: EntityType, orders: &[(i64, u32)]) -> EvalContext {
+    let mut c = ctx();
+    let e = c.entities.iter_mut().find(|e| e.kind == kind).unwrap();
+    e.hourly = orders
+        .iter()
+        .map(|(hours_ago, n)| {
+            let t = ago(Duration::hours(*hours_ago));
+            let start = Utc.timestamp_opt(t.timestamp() - t.timestamp().rem_euclid(3600), 0).unwrap();
+            Bucket::new(start, *n, dec("100"))
+        })
+        .collect();
+    c
+}
+
+mod entity_velocity {
+    use super::*;
+
+    #[test]
+    fn fires_on_five_orders_on_one_device_in_a_day_naming_it() {
+        let a = eval(&order(), &busy(EntityType::Device, &[(1, 2), (5, 1), (23, 1)]));
+        let f = assert_fires(&a, BEHAVIOR_ENTITY_VELOCITY);
+        assert_eq!(evidence(f, "entity"), "device");
+        assert_eq!(evidence(f, "orders"), "5");
+    }
+
+    #[test]
+    fn quiet_just_below_or_outside_the_window() {
+        assert_quiet(&eval(&order(), &busy(EntityType::Phone, &[(1, 2), (5, 1)])), BEHAVIOR_ENTITY_VELOCITY);
+        // Orders 26 hours ago are outside the 24-hour window.
+        assert_quiet(&eval(&order(), &busy(EntityType::Address, &[(1, 2), (26, 5)])), BEHAVIOR_ENTITY_VELOCITY);
+    }
+
+    #[test]
+    fn skipped_without_entity_profiles() {
+        assert_skipped(&eval(&order(), &EvalContext::at(now()).with_user(profile())), BEHAVIOR_ENTITY_VELOCITY);
+    }
+}
+
+fn product_history(hourly: u64, daily: u64) -> EvalContext {
+    let mut p = ProductProfile::new("p-tea");
+    let hour_start = Utc.timestamp_opt(now().timestamp() - now().timestamp().rem_euclid(3600), 0).unwrap();
+    if hourly > 0 {
+        p.hourly_units = vec![UnitsBucket::new(hour_start, hourly)];
+    }
+    p.daily_units = (1..=30).map(|d| UnitsBucket::new(ago(Duration::days(d)), daily)).collect();
+    ctx().with_product(p)
+}
+
+mod turnover_spike {
+    use super::*;
+
+    #[test]
+    fn fires_on_twenty_units_in_an_hour_of_a_slow_product() {
+        // 19 in the hour plus this order's one; 24 a day is 1 an hour on average.
+        let a = eval(&order(), &product_history(19, 24));
+        let f = assert_fires(&a, PRODUCT_TURNOVER_SPIKE);
+        assert_eq!(evidence(f, "units_last_hour"), "20");
+    }
+
+    #[test]
+    fn quiet_just_below_either_threshold() {
+        // 19 units: under 20.
+        assert_quiet(&eval(&order(), &product_history(18, 1)), PRODUCT_TURNOVER_SPIKE);
+        // 20 units but the average is 5 an hour (120 a day): 4x, under 5x.
+        assert_quiet(&eval(&order(), &product_history(19, 120)), PRODUCT_TURNOVER_SPIKE);
+        // Exactly 5x: fires (20 units against an average of 4 an hour).
+        assert_fires(&eval(&order(), &product_history(19, 96)), PRODUCT_TURNOVER_SPIKE);
+    }
+
+    #[test]
+    fn skipped_without_a_product_profile() {
+        assert_skipped(&eval(&order(), &ctx()), PRODUCT_TURNOVER_SPIKE);
+    }
+}
+
+mod stock_share {
+    use super::*;
+
+    fn stocked(stock: Option<u64>, median: Option<u32>, quantity: i64) -> (Order, EvalContext) {
+        let mut o = order();
+        o.items[0].quantity = quantity;
+        let mut p = ProductProfile::new("p-tea");
+        p.stock = stock;
+        p.median_quantity = median;
+        (o, ctx().with_product(p))
+    }
+
+    #[test]
+    fn fires_on_half_the_stock_or_ten_times_the_usual_quantity() {
+        let (o, c) = stocked(Some(10), None, 5);
+        assert_eq!(evidence(assert_fires(&eval(&o, &c), PRODUCT_STOCK_SHARE), "stock_share"), "50%");
+        let (o, c) = stocked(None, Some(2), 20);
+        assert_eq!(evidence(assert_fires(&eval(&o, &c), PRODUCT_STOCK_SHARE), "quantity"), "20");
+    }
+
+    #[test]
+    fn quiet_just_below() {
+        let (o, c) = stocked(Some(10), None, 4);
+        assert_quiet(&eval(&o, &c), PRODUCT_STOCK_SHARE);
+        let (o, c) = stocked(None, Some(2), 19);
+        assert_quiet(&eval(&o, &c), PRODUCT_STOCK_SHARE);
+    }
+
+    #[test]
+    fn skipped_without_stock_or_quantities() {
+        let (o, c) = stocked(None, None, 5);
+        assert_skipped(&eval(&o, &c), PRODUCT_STOCK_SHARE);
+    }
+}

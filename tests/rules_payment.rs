@@ -375,3 +375,47 @@ mod new_instrument {
         assert_skipped(&eval(&order(), &EvalContext::at(now())), PAYMENT_NEW_INSTRUMENT);
     }
 }
+
+mod instrument_shared {
+    use super::*;
+    use order_anomaly::model::{BuyerSeen, EntityType};
+
+    fn card_used_by(others: &[(&str, i64)]) -> EvalContext {
+        let mut c = ctx();
+        let card = c.entities.iter_mut().find(|e| e.kind == EntityType::PaymentInstrument).unwrap();
+        for (u, days) in others {
+            card.buyers.push(BuyerSeen::new(*u, ago(Duration::days(*days))));
+        }
+        c
+    }
+
+    #[test]
+    fn fires_when_two_other_buyers_used_the_card_this_month() {
+        let a = eval(&order(), &card_used_by(&[("u-7", 3), ("u-8", 20)]));
+        let f = assert_fires(&a, PAYMENT_INSTRUMENT_SHARED);
+        assert_eq!(evidence(f, "distinct_buyers"), "3");
+        assert_eq!(evidence(f, "instrument"), "****111", "masked");
+    }
+
+    #[test]
+    fn quiet_with_one_other_buyer_or_one_outside_the_window() {
+        assert_quiet(&eval(&order(), &card_used_by(&[("u-7", 3)])), PAYMENT_INSTRUMENT_SHARED);
+        assert_quiet(&eval(&order(), &card_used_by(&[("u-7", 3), ("u-8", 31)])), PAYMENT_INSTRUMENT_SHARED);
+    }
+
+    #[test]
+    fn a_capped_count_says_it_is_a_lower_bound() {
+        let mut c = card_used_by(&[("u-7", 3), ("u-8", 4)]);
+        c.entities[0].buyers_capped = true;
+        let a = eval(&order(), &c);
+        assert_eq!(evidence(assert_fires(&a, PAYMENT_INSTRUMENT_SHARED), "distinct_buyers"), "≥3");
+    }
+
+    #[test]
+    fn skipped_without_an_instrument_or_its_profile() {
+        let mut o = order();
+        o.payment.as_mut().unwrap().instrument_id = None;
+        assert_skipped(&eval(&o, &ctx()), PAYMENT_INSTRUMENT_SHARED);
+        assert_skipped(&eval(&order(), &EvalContext::at(now()).with_user(profile())), PAYMENT_INSTRUMENT_SHARED);
+    }
+}

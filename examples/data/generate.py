@@ -291,6 +291,52 @@ c["lists"] = {"allow": [{"kind": "user", "value": "u3027", "rules": ["contact.re
                          "reason": "VIP buyer who often sends gifts"}]}
 add(o, c, "list.allowed (an exemption of contact.recipient_mismatch)")
 
+# Entity profiles: what the order's card, device, phone or address did before.
+def entity(kind, key, buyers=(), hourly=(), daily=()):
+    e = {"kind": kind, "key": key}
+    seen = [t for _, t in buyers] + [t for t, _ in hourly] + [t for t, _ in daily]
+    if seen:
+        e["first_seen"] = min(seen)
+        e["last_seen"] = max(seen)
+    if hourly:
+        e["hourly"] = [{"start": t, "orders": n, "amount": "0"} for t, n in hourly]
+    if daily:
+        e["daily"] = [{"start": t, "orders": n, "amount": "0"} for t, n in daily]
+    if buyers:
+        e["buyers"] = [{"user_id": u, "last_seen": t} for u, t in buyers]
+    return e
+
+
+# A buyer's first order, on a card three other accounts used this month.
+o, c = clean_pair("u3028", history=False, product_idx=2)
+card = o["payment"]["instrument_id"]
+c["entities"] = [entity("payment_instrument", card.lower(),
+                        buyers=[("u7001", ts(DAY * 2)), ("u7002", ts(DAY * 6)), ("u7003", ts(DAY * 11))],
+                        daily=[(ts(DAY * 2)[:10] + "T00:00:00Z", 1), (ts(DAY * 6)[:10] + "T00:00:00Z", 1),
+                               (ts(DAY * 11)[:10] + "T00:00:00Z", 1)])]
+add(o, c, "payment.instrument_shared")
+
+# One device behind six orders today, from several accounts.
+o, c = clean_pair("u3029")
+c["entities"] = [entity("device", o["client"]["device_id"].lower(),
+                        buyers=[("u3029", ts(3600)), ("u7010", ts(7200))],
+                        hourly=[(ts(3600 * h)[:13] + ":00:00Z", 1) for h in (1, 2, 4, 6, 9)])]
+add(o, c, "behavior.entity_velocity")
+
+# A product that sells a few a day, 30 units in the last hour: a price error exploited.
+o, c = clean_pair("u3030", product_idx=3)
+hour = ts(1800)[:13] + ":00:00Z"
+c["products"] = {"p-book-017": {"product_id": "p-book-017", "category": "图书", "orders": 400,
+                                "hourly_units": [{"start": hour, "units": 29}],
+                                "daily_units": [{"start": ts(DAY * d)[:10] + "T00:00:00Z", "units": 3} for d in range(1, 30)]}}
+add(o, c, "product.turnover_spike")
+
+# One order takes six of the ten units on hand.
+o, c = clean_pair("u3031", product_idx=4, qty=6)
+c["products"] = {"p-shoe-220": {"product_id": "p-shoe-220", "category": "运动鞋", "orders": 90, "stock": 10,
+                                "median_quantity": 1}}
+add(o, c, "product.stock_share")
+
 rng.shuffle(lines)
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "orders.jsonl")
 with open(out, "w", encoding="utf-8") as f:

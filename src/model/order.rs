@@ -310,6 +310,9 @@ pub struct ClientInfo {
     /// Device fingerprint or id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_id: Option<String>,
+    /// The buyer's email, as the session knows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
 }
 
 /// A coarse location: country, region, city.

@@ -24,6 +24,37 @@ pub struct ProductProfile {
     /// Of those, how many were confirmed abnormal.
     #[serde(default)]
     pub abnormal_orders: u32,
+    /// Units ordered per hour over the last 48 hours, oldest first (hours
+    /// with none left out), for turnover (库存周转).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hourly_units: Vec<UnitsBucket>,
+    /// Units ordered per day over the retention window, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub daily_units: Vec<UnitsBucket>,
+    /// Units on hand, when the OMS says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stock: Option<u64>,
+    /// The median quantity per order line of this product, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub median_quantity: Option<u32>,
+}
+
+/// Units of a product ordered in one time bucket.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[non_exhaustive]
+pub struct UnitsBucket {
+    /// The bucket's start.
+    pub start: DateTime<Utc>,
+    /// Units ordered in it.
+    pub units: u64,
+}
+
+impl UnitsBucket {
+    /// `units` ordered in the bucket starting at `start`.
+    pub fn new(start: DateTime<Utc>, units: u64) -> Self {
+        UnitsBucket { start, units }
+    }
 }
 
 impl ProductProfile {

@@ -145,6 +145,13 @@ pub enum EventKind {
         /// The order.
         order_id: String,
     },
+    /// The OMS reports a product's stock on hand.
+    StockLevel {
+        /// The product.
+        product_id: String,
+        /// Units on hand.
+        units: u64,
+    },
     /// An event of a type this version does not know (any other `type`):
     /// read without error, counted and skipped by the store, so a new kind
     /// of event in an OMS's feed does not stop the feed.
@@ -167,7 +174,10 @@ impl EventKind {
             | EventKind::VerificationCall { order_id, .. }
             | EventKind::ConfirmedAbnormal { order_id } => Some(order_id),
             EventKind::Complaint { order_id, .. } => order_id.as_deref(),
-            EventKind::AddressChanged { .. } | EventKind::Login { .. } | EventKind::Unknown => None,
+            EventKind::AddressChanged { .. }
+            | EventKind::Login { .. }
+            | EventKind::StockLevel { .. }
+            | EventKind::Unknown => None,
         }
     }
 }

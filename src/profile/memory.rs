@@ -7,12 +7,13 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::events::{Event, EventKind};
-use super::store::{Applied, ProfileRead, ProfileWrite, StoreError, link_keys};
+use super::series::{Series, Width};
+use super::store::{Applied, ProfileRead, ProfileWrite, StoreError, entity_keys, link_keys};
 use crate::context::{EvalContext, Stage};
 use crate::model::{
-    AddressChange, AfterSale, AfterSaleKind, ComplaintRecord, ComplaintType, KnownInstrument, LinkKind, LinkedAccount,
-    LinkedPurchase, Location, Logistics, Order, PastOrder, Payment, PaymentAttempt, ProductProfile, TrackingEvent,
-    UserProfile, VerificationCall,
+    AddressChange, AfterSale, AfterSaleKind, Bucket, BuyerSeen, ComplaintRecord, ComplaintType, EntityProfile,
+    EntityType, KnownInstrument, LinkKind, LinkedAccount, LinkedPurchase, Location, Logistics, Order, PastOrder,
+    Payment, PaymentAttempt, ProductProfile, TrackingEvent, UnitsBucket, UserProfile, VerificationCall,
 };
 use crate::text::folded;
 use crate::time::{UtcOffset, Window};
@@ -51,6 +52,11 @@ pub struct StoreConfig {
     /// newest kept (default 1,000).
     #[serde(default = "default_max_per_entity")]
     pub max_per_entity: usize,
+    /// At most this many buyers remembered per entity profile (card,
+    /// device, phone, address, IP, email), the most recent kept; past it an
+    /// entity's buyer count is a lower bound (default 32).
+    #[serde(default = "default_max_buyers_per_entity")]
+    pub max_buyers_per_entity: usize,
     /// At most this many accounts remembered per link key (device, phone,
     /// address, instrument), the most recently seen kept (default 64).
     #[serde(default = "default_max_links_per_key")]
@@ -75,6 +81,9 @@ fn default_confirm_ahead() -> usize {
 fn default_max_per_entity() -> usize {
     1_000
 }
+fn default_max_buyers_per_entity() -> usize {
+    32
+}
 fn default_max_links_per_key() -> usize {
     64
 }
@@ -98,6 +107,7 @@ impl Default for StoreConfig {
             future_skew: default_future_skew(),
             confirm_ahead: default_confirm_ahead(),
             max_per_entity: default_max_per_entity(),
+            max_buyers_per_entity: default_max_buyers_per_entity(),
             max_links_per_key: default_max_links_per_key(),
             max_users: default_max_users(),
             max_unplaced: default_max_unplaced(),
@@ -178,7 +188,56 @@ struct ProductState {
     orders: u32,
     abnormal_orders: u32,
     fraud_complaints: Vec<DateTime<Utc>>,
+    /// Units ordered per hour (48 h) and per day (retention).
+    #[serde(default)]
+    hourly_units: Series<u64>,
+    #[serde(default)]
+    daily_units: Series<u64>,
+    /// Units on hand, and when the OMS said so.
+    #[serde(default)]
+    stock: Option<(DateTime<Utc>, u64)>,
+    /// Order lines by quantity (quantities over 16 in power-of-two bins), for
+    /// the median order quantity.
+    #[serde(default)]
+    quantities: BTreeMap<u32, u32>,
 }
+
+impl ProductState {
+    /// The median quantity per order line.
+    fn median_quantity(&self) -> Option<u32> {
+        let total: u64 = self.quantities.values().map(|n| u64::from(*n)).sum();
+        let half = total.div_ceil(2);
+        let mut seen = 0u64;
+        self.quantities.iter().find_map(|(q, n)| {
+            seen = seen.saturating_add(u64::from(*n));
+            (seen >= half && total > 0).then_some(*q)
+        })
+    }
+}
+
+/// The quantity bin of a line: exact up to 16, then the next power of two.
+fn quantity_bin(q: i64) -> u32 {
+    let q = u32::try_from(q.max(1)).unwrap_or(u32::MAX);
+    if q <= 16 { q } else { q.checked_next_power_of_two().unwrap_or(u32::MAX) }
+}
+
+/// What the store keeps per entity (card, device, phone, address, IP, email).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct EntityState {
+    first_seen: Option<DateTime<Utc>>,
+    last_seen: Option<DateTime<Utc>>,
+    /// (orders, amount) per hour for 48 h and per day for retention.
+    hourly: Series<(u32, Decimal)>,
+    daily: Series<(u32, Decimal)>,
+    /// Buyers and when each last ordered with it, at most
+    /// [`StoreConfig::max_buyers_per_entity`] (the most recent).
+    buyers: Vec<(String, DateTime<Utc>)>,
+    /// More buyers were seen than are kept.
+    capped: bool,
+}
+
+/// Hours kept in the hourly series.
+const HOURS: i64 = 48;
 
 /// An order as the store knows it. Events for an order may arrive before the
 /// order itself (within the lateness bound); they wait here until it does.
@@ -295,6 +354,12 @@ pub struct InMemoryStore {
     orders: HashMap<String, OrderState>,
     /// Which user an order belongs to (kept with the order).
     order_users: HashMap<String, String>,
+    /// Entity profiles by `kind:key`, and when each was last touched, in
+    /// time order: expiry pops the front, never walks the map.
+    #[serde(default)]
+    entities: HashMap<String, EntityState>,
+    #[serde(default)]
+    entity_expiry: BTreeSet<(DateTime<Utc>, String)>,
     /// Accounts by link key, each with when it was last seen with the key.
     links: HashMap<String, BTreeMap<String, DateTime<Utc>>>,
     too_late: u64,
@@ -465,8 +530,18 @@ impl InMemoryStore {
         for (_, k) in keys {
             self.link(k, &order.user_id, at);
         }
+        self.see_entities(at, order);
+        let (hour, day, days) = (Width::Hour.index(at), Width::Day.index(at), self.retention_days());
         for item in &order.items {
+            let units = u64::try_from(item.quantity.max(0)).unwrap_or(0);
             let p = self.product_at(&item.product_id, at);
+            p.hourly_units.add(hour, HOURS, 0, |u| *u = u.saturating_add(units));
+            p.daily_units.add(day, days, 0, |u| *u = u.saturating_add(units));
+            let bin = quantity_bin(item.quantity);
+            if p.quantities.len() < 64 || p.quantities.contains_key(&bin) {
+                let n = p.quantities.entry(bin).or_default();
+                *n = n.saturating_add(1);
+            }
             p.orders = p.orders.saturating_add(1);
             if p.category.is_none() {
                 p.category.clone_from(&item.category);
@@ -538,6 +613,114 @@ impl InMemoryStore {
                 self.users.remove(&id);
             }
         }
+    }
+
+    /// Retention in days (at least one).
+    fn retention_days(&self) -> i64 {
+        self.config.retention.duration().num_days().max(1)
+    }
+
+    /// The first bucket of `width` a profile shows as of `now`: 48 hours, or
+    /// the retention window's days.
+    fn first_bucket(&self, width: Width, now: DateTime<Utc>) -> i64 {
+        let span = match width {
+            Width::Hour => HOURS,
+            Width::Day => self.retention_days(),
+        };
+        width.index(now).saturating_sub(span.saturating_sub(1))
+    }
+
+    /// Counts the order on each entity it names.
+    fn see_entities(&mut self, at: DateTime<Utc>, order: &Order) {
+        let (hour, day, days) = (Width::Hour.index(at), Width::Day.index(at), self.retention_days());
+        let cap = self.config.max_buyers_per_entity;
+        for (kind, key) in entity_keys(order) {
+            let id = format!("{}:{key}", kind.as_str());
+            let e = self.entities.entry(id.clone()).or_default();
+            let before = e.last_seen;
+            e.first_seen = Some(e.first_seen.map_or(at, |t| t.min(at)));
+            e.last_seen = Some(e.last_seen.map_or(at, |t| t.max(at)));
+            let amount = order.payable_amount;
+            let count = |v: &mut (u32, Decimal)| {
+                v.0 = v.0.saturating_add(1);
+                v.1 = v.1.checked_add(amount).unwrap_or(v.1);
+            };
+            e.hourly.add(hour, HOURS, (0, Decimal::ZERO), count);
+            e.daily.add(day, days, (0, Decimal::ZERO), count);
+            match e.buyers.iter_mut().find(|(u, _)| *u == order.user_id) {
+                Some((_, t)) => *t = (*t).max(at),
+                None => e.buyers.push((order.user_id.clone(), at)),
+            }
+            if e.buyers.len() > cap {
+                e.capped = true;
+                if let Some(oldest) =
+                    e.buyers.iter().enumerate().min_by_key(|(_, (u, t))| (*t, u.clone())).map(|(i, _)| i)
+                {
+                    e.buyers.swap_remove(oldest);
+                }
+            }
+            let after = e.last_seen;
+            if before != after {
+                if let Some(b) = before {
+                    self.entity_expiry.remove(&(b, id.clone()));
+                }
+                if let Some(a) = after {
+                    self.entity_expiry.insert((a, id));
+                }
+            }
+        }
+    }
+
+    /// Forgets entities not seen within retention: the oldest first, from
+    /// the expiry queue, so the cost is per entity forgotten.
+    fn expire_entities(&mut self) {
+        let Some(h) = self.horizon() else { return };
+        while let Some((t, id)) = self.entity_expiry.first().cloned() {
+            if t >= h {
+                break;
+            }
+            self.entity_expiry.pop_first();
+            self.entities.remove(&id);
+        }
+    }
+
+    /// The profile of one of `order`'s entities as of `now`, without `order`
+    /// itself if the store has applied it.
+    fn entity_profile(&self, kind: EntityType, key: &str, order: &Order, now: DateTime<Utc>) -> EntityProfile {
+        let mut profile = EntityProfile::new(kind, key);
+        let Some(e) = self.entities.get(&format!("{}:{key}", kind.as_str())) else { return profile };
+        // The order's own contribution, if it was applied: taken back out.
+        let own = self
+            .orders
+            .get(&order.id)
+            .filter(|s| s.order.is_some())
+            .and_then(|s| s.placed_at)
+            .map(|t| (Width::Hour.index(t), Width::Day.index(t)));
+        let buckets = |series: &Series<(u32, Decimal)>, width: Width, since: i64, own: Option<i64>| {
+            series
+                .since(since)
+                .filter_map(|(i, (n, amount))| {
+                    let (n, amount) = if own == Some(i) {
+                        (n.saturating_sub(1), amount.checked_sub(order.payable_amount).unwrap_or(*amount))
+                    } else {
+                        (*n, *amount)
+                    };
+                    (n > 0).then(|| Bucket::new(width.start(i), n, amount))
+                })
+                .collect::<Vec<_>>()
+        };
+        profile.hourly = buckets(&e.hourly, Width::Hour, self.first_bucket(Width::Hour, now), own.map(|o| o.0));
+        profile.daily = buckets(&e.daily, Width::Day, self.first_bucket(Width::Day, now), own.map(|o| o.1));
+        let mut buyers: Vec<BuyerSeen> = e.buyers.iter().map(|(u, t)| BuyerSeen::new(u.clone(), *t)).collect();
+        buyers.sort_by(|a, b| b.last_seen.cmp(&a.last_seen).then_with(|| a.user_id.cmp(&b.user_id)));
+        profile.buyers = buyers;
+        profile.buyers_capped = e.capped;
+        // Seen at all, other than in this order?
+        if !(profile.hourly.is_empty() && profile.daily.is_empty()) {
+            profile.first_seen = e.first_seen;
+            profile.last_seen = e.last_seen;
+        }
+        profile
     }
 
     /// Forgets event ids older than the lateness window: an event that old
@@ -710,6 +893,12 @@ impl InMemoryStore {
                 let call = VerificationCall { at, answered: *answered };
                 insert_capped(&mut self.order_state(order_id).calls, call, |c| c.at, cap);
             }
+            EventKind::StockLevel { product_id, units } => {
+                let p = self.product_at(product_id, at);
+                if p.stock.is_none_or(|(t, _)| t <= at) {
+                    p.stock = Some((at, *units));
+                }
+            }
             EventKind::Unknown => {}
             EventKind::ConfirmedAbnormal { order_id } => {
                 let s = self.order_state(order_id);
@@ -724,6 +913,7 @@ impl InMemoryStore {
         if self.watermark.is_none_or(|w| at > w) {
             self.watermark = Some(at);
             self.expire_seen();
+            self.expire_entities();
             // Pruning walks every user, so it runs at most once per simulated
             // day; queries filter by the horizon themselves, so when pruning
             // happens never changes a result.
@@ -825,32 +1015,77 @@ impl InMemoryStore {
             .collect();
         profile.address_changes = u.address_changes.iter().filter(|c| kept(c.at)).cloned().collect();
         profile.complaints = u.complaints.iter().filter(|c| kept(c.at)).cloned().collect();
-        // One entry per linked account (by the first link in key order), so
-        // an account linked by device, phone and address is counted once.
+        profile.linked_accounts = self.linked_through(user_id, u.link_keys.keys().cloned());
+        Some(profile)
+    }
+
+    /// The accounts other than `user_id` seen under any of `keys`, once
+    /// each (by the first key, in key order), with their purchases within
+    /// retention.
+    fn linked_through(&self, user_id: &str, keys: impl Iterator<Item = String>) -> Vec<LinkedAccount> {
+        let horizon = self.horizon();
+        let kept = |t: DateTime<Utc>| horizon.is_none_or(|h| t >= h);
+        let mut keys: Vec<String> = keys.collect();
+        keys.sort_unstable();
         let mut linked: BTreeMap<&str, LinkKind> = BTreeMap::new();
-        for key in u.link_keys.keys() {
+        for key in &keys {
             let (Some(via), Some(others)) = (link_kind(key), self.links.get(key)) else { continue };
             for other in others.keys().filter(|o| o.as_str() != user_id) {
                 linked.entry(other.as_str()).or_insert(via);
             }
         }
-        let linked = linked.into_iter().map(|(other, via)| LinkedAccount {
-            user_id: other.to_owned(),
-            via,
-            purchases: self
-                .users
-                .get(other)
-                .map(|o| o.purchases.iter().filter(|p| kept(p.at)).cloned().collect())
-                .unwrap_or_default(),
-        });
-        profile.linked_accounts = linked.collect();
-        Some(profile)
+        linked
+            .into_iter()
+            .map(|(other, via)| LinkedAccount {
+                user_id: other.to_owned(),
+                via,
+                purchases: self
+                    .users
+                    .get(other)
+                    .map(|o| o.purchases.iter().filter(|p| kept(p.at)).cloned().collect())
+                    .unwrap_or_default(),
+            })
+            .collect()
     }
 
-    /// A product's profile, or `None` for a product never seen.
+    /// A product's profile as of the store's newest event, or `None` for a
+    /// product never seen.
     pub fn product_profile(&self, product_id: &str) -> Option<ProductProfile> {
+        self.product_profile_at(product_id, self.watermark.unwrap_or_default(), None)
+    }
+
+    /// A product's profile as of `now`, without the units of `order` if the
+    /// store has applied it.
+    fn product_profile_at(
+        &self,
+        product_id: &str,
+        now: DateTime<Utc>,
+        order: Option<&Order>,
+    ) -> Option<ProductProfile> {
         let p = self.products.get(product_id)?;
         let horizon = self.horizon();
+        let applied =
+            order.and_then(|o| self.orders.get(&o.id).filter(|s| s.order.is_some()).and_then(|s| s.placed_at));
+        let own_units: u64 = order
+            .filter(|_| applied.is_some())
+            .map(|o| {
+                o.items
+                    .iter()
+                    .filter(|i| i.product_id == product_id)
+                    .map(|i| u64::try_from(i.quantity.max(0)).unwrap_or(0))
+                    .sum()
+            })
+            .unwrap_or(0);
+        let units = |series: &Series<u64>, width: Width, since: i64| -> Vec<UnitsBucket> {
+            let own = applied.map(|t| width.index(t));
+            series
+                .since(since)
+                .filter_map(|(i, u)| {
+                    let u = if own == Some(i) { u.saturating_sub(own_units) } else { *u };
+                    (u > 0).then(|| UnitsBucket::new(width.start(i), u))
+                })
+                .collect()
+        };
         Some(ProductProfile {
             product_id: product_id.to_owned(),
             category: p.category.clone(),
@@ -858,6 +1093,10 @@ impl InMemoryStore {
             fraud_complaints: p.fraud_complaints.iter().filter(|t| horizon.is_none_or(|h| **t >= h)).copied().collect(),
             orders: p.orders,
             abnormal_orders: p.abnormal_orders,
+            hourly_units: units(&p.hourly_units, Width::Hour, self.first_bucket(Width::Hour, now)),
+            daily_units: units(&p.daily_units, Width::Day, self.first_bucket(Width::Day, now)),
+            stock: p.stock.map(|(_, units)| units),
+            median_quantity: p.median_quantity(),
         })
     }
 
@@ -879,11 +1118,25 @@ impl InMemoryStore {
     pub fn context_for(&self, order: &Order, now: DateTime<Utc>, utc_offset: UtcOffset) -> EvalContext {
         let mut ctx = EvalContext::at(now).with_utc_offset(utc_offset);
         ctx.user = self.user_profile(&order.user_id, Some(&order.id));
+        // Accounts linked through this order's own card, device, phone or
+        // address: on a first order, the only links there are.
+        let through_order = self.linked_through(&order.user_id, link_keys(order).into_iter().map(|(_, k)| k));
+        if !through_order.is_empty() {
+            let user = ctx.user.get_or_insert_with(|| UserProfile::new(order.user_id.clone()));
+            for account in through_order {
+                if !user.linked_accounts.iter().any(|a| a.user_id == account.user_id) {
+                    user.linked_accounts.push(account);
+                }
+            }
+            user.linked_accounts.sort_by(|a, b| a.user_id.cmp(&b.user_id));
+        }
         for item in &order.items {
-            if let Some(p) = self.product_profile(&item.product_id) {
+            if let Some(p) = self.product_profile_at(&item.product_id, now, Some(order)) {
                 ctx.products.insert(item.product_id.clone(), p);
             }
         }
+        ctx.entities =
+            entity_keys(order).into_iter().map(|(kind, key)| self.entity_profile(kind, &key, order, now)).collect();
         ctx.stage = Some(self.stage(&order.id).unwrap_or(Stage::Placed));
         ctx
     }

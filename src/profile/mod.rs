@@ -29,8 +29,9 @@
 pub mod conformance;
 mod events;
 mod memory;
+mod series;
 mod store;
 
 pub use events::{Event, EventKind};
 pub use memory::{InMemoryStore, StoreConfig};
-pub use store::{Applied, ProfileRead, ProfileStore, ProfileWrite, StoreError, link_keys};
+pub use store::{Applied, ProfileRead, ProfileStore, ProfileWrite, StoreError, entity_keys, link_keys};

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::events::Event;
 use crate::context::{EvalContext, Stage};
-use crate::model::{LinkKind, Order, ProductProfile, UserProfile};
+use crate::model::{EntityType, LinkKind, Order, ProductProfile, UserProfile};
 use crate::text::{PhoneKey, address_chars, folded};
 use crate::time::UtcOffset;
 
@@ -158,26 +158,50 @@ pub trait ProfileStore: ProfileRead + ProfileWrite {}
 
 impl<T: ProfileRead + ProfileWrite> ProfileStore for T {}
 
-/// The keys under which an order links its buyer to other accounts:
-/// `device:…`, `phone:…`, `address:…`, `instrument:…`, normalised as block
-/// lists normalise them.
-pub fn link_keys(order: &Order) -> Vec<(LinkKind, String)> {
-    let mut keys = Vec::new();
-    if let Some(d) = order.client.as_ref().and_then(|c| c.device_id.as_deref()).filter(|d| !d.trim().is_empty()) {
-        keys.push((LinkKind::Device, format!("device:{}", folded(d).collect::<String>())));
-    }
-    if let Some(k) = order.recipient.as_ref().and_then(|r| r.phone.as_deref()).and_then(PhoneKey::parse) {
-        keys.push((LinkKind::Phone, format!("phone:{}", k.as_str())));
-    }
-    if let Some(a) = &order.shipping {
+/// The entities an order names, each under its normalised key (as block
+/// lists normalise values): the payment instrument, device, recipient phone,
+/// shipping address, client IP and buyer email. Blank values name nothing.
+/// A store keeps an [`EntityProfile`](crate::model::EntityProfile) under each.
+pub fn entity_keys(order: &Order) -> Vec<(EntityType, String)> {
+    let text = |v: Option<&str>| -> Option<String> {
+        let k: String = folded(v?).collect();
+        (!k.is_empty()).then_some(k)
+    };
+    let client = order.client.as_ref();
+    let address = order.shipping.as_ref().filter(|a| a.detail.is_some()).and_then(|a| {
         let parts = [a.province.as_deref(), a.city.as_deref(), a.district.as_deref(), a.detail.as_deref()];
         let s: String = parts.into_iter().flatten().flat_map(address_chars).collect();
-        if a.detail.is_some() && !s.is_empty() {
-            keys.push((LinkKind::Address, format!("address:{s}")));
-        }
-    }
-    if let Some(i) = order.payment.as_ref().and_then(|p| p.instrument_id.as_deref()).filter(|i| !i.trim().is_empty()) {
-        keys.push((LinkKind::PaymentInstrument, format!("instrument:{}", folded(i).collect::<String>())));
-    }
-    keys
+        (!s.is_empty()).then_some(s)
+    });
+    let phone = order.recipient.as_ref().and_then(|r| r.phone.as_deref()).and_then(PhoneKey::parse);
+    [
+        (EntityType::PaymentInstrument, text(order.payment.as_ref().and_then(|p| p.instrument_id.as_deref()))),
+        (EntityType::Device, text(client.and_then(|c| c.device_id.as_deref()))),
+        (EntityType::Phone, phone.map(|k| k.as_str().to_owned())),
+        (EntityType::Address, address),
+        (EntityType::Ip, text(client.and_then(|c| c.ip.as_deref()))),
+        (EntityType::Email, text(client.and_then(|c| c.email.as_deref()))),
+    ]
+    .into_iter()
+    .filter_map(|(kind, key)| Some((kind, key?)))
+    .collect()
+}
+
+/// The keys under which an order links its buyer to other accounts:
+/// `device:…`, `phone:…`, `address:…`, `instrument:…`: its
+/// [`entity_keys`] of those four kinds.
+pub fn link_keys(order: &Order) -> Vec<(LinkKind, String)> {
+    entity_keys(order)
+        .into_iter()
+        .filter_map(|(kind, key)| {
+            let (via, prefix) = match kind {
+                EntityType::Device => (LinkKind::Device, "device"),
+                EntityType::Phone => (LinkKind::Phone, "phone"),
+                EntityType::Address => (LinkKind::Address, "address"),
+                EntityType::PaymentInstrument => (LinkKind::PaymentInstrument, "instrument"),
+                _ => return None,
+            };
+            Some((via, format!("{prefix}:{key}")))
+        })
+        .collect()
 }

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use super::checks::Checks;
 use super::declare::{Logic, builtin_rule};
 use super::ids;
-use crate::model::UserProfile;
+use crate::model::{EntityType, UserProfile};
 use crate::rule::{Finding, Input, Outcome};
 use crate::text::{cmp_folded, pct, same_text};
 use crate::time::Window;
@@ -251,5 +251,67 @@ impl Logic for MultiAccount {
             .evidence("linked_accounts", n, Some(self.min_accounts))
             .evidence("window", self.window, None::<&str>),
         )
+    }
+}
+
+builtin_rule! {
+    /// `behavior.entity_velocity`: many orders on one payment instrument,
+    /// device, phone or shipping address in a short window, this one
+    /// included, whichever accounts placed them. Counted by the hour from the
+    /// entities' profiles; the evidence names the busiest entity.
+    pub struct EntityVelocity {
+        /// Orders on one entity, this one included, that fire the rule (default 5).
+        pub min_orders: u32 = 5,
+        /// Window (default 24 hours).
+        pub window: Window = Window::hours(24),
+    }
+    id: ids::BEHAVIOR_ENTITY_VELOCITY, category: Behavior, points: 25,
+}
+
+impl Logic for EntityVelocity {
+    fn check(&self) -> Vec<ParamIssue> {
+        Checks::default().at_least_one("min_orders", self.min_orders).window("window", self.window).done()
+    }
+    fn judge(&self, input: &Input<'_>) -> Outcome {
+        let kinds = [EntityType::PaymentInstrument, EntityType::Device, EntityType::Phone, EntityType::Address];
+        let span = self.window.ending(input.now());
+        // An hourly bucket counts when any of its hour lies in the window.
+        let in_window = |start| span.overlaps(start, chrono::Duration::hours(1));
+        let busiest = kinds
+            .iter()
+            .filter_map(|k| input.entity(*k))
+            .map(|e| {
+                let n = e.hourly.iter().filter(|b| in_window(b.start)).fold(0u32, |n, b| n.saturating_add(b.orders));
+                (n.saturating_add(1), e)
+            })
+            .max_by_key(|(n, e)| (*n, std::cmp::Reverse(e.kind)));
+        let Some((n, entity)) = busiest else {
+            return Outcome::missing("entity profiles of the instrument, device, phone or address");
+        };
+        if n < self.min_orders {
+            return Outcome::NotFired;
+        }
+        let kind = entity.kind.as_str();
+        Outcome::Fired(
+            Finding::new(
+                ids::BEHAVIOR_ENTITY_VELOCITY,
+                format!("同一{}在 {} 内有 {n} 笔订单（含本单）", entity_zh(entity.kind), self.window),
+                format!("{n} orders on one {} within {} (this one included)", kind.replace('_', " "), self.window),
+            )
+            .evidence("entity", kind, None::<&str>)
+            .evidence("orders", n, Some(self.min_orders)),
+        )
+    }
+}
+
+/// An entity kind in Chinese, for messages.
+fn entity_zh(kind: EntityType) -> &'static str {
+    match kind {
+        EntityType::PaymentInstrument => "支付账户",
+        EntityType::Device => "设备",
+        EntityType::Phone => "手机号",
+        EntityType::Address => "收货地址",
+        EntityType::Ip => "IP",
+        _ => "邮箱",
     }
 }

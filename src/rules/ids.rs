@@ -10,6 +10,7 @@ pub const PAYMENT_REMOTE_LOGIN: &str = "payment.remote_login";
 pub const PAYMENT_ACCOUNT_CHURN: &str = "payment.account_churn";
 pub const PAYMENT_AMOUNT_SPIKE: &str = "payment.amount_spike";
 pub const PAYMENT_NEW_INSTRUMENT: &str = "payment.new_instrument";
+pub const PAYMENT_INSTRUMENT_SHARED: &str = "payment.instrument_shared";
 pub const ADDRESS_LOCKER_WITHOUT_UNIT: &str = "address.locker_without_unit";
 pub const ADDRESS_REMOTE_NO_HISTORY: &str = "address.remote_no_history";
 pub const ADDRESS_FREQUENT_CHANGE: &str = "address.frequent_change";
@@ -19,10 +20,13 @@ pub const CONTACT_PHONE_FRAUD_LISTED: &str = "contact.phone_fraud_listed";
 pub const CONTACT_RECIPIENT_MISMATCH: &str = "contact.recipient_mismatch";
 pub const PRODUCT_HIGH_VALUE_NO_HISTORY: &str = "product.high_value_no_history";
 pub const PRODUCT_FRAUD_LINKED: &str = "product.fraud_linked";
+pub const PRODUCT_TURNOVER_SPIKE: &str = "product.turnover_spike";
+pub const PRODUCT_STOCK_SHARE: &str = "product.stock_share";
 pub const BEHAVIOR_ORDER_BURST: &str = "behavior.order_burst";
 pub const BEHAVIOR_NIGHT_BATCH: &str = "behavior.night_batch";
 pub const BEHAVIOR_FREQUENT_CANCEL: &str = "behavior.frequent_cancel";
 pub const BEHAVIOR_MULTI_ACCOUNT: &str = "behavior.multi_account";
+pub const BEHAVIOR_ENTITY_VELOCITY: &str = "behavior.entity_velocity";
 pub const LOGISTICS_STALLED: &str = "logistics.stalled";
 pub const AFTERSALES_HIGH_RETURN_RATE: &str = "aftersales.high_return_rate";
 pub const AFTERSALES_HIGH_RISK_COMPLAINT: &str = "aftersales.high_risk_complaint";
@@ -34,7 +38,7 @@ pub const CASE_STOLEN_CARD: &str = "case.stolen_card";
 pub const CASE_REMOTE_LOCKER_NO_HISTORY: &str = "case.remote_locker_no_history";
 
 /// Every id of the catalogue that names a rule, in declaration order.
-pub const ALL: [&str; 29] = [
+pub const ALL: [&str; 33] = [
     PAYMENT_AMOUNT_MISMATCH,
     PAYMENT_FAILED_ATTEMPTS,
     PAYMENT_INSUFFICIENT_BALANCE,
@@ -44,6 +48,7 @@ pub const ALL: [&str; 29] = [
     PAYMENT_ACCOUNT_CHURN,
     PAYMENT_AMOUNT_SPIKE,
     PAYMENT_NEW_INSTRUMENT,
+    PAYMENT_INSTRUMENT_SHARED,
     ADDRESS_LOCKER_WITHOUT_UNIT,
     ADDRESS_REMOTE_NO_HISTORY,
     ADDRESS_FREQUENT_CHANGE,
@@ -53,10 +58,13 @@ pub const ALL: [&str; 29] = [
     CONTACT_RECIPIENT_MISMATCH,
     PRODUCT_HIGH_VALUE_NO_HISTORY,
     PRODUCT_FRAUD_LINKED,
+    PRODUCT_TURNOVER_SPIKE,
+    PRODUCT_STOCK_SHARE,
     BEHAVIOR_ORDER_BURST,
     BEHAVIOR_NIGHT_BATCH,
     BEHAVIOR_FREQUENT_CANCEL,
     BEHAVIOR_MULTI_ACCOUNT,
+    BEHAVIOR_ENTITY_VELOCITY,
     LOGISTICS_STALLED,
     AFTERSALES_HIGH_RETURN_RATE,
     AFTERSALES_HIGH_RISK_COMPLAINT,

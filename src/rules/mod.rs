@@ -71,7 +71,7 @@ fn fixed(case: fn() -> composite::Composite, params: Option<&serde_json::Value>)
 }
 
 /// Every built-in rule: its id and how to build it, in declaration order.
-const BUILTINS: [(&str, Make); 29] = [
+const BUILTINS: [(&str, Make); 33] = [
     (ids::PAYMENT_AMOUNT_MISMATCH, make::<payment::AmountMismatch>),
     (ids::PAYMENT_FAILED_ATTEMPTS, make::<payment::FailedAttempts>),
     (ids::PAYMENT_INSUFFICIENT_BALANCE, make::<payment::InsufficientBalance>),
@@ -81,6 +81,7 @@ const BUILTINS: [(&str, Make); 29] = [
     (ids::PAYMENT_ACCOUNT_CHURN, make::<payment::AccountChurn>),
     (ids::PAYMENT_AMOUNT_SPIKE, make::<payment::AmountSpike>),
     (ids::PAYMENT_NEW_INSTRUMENT, make::<payment::NewInstrument>),
+    (ids::PAYMENT_INSTRUMENT_SHARED, make::<payment::InstrumentShared>),
     (ids::ADDRESS_LOCKER_WITHOUT_UNIT, make::<address::LockerWithoutUnit>),
     (ids::ADDRESS_REMOTE_NO_HISTORY, make::<address::RemoteNoHistory>),
     (ids::ADDRESS_FREQUENT_CHANGE, make::<address::FrequentChange>),
@@ -90,10 +91,13 @@ const BUILTINS: [(&str, Make); 29] = [
     (ids::CONTACT_RECIPIENT_MISMATCH, make::<contact::RecipientMismatch>),
     (ids::PRODUCT_HIGH_VALUE_NO_HISTORY, make::<product::HighValueNoHistory>),
     (ids::PRODUCT_FRAUD_LINKED, make::<product::FraudLinked>),
+    (ids::PRODUCT_TURNOVER_SPIKE, make::<product::TurnoverSpike>),
+    (ids::PRODUCT_STOCK_SHARE, make::<product::StockShare>),
     (ids::BEHAVIOR_ORDER_BURST, make::<behavior::OrderBurst>),
     (ids::BEHAVIOR_NIGHT_BATCH, make::<behavior::NightBatch>),
     (ids::BEHAVIOR_FREQUENT_CANCEL, make::<behavior::FrequentCancel>),
     (ids::BEHAVIOR_MULTI_ACCOUNT, make::<behavior::MultiAccount>),
+    (ids::BEHAVIOR_ENTITY_VELOCITY, make::<behavior::EntityVelocity>),
     (ids::LOGISTICS_STALLED, make::<logistics::Stalled>),
     (ids::AFTERSALES_HIGH_RETURN_RATE, make::<aftersales::HighReturnRate>),
     (ids::AFTERSALES_HIGH_RISK_COMPLAINT, make::<aftersales::HighRiskComplaint>),

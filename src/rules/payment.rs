@@ -7,7 +7,7 @@ use super::checks::Checks;
 use super::declare::{Logic, builtin_rule};
 use super::ids;
 use crate::divisions::{self, city_stem, province_of_city};
-use crate::model::{AttemptStatus, Location, Order, Payment};
+use crate::model::{AttemptStatus, EntityType, Location, Order, Payment};
 use crate::rule::{Finding, Input, Outcome};
 use crate::text::same_text;
 use crate::time::Window;
@@ -402,6 +402,56 @@ impl Logic for NewInstrument {
             )
             .evidence("instrument", shown, None::<&str>)
             .evidence("known_instruments", user.payment_instruments.len(), None::<&str>),
+        )
+    }
+}
+
+builtin_rule! {
+    /// `payment.instrument_shared`: the order's payment instrument was used
+    /// by at least N distinct buyers in the window, this buyer included (one
+    /// card behind many accounts: card testing, stolen cards resold). Reads
+    /// the instrument's entity profile, so a buyer's first order is judged by
+    /// what the card did before.
+    pub struct InstrumentShared {
+        /// Distinct buyers, this one included, that fire the rule (default 3).
+        pub min_buyers: u32 = 3,
+        /// Look-back window (default 30 days).
+        pub window: Window = Window::days(30),
+    }
+    id: ids::PAYMENT_INSTRUMENT_SHARED, category: Payment, points: 25,
+}
+
+impl Logic for InstrumentShared {
+    fn check(&self) -> Vec<ParamIssue> {
+        Checks::default().at_least_one("min_buyers", self.min_buyers).window("window", self.window).done()
+    }
+    fn judge(&self, input: &Input<'_>) -> Outcome {
+        if payment(input.order()).and_then(|p| p.instrument_id.as_deref()).is_none_or(|i| i.trim().is_empty()) {
+            return Outcome::missing("payment.instrument_id");
+        }
+        let Some(card) = input.entity(EntityType::PaymentInstrument) else {
+            return Outcome::missing("entity profile of the payment instrument");
+        };
+        let span = self.window.ending(input.now());
+        let me = input.order().user_id.as_str();
+        let others = card.buyers.iter().filter(|b| b.user_id != me && span.contains(b.last_seen)).count();
+        let n = u32::try_from(others).unwrap_or(u32::MAX).saturating_add(1);
+        if n < self.min_buyers {
+            return Outcome::NotFired;
+        }
+        // Past the profile's cap the count is a lower bound: say so.
+        let shown = if card.buyers_capped { format!("≥{n}") } else { n.to_string() };
+        Outcome::Fired(
+            Finding::new(
+                ids::PAYMENT_INSTRUMENT_SHARED,
+                format!("支付账户在 {} 内被 {shown} 个不同买家使用（含本单）", self.window),
+                format!(
+                    "the payment instrument was used by {shown} distinct buyers within {} (this one included)",
+                    self.window
+                ),
+            )
+            .evidence("distinct_buyers", shown, Some(self.min_buyers))
+            .evidence("instrument", input.show(Personal::Instrument, &card.key), None::<&str>),
         )
     }
 }

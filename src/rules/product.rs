@@ -157,3 +157,133 @@ impl Logic for FraudLinked {
         Outcome::NotFired
     }
 }
+
+builtin_rule! {
+    /// `product.turnover_spike` (库存周转): units of a product ordered in the
+    /// last hour, this order's included, are at least `multiplier` times its
+    /// average hourly units over the window and at least `min_units` (a price
+    /// error exploited, scalping). The average is taken over the whole
+    /// window, so a product with no sales in it has an average of zero.
+    pub struct TurnoverSpike {
+        /// Times the average hourly units that fire the rule (default 5).
+        pub multiplier: u32 = 5,
+        /// Fewest units in the hour that can fire it (default 20).
+        pub min_units: u64 = 20,
+        /// Window of the average (default 30 days).
+        pub window: Window = Window::days(30),
+    }
+    id: ids::PRODUCT_TURNOVER_SPIKE, category: Product, points: 25,
+}
+
+impl Logic for TurnoverSpike {
+    fn check(&self) -> Vec<ParamIssue> {
+        Checks::default()
+            .at_least_one("multiplier", self.multiplier)
+            .issue("min_units", self.min_units == 0, "must be at least 1")
+            .window("window", self.window)
+            .done()
+    }
+    fn judge(&self, input: &Input<'_>) -> Outcome {
+        let now = input.now();
+        let last_hour_span = Window::hours(1).ending(now);
+        let span = self.window.ending(now);
+        let hours = u64::try_from(self.window.duration().num_hours().max(1)).unwrap_or(1);
+        let mut judged = false;
+        for item in &input.order().items {
+            let Some(p) = input.product(&item.product_id) else { continue };
+            judged = true;
+            let own = u64::try_from(item.quantity.max(0)).unwrap_or(0);
+            // Hourly buckets with any of their hour in the last hour.
+            let last_hour = p
+                .hourly_units
+                .iter()
+                .filter(|b| last_hour_span.overlaps(b.start, chrono::Duration::hours(1)))
+                .fold(own, |n, b| n.saturating_add(b.units));
+            let in_window =
+                p.daily_units.iter().filter(|b| span.contains(b.start)).fold(0u64, |n, b| n.saturating_add(b.units));
+            // last_hour >= multiplier x (in_window / hours), by multiplication.
+            let spike = u128::from(last_hour).saturating_mul(u128::from(hours))
+                >= u128::from(self.multiplier).saturating_mul(u128::from(in_window));
+            if last_hour < self.min_units || !spike {
+                continue;
+            }
+            let avg = Decimal::from(in_window).checked_div(Decimal::from(hours)).unwrap_or_default().round_dp(2);
+            return Outcome::Fired(
+                Finding::new(
+                    ids::PRODUCT_TURNOVER_SPIKE,
+                    format!("商品 {} 近 1 小时下单 {last_hour} 件，是近 {} 小时均值 {avg} 件的 {} 倍以上", item.product_id, hours, self.multiplier),
+                    format!("{last_hour} units of {} ordered in the last hour, at least {}x the hourly average {avg} over {}", item.product_id, self.multiplier, self.window),
+                )
+                .evidence("product_id", &item.product_id, None::<&str>)
+                .evidence("units_last_hour", last_hour, Some(self.min_units))
+                .evidence("average_hourly_units", avg, None::<&str>),
+            );
+        }
+        if judged { Outcome::NotFired } else { Outcome::missing("product profile") }
+    }
+}
+
+builtin_rule! {
+    /// `product.stock_share`: one order takes at least `max_share` of a
+    /// product's stock on hand (when the OMS supplies stock), or at least
+    /// `median_multiple` times the product's median order quantity.
+    pub struct StockShare {
+        /// Share of the stock on hand that fires the rule (default 0.5).
+        pub max_share: Decimal = Decimal::new(5, 1),
+        /// Times the median order quantity that fires it (default 10).
+        pub median_multiple: u32 = 10,
+    }
+    id: ids::PRODUCT_STOCK_SHARE, category: Product, points: 20,
+}
+
+impl Logic for StockShare {
+    fn check(&self) -> Vec<ParamIssue> {
+        Checks::default().rate("max_share", self.max_share).at_least_one("median_multiple", self.median_multiple).done()
+    }
+    fn judge(&self, input: &Input<'_>) -> Outcome {
+        let mut judged = false;
+        for item in &input.order().items {
+            let Some(p) = input.product(&item.product_id) else { continue };
+            let quantity = u64::try_from(item.quantity.max(0)).unwrap_or(0);
+            if let Some(stock) = p.stock.filter(|s| *s > 0) {
+                judged = true;
+                let share = Decimal::from(quantity).checked_div(Decimal::from(stock)).unwrap_or_default();
+                if share >= self.max_share {
+                    return Outcome::Fired(
+                        Finding::new(
+                            ids::PRODUCT_STOCK_SHARE,
+                            format!(
+                                "单笔订单购买商品 {} 共 {quantity} 件，占现有库存 {stock} 件的 {}",
+                                item.product_id,
+                                pct(share)
+                            ),
+                            format!(
+                                "one order takes {quantity} of the {stock} units of {} on hand ({})",
+                                item.product_id,
+                                pct(share)
+                            ),
+                        )
+                        .evidence("product_id", &item.product_id, None::<&str>)
+                        .evidence("stock_share", pct(share), Some(pct(self.max_share))),
+                    );
+                }
+            }
+            if let Some(median) = p.median_quantity.filter(|m| *m > 0) {
+                judged = true;
+                let limit = u64::from(median).saturating_mul(u64::from(self.median_multiple));
+                if quantity >= limit {
+                    return Outcome::Fired(
+                        Finding::new(
+                            ids::PRODUCT_STOCK_SHARE,
+                            format!("单笔订单购买商品 {} 共 {quantity} 件，是常见单笔数量 {median} 件的 {} 倍以上", item.product_id, self.median_multiple),
+                            format!("one order takes {quantity} units of {}, at least {}x its median order quantity {median}", item.product_id, self.median_multiple),
+                        )
+                        .evidence("product_id", &item.product_id, None::<&str>)
+                        .evidence("quantity", quantity, Some(limit)),
+                    );
+                }
+            }
+        }
+        if judged { Outcome::NotFired } else { Outcome::missing("product stock or order quantities") }
+    }
+}

@@ -1,0 +1,86 @@
+//! Counts in time buckets that expire as they are touched: the entity and
+//! product histories. A series holds only its non-empty buckets, newest
+//! last, and drops those older than its span whenever it is added to, so its
+//! size is bounded by the span and an update costs O(1) amortised.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A bucket width.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Width {
+    Hour,
+    Day,
+}
+
+impl Width {
+    fn seconds(self) -> i64 {
+        match self {
+            Width::Hour => 3_600,
+            Width::Day => 86_400,
+        }
+    }
+
+    /// The index of the bucket `at` falls in.
+    pub(crate) fn index(self, at: DateTime<Utc>) -> i64 {
+        at.timestamp().div_euclid(self.seconds())
+    }
+
+    /// The start of bucket `index`.
+    pub(crate) fn start(self, index: i64) -> DateTime<Utc> {
+        index.checked_mul(self.seconds()).and_then(|s| DateTime::from_timestamp(s, 0)).unwrap_or_default()
+    }
+}
+
+/// Values in time buckets of one width over a span of `keep` buckets.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Series<T> {
+    /// (bucket index, value), by index.
+    buckets: Vec<(i64, T)>,
+}
+
+impl<T: Clone> Series<T> {
+    /// Adds to the bucket of `index` with `add`, creating it from `zero`,
+    /// and drops the buckets more than `keep` before the newest.
+    pub(crate) fn add(&mut self, index: i64, keep: i64, zero: T, add: impl FnOnce(&mut T)) {
+        let pos = self.buckets.partition_point(|(i, _)| *i < index);
+        match self.buckets.get_mut(pos) {
+            Some((i, v)) if *i == index => add(v),
+            _ => {
+                let mut v = zero;
+                add(&mut v);
+                self.buckets.insert(pos, (index, v));
+            }
+        }
+        let newest = self.buckets.last().map_or(index, |(i, _)| *i);
+        let oldest_kept = newest.saturating_sub(keep.saturating_sub(1));
+        let stale = self.buckets.partition_point(|(i, _)| *i < oldest_kept);
+        self.buckets.drain(..stale);
+    }
+
+    /// The buckets from index `since` on.
+    pub(crate) fn since(&self, since: i64) -> impl Iterator<Item = (i64, &T)> {
+        self.buckets.iter().filter(move |(i, _)| *i >= since).map(|(i, v)| (*i, v))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn old_buckets_go_as_new_ones_come() {
+        let mut s: Series<u32> = Series::default();
+        for i in 0..100 {
+            s.add(i, 48, 0, |v| *v += 1);
+        }
+        assert_eq!(s.buckets.len(), 48);
+        assert_eq!(s.since(0).next().map(|(i, _)| i), Some(52));
+        // A late addition inside the span lands in its bucket.
+        s.add(60, 48, 0, |v| *v += 5);
+        assert_eq!(s.since(60).next(), Some((60, &6)));
+        // One before the span is dropped at once.
+        s.add(10, 48, 0, |v| *v += 1);
+        assert_eq!(s.buckets.len(), 48);
+    }
+}
