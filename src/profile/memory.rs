@@ -1,14 +1,16 @@
 //! The in-memory profile store.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::events::{Event, EventKind};
+use super::expiry::Expiry;
 use super::series::{Series, Width};
-use super::store::{Applied, ProfileRead, ProfileWrite, StoreError, entity_keys, link_keys};
+use super::store::{Applied, ProfileRead, ProfileWrite, StoreError, entity_keys, link_key, link_keys};
 use crate::context::{EvalContext, Stage};
 use crate::model::{
     AddressChange, AfterSale, AfterSaleKind, Bucket, BuyerSeen, ComplaintRecord, ComplaintType, EntityProfile,
@@ -176,7 +178,10 @@ struct UserState {
     orders: BTreeSet<(DateTime<Utc>, String)>,
     address_changes: Vec<AddressChange>,
     complaints: Vec<ComplaintRecord>,
-    purchases: Vec<LinkedPurchase>,
+    /// The categories bought, each with its latest purchase, at most
+    /// [`MAX_CATEGORIES`] (the most recent): what a linked account shows.
+    #[serde(default)]
+    categories: BTreeMap<String, DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -235,6 +240,15 @@ struct EntityState {
     /// More buyers were seen than are kept.
     capped: bool,
 }
+
+/// The store's hash maps: hashbrown's, hashing with foldhash seeded per map
+/// (fast on the short keys the store holds, and not predictable to an
+/// attacker who chooses ids, as a fixed hash would be); `entry_ref` inserts
+/// by `&str` and allocates a key only when it is new.
+type HashMap<K, V> = hashbrown::HashMap<K, V>;
+
+/// Categories remembered per buyer (the most recently bought).
+const MAX_CATEGORIES: usize = 16;
 
 /// Hours kept in the hourly series.
 const HOURS: i64 = 48;
@@ -338,9 +352,9 @@ pub struct InMemoryStore {
     watermark: Option<DateTime<Utc>>,
     /// Event ids applied within the lateness window (an older event is
     /// refused as too late anyway), with their times in order for expiry.
-    seen_events: HashMap<String, DateTime<Utc>>,
+    seen_events: HashMap<Arc<str>, DateTime<Utc>>,
     #[serde(default)]
-    seen_by_time: BTreeSet<(DateTime<Utc>, String)>,
+    seen_by_time: BTreeSet<(DateTime<Utc>, Arc<str>)>,
     /// Events dated too far ahead, waiting for confirmation, by time.
     #[serde(default)]
     held: BTreeMap<(DateTime<Utc>, String), Event>,
@@ -359,7 +373,18 @@ pub struct InMemoryStore {
     #[serde(default)]
     entities: HashMap<String, EntityState>,
     #[serde(default)]
-    entity_expiry: BTreeSet<(DateTime<Utc>, String)>,
+    entity_expiry: Expiry,
+    /// Expiry queues of orders, products and link keys (by retention) and of
+    /// buyers (by count, least recently seen first): nothing is forgotten by
+    /// walking every profile.
+    #[serde(default)]
+    order_expiry: Expiry,
+    #[serde(default)]
+    product_expiry: Expiry,
+    #[serde(default)]
+    link_expiry: Expiry,
+    #[serde(default)]
+    user_expiry: Expiry,
     /// Accounts by link key, each with when it was last seen with the key.
     links: HashMap<String, BTreeMap<String, DateTime<Utc>>>,
     too_late: u64,
@@ -372,8 +397,6 @@ pub struct InMemoryStore {
     /// Events of unknown types skipped.
     #[serde(default)]
     ignored: u64,
-    /// When the store last dropped what fell out of retention.
-    last_prune: Option<DateTime<Utc>>,
 }
 
 impl InMemoryStore {
@@ -435,36 +458,64 @@ impl InMemoryStore {
         w.checked_sub_signed(self.config.retention.duration())?.checked_sub_signed(self.config.lateness.duration())
     }
 
-    fn user(&mut self, id: &str) -> &mut UserState {
-        self.users.entry(id.to_owned()).or_default()
-    }
-
     /// The buyer, noting they were seen at `at`.
     fn user_at(&mut self, id: &str, at: DateTime<Utc>) -> &mut UserState {
-        let u = self.user(id);
+        if !self.users.contains_key(id) {
+            self.user_expiry.enqueue(at, id);
+        }
+        let horizon = self.horizon();
+        let u = self.users.entry_ref(id).or_default();
         u.last_seen = Some(u.last_seen.map_or(at, |t| t.max(at)));
+        // The buyer's windowed facts expire as the buyer is touched.
+        if let Some(h) = horizon {
+            while u.orders.first().is_some_and(|(t, _)| *t < h) {
+                u.orders.pop_first();
+            }
+            let old = u.address_changes.partition_point(|c| c.at < h);
+            u.address_changes.drain(..old);
+            let old = u.complaints.partition_point(|c| c.at < h);
+            u.complaints.drain(..old);
+            u.categories.retain(|_, t| *t >= h);
+        }
         u
     }
 
     fn product_at(&mut self, id: &str, at: DateTime<Utc>) -> &mut ProductState {
-        let p = self.products.entry(id.to_owned()).or_default();
+        if !self.products.contains_key(id) {
+            self.product_expiry.enqueue(at, id);
+        }
+        let horizon = self.horizon();
+        let p = self.products.entry_ref(id).or_default();
         p.last_seen = Some(p.last_seen.map_or(at, |t| t.max(at)));
+        if let Some(h) = horizon {
+            let old = p.fraud_complaints.partition_point(|t| *t < h);
+            p.fraud_complaints.drain(..old);
+        }
         p
     }
 
     fn order_state(&mut self, id: &str) -> &mut OrderState {
         if !self.orders.contains_key(id) {
             self.unplaced = self.unplaced.saturating_add(1);
+            // Queued at the latest time seen: its own events come at or after.
+            self.order_expiry.enqueue(self.watermark.unwrap_or_default(), id);
         }
-        self.orders.entry(id.to_owned()).or_default()
+        self.orders.entry_ref(id).or_default()
     }
 
     /// Links `user` to `key`, keeping the most recently seen accounts.
     fn link(&mut self, key: String, user: &str, at: DateTime<Utc>) {
         let max = self.config.max_links_per_key;
+        if !self.links.contains_key(&key) {
+            self.link_expiry.enqueue(at, &key);
+        }
+        let horizon = self.horizon();
         let users = self.links.entry(key).or_default();
         let t = users.entry(user.to_owned()).or_insert(at);
         *t = (*t).max(at);
+        if let Some(h) = horizon {
+            users.retain(|_, t| *t >= h);
+        }
         while users.len() > max {
             let oldest = users.iter().min_by(|a, b| a.1.cmp(b.1).then_with(|| a.0.cmp(b.0))).map(|(k, _)| k.clone());
             match oldest {
@@ -488,7 +539,8 @@ impl InMemoryStore {
         let max = self.config.max_known;
         let cap = self.config.max_per_entity;
         let amount = order.payable_amount;
-        let keys = link_keys(order);
+        let entities = entity_keys(order);
+        let keys: Vec<(LinkKind, String)> = entities.iter().filter_map(|(kind, key)| link_key(*kind, key)).collect();
         let id = order.id.clone();
         let categories: Vec<String> =
             order.items.iter().filter_map(|i| i.category.clone()).filter(|c| !c.trim().is_empty()).collect();
@@ -523,14 +575,22 @@ impl InMemoryStore {
                 see(&mut u.link_keys, k.clone(), at, &id, max);
             }
             for c in &categories {
-                let p = LinkedPurchase { category: c.clone(), at };
-                insert_capped(&mut u.purchases, p, |p| (p.at, p.category.clone()), cap);
+                let t = u.categories.entry(c.clone()).or_insert(at);
+                *t = (*t).max(at);
+            }
+            while u.categories.len() > MAX_CATEGORIES {
+                let oldest =
+                    u.categories.iter().min_by(|a, b| a.1.cmp(b.1).then_with(|| a.0.cmp(b.0))).map(|(c, _)| c.clone());
+                match oldest {
+                    Some(c) => u.categories.remove(&c),
+                    None => break,
+                };
             }
         }
         for (_, k) in keys {
             self.link(k, &order.user_id, at);
         }
-        self.see_entities(at, order);
+        self.see_entities(at, order, entities);
         let (hour, day, days) = (Width::Hour.index(at), Width::Day.index(at), self.retention_days());
         for item in &order.items {
             let units = u64::try_from(item.quantity.max(0)).unwrap_or(0);
@@ -571,50 +631,6 @@ impl InMemoryStore {
         }
     }
 
-    /// Drops what has fallen out of the retention window.
-    fn prune(&mut self) {
-        let Some(h) = self.horizon() else { return };
-        let old: Vec<String> = self
-            .orders
-            .iter()
-            // Placed before the horizon, or never placed and not heard of since.
-            .filter(|(_, s)| s.placed_at.or(s.touched).is_some_and(|t| t < h))
-            .map(|(id, _)| id.clone())
-            .collect();
-        for id in old {
-            if self.orders.remove(&id).is_some_and(|s| s.order.is_none()) {
-                self.unplaced = self.unplaced.saturating_sub(1);
-            }
-            self.order_users.remove(&id);
-        }
-        for u in self.users.values_mut() {
-            u.orders.retain(|(t, _)| *t >= h);
-            u.address_changes.retain(|c| c.at >= h);
-            u.complaints.retain(|c| c.at >= h);
-            u.purchases.retain(|p| p.at >= h);
-        }
-        // Products and links not seen within retention go; their keys are
-        // whatever an order names, so they must not pile up.
-        self.products.retain(|_, p| p.last_seen.is_none_or(|t| t >= h) || !p.fraud_complaints.is_empty());
-        for p in self.products.values_mut() {
-            p.fraud_complaints.retain(|t| *t >= h);
-        }
-        self.links.retain(|_, users| {
-            users.retain(|_, t| *t >= h);
-            !users.is_empty()
-        });
-        // Past the bound on buyers, the least recently seen go.
-        if self.users.len() > self.config.max_users {
-            let mut by_age: Vec<(Option<DateTime<Utc>>, String)> =
-                self.users.iter().map(|(id, u)| (u.last_seen, id.clone())).collect();
-            by_age.sort_unstable();
-            let excess = self.users.len().saturating_sub(self.config.max_users);
-            for (_, id) in by_age.into_iter().take(excess) {
-                self.users.remove(&id);
-            }
-        }
-    }
-
     /// Retention in days (at least one).
     fn retention_days(&self) -> i64 {
         self.config.retention.duration().num_days().max(1)
@@ -631,13 +647,15 @@ impl InMemoryStore {
     }
 
     /// Counts the order on each entity it names.
-    fn see_entities(&mut self, at: DateTime<Utc>, order: &Order) {
+    fn see_entities(&mut self, at: DateTime<Utc>, order: &Order, entities: Vec<(EntityType, String)>) {
         let (hour, day, days) = (Width::Hour.index(at), Width::Day.index(at), self.retention_days());
         let cap = self.config.max_buyers_per_entity;
-        for (kind, key) in entity_keys(order) {
+        for (kind, key) in entities {
             let id = format!("{}:{key}", kind.as_str());
-            let e = self.entities.entry(id.clone()).or_default();
-            let before = e.last_seen;
+            if !self.entities.contains_key(&id) {
+                self.entity_expiry.enqueue(at, &id);
+            }
+            let e = self.entities.entry(id).or_default();
             e.first_seen = Some(e.first_seen.map_or(at, |t| t.min(at)));
             e.last_seen = Some(e.last_seen.map_or(at, |t| t.max(at)));
             let amount = order.payable_amount;
@@ -659,28 +677,38 @@ impl InMemoryStore {
                     e.buyers.swap_remove(oldest);
                 }
             }
-            let after = e.last_seen;
-            if before != after {
-                if let Some(b) = before {
-                    self.entity_expiry.remove(&(b, id.clone()));
-                }
-                if let Some(a) = after {
-                    self.entity_expiry.insert((a, id));
-                }
-            }
         }
     }
 
-    /// Forgets entities not seen within retention: the oldest first, from
-    /// the expiry queue, so the cost is per entity forgotten.
-    fn expire_entities(&mut self) {
+    /// Forgets what was not seen within retention (orders, products, link
+    /// keys, entities) and the least recently seen buyers past the bound on
+    /// their number, from the expiry queues: the cost is per thing
+    /// forgotten or requeued, never a walk over every profile.
+    fn expire(&mut self) {
         let Some(h) = self.horizon() else { return };
-        while let Some((t, id)) = self.entity_expiry.first().cloned() {
-            if t >= h {
-                break;
+        let orders = &self.orders;
+        for id in self.order_expiry.expire(h, |id| orders.get(id).and_then(|s| s.placed_at.or(s.touched))) {
+            if self.orders.remove(&id).is_some_and(|s| s.order.is_none()) {
+                self.unplaced = self.unplaced.saturating_sub(1);
             }
-            self.entity_expiry.pop_first();
+            self.order_users.remove(&id);
+        }
+        let products = &self.products;
+        for id in self.product_expiry.expire(h, |id| products.get(id).and_then(|p| p.last_seen)) {
+            self.products.remove(&id);
+        }
+        let links = &self.links;
+        for key in self.link_expiry.expire(h, |k| links.get(k).and_then(|u| u.values().max().copied())) {
+            self.links.remove(&key);
+        }
+        let entities = &self.entities;
+        for id in self.entity_expiry.expire(h, |id| entities.get(id).and_then(|e| e.last_seen)) {
             self.entities.remove(&id);
+        }
+        while self.users.len() > self.config.max_users {
+            let users = &self.users;
+            let Some(id) = self.user_expiry.oldest(|id| users.get(id).and_then(|u| u.last_seen)) else { break };
+            self.users.remove(&id);
         }
     }
 
@@ -729,12 +757,10 @@ impl InMemoryStore {
         let Some(limit) = self.watermark.and_then(|w| w.checked_sub_signed(self.config.lateness.duration())) else {
             return;
         };
-        while let Some((t, id)) = self.seen_by_time.first().cloned() {
-            if t >= limit {
-                break;
+        while self.seen_by_time.first().is_some_and(|(t, _)| *t < limit) {
+            if let Some((_, id)) = self.seen_by_time.pop_first() {
+                self.seen_events.remove(&id);
             }
-            self.seen_by_time.pop_first();
-            self.seen_events.remove(&id);
         }
     }
 
@@ -766,7 +792,7 @@ impl InMemoryStore {
                 self.apply_now(&e);
             }
         }
-        if self.seen_events.contains_key(&event.id) { Applied::Applied } else { Applied::Held }
+        if self.seen_events.contains_key(event.id.as_str()) { Applied::Applied } else { Applied::Held }
     }
 }
 
@@ -821,8 +847,9 @@ impl InMemoryStore {
             }
             self.touch(order_id, at);
         }
-        self.seen_events.insert(event.id.clone(), at);
-        self.seen_by_time.insert((at, event.id.clone()));
+        let id: Arc<str> = Arc::from(event.id.as_str());
+        self.seen_events.insert(Arc::clone(&id), at);
+        self.seen_by_time.insert((at, id));
         let cap = self.config.max_per_entity;
         match &event.kind {
             EventKind::OrderPlaced { order } => self.place(at, order),
@@ -912,15 +939,10 @@ impl InMemoryStore {
         }
         if self.watermark.is_none_or(|w| at > w) {
             self.watermark = Some(at);
-            self.expire_seen();
-            self.expire_entities();
-            // Pruning walks every user, so it runs at most once per simulated
-            // day; queries filter by the horizon themselves, so when pruning
+            // Queries filter by the horizon themselves, so when expiry
             // happens never changes a result.
-            if self.last_prune.is_none_or(|p| at.signed_duration_since(p) >= chrono::Duration::days(1)) {
-                self.prune();
-                self.last_prune = Some(at);
-            }
+            self.expire_seen();
+            self.expire();
         }
         Applied::Applied
     }
@@ -935,7 +957,7 @@ impl InMemoryStore {
             self.ignored = self.ignored.saturating_add(1);
             return Applied::Ignored;
         }
-        if self.seen_events.contains_key(&event.id) {
+        if self.seen_events.contains_key(event.id.as_str()) {
             return Applied::Duplicate;
         }
         let at = event.at;
@@ -1042,7 +1064,13 @@ impl InMemoryStore {
                 purchases: self
                     .users
                     .get(other)
-                    .map(|o| o.purchases.iter().filter(|p| kept(p.at)).cloned().collect())
+                    .map(|o| {
+                        o.categories
+                            .iter()
+                            .filter(|(_, t)| kept(**t))
+                            .map(|(c, t)| LinkedPurchase { category: c.clone(), at: *t })
+                            .collect()
+                    })
                     .unwrap_or_default(),
             })
             .collect()

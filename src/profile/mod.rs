@@ -28,6 +28,7 @@
 
 pub mod conformance;
 mod events;
+mod expiry;
 mod memory;
 mod series;
 mod store;

@@ -191,17 +191,17 @@ pub fn entity_keys(order: &Order) -> Vec<(EntityType, String)> {
 /// `device:…`, `phone:…`, `address:…`, `instrument:…`: its
 /// [`entity_keys`] of those four kinds.
 pub fn link_keys(order: &Order) -> Vec<(LinkKind, String)> {
-    entity_keys(order)
-        .into_iter()
-        .filter_map(|(kind, key)| {
-            let (via, prefix) = match kind {
-                EntityType::Device => (LinkKind::Device, "device"),
-                EntityType::Phone => (LinkKind::Phone, "phone"),
-                EntityType::Address => (LinkKind::Address, "address"),
-                EntityType::PaymentInstrument => (LinkKind::PaymentInstrument, "instrument"),
-                _ => return None,
-            };
-            Some((via, format!("{prefix}:{key}")))
-        })
-        .collect()
+    entity_keys(order).iter().filter_map(|(kind, key)| link_key(*kind, key)).collect()
+}
+
+/// The link key of an entity, for the four kinds that link accounts.
+pub(crate) fn link_key(kind: EntityType, key: &str) -> Option<(LinkKind, String)> {
+    let (via, prefix) = match kind {
+        EntityType::Device => (LinkKind::Device, "device"),
+        EntityType::Phone => (LinkKind::Phone, "phone"),
+        EntityType::Address => (LinkKind::Address, "address"),
+        EntityType::PaymentInstrument => (LinkKind::PaymentInstrument, "instrument"),
+        _ => return None,
+    };
+    Some((via, format!("{prefix}:{key}")))
 }
