@@ -2,8 +2,10 @@
 //!
 //! Group `profile`: `fold_events` (events folded per second: a year of a
 //! heavy buyer's history for 20 buyers), `context_for` (assembling the
-//! context of one order). Before the benches it prints the heap bytes the
-//! store holds for one heavy buyer after one year and after two.
+//! context of one order). Group `profile_scale`: the same million orders
+//! from 1,000 buyers and from 1,000,000. Before the benches it prints the
+//! heap bytes the store holds for one heavy buyer after one year and after
+//! two.
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use order_anomaly::UtcOffset;
@@ -49,6 +51,28 @@ fn profile(c: &mut Criterion) {
             BatchSize::LargeInput,
         )
     });
+    g.finish();
+
+    // How folding scales with the number of buyers: the same 1,000,000
+    // orders from 1,000 buyers and from 1,000,000.
+    let mut g = c.benchmark_group("profile_scale");
+    g.sample_size(10);
+    for (name, buyers) in [("fold_1m_orders_1k_buyers", 1_000), ("fold_1m_orders_1m_buyers", 1_000_000)] {
+        let stream = history::many_buyers(buyers, 1_000_000);
+        g.throughput(Throughput::Elements(stream.len() as u64));
+        g.bench_function(name, |b| {
+            b.iter_batched(
+                InMemoryStore::for_history,
+                |mut s| {
+                    for e in &stream {
+                        s.apply(e);
+                    }
+                    s
+                },
+                BatchSize::PerIteration,
+            )
+        });
+    }
     g.finish();
 
     let mut store = InMemoryStore::for_history();

@@ -584,3 +584,67 @@ fn what_is_kept_per_entity_is_bounded_however_many_events_arrive() {
     assert!(card.hourly.len() <= 48 && card.daily.len() <= 30);
     assert_eq!(card.orders_since(start), 20_000);
 }
+
+#[test]
+fn a_buyer_with_a_flood_of_events_in_one_day_stays_under_a_fixed_bound() {
+    // Orders on ever new cards, logins from ever new places and devices,
+    // address changes: the memory held after 42,000 events is about what it
+    // is after 12,000 (entities and link keys capped at 2,000 here, at
+    // 4,000,000 by default).
+    let flood = |n: i64| -> Vec<Event> {
+        (0..n)
+            .map(|i| {
+                let at = t(0, 0) + Duration::milliseconds(i * 2_000);
+                match i % 3 {
+                    0 => placed(
+                        &format!("f{i}"),
+                        order(
+                            &format!("fo{i}"),
+                            "flood",
+                            at,
+                            "1.00",
+                            &format!("c{i}"),
+                            &format!("名{i}"),
+                            &format!("城{i}"),
+                        ),
+                    ),
+                    1 => ev(
+                        &format!("f{i}"),
+                        at,
+                        EventKind::Login {
+                            user_id: "flood".into(),
+                            location: Some(build!(Location { city: Some(format!("城{i}")) })),
+                            device_id: Some(format!("d{i}")),
+                        },
+                    ),
+                    _ => ev(
+                        &format!("f{i}"),
+                        at,
+                        EventKind::AddressChanged {
+                            user_id: "flood".into(),
+                            address: build!(ShippingAddress { city: Some(format!("城{i}")) }),
+                        },
+                    ),
+                }
+            })
+            .collect()
+    };
+    let held = |events: &[Event]| {
+        let mut kept = None;
+        let info = allocation_counter::measure(|| {
+            let mut s = InMemoryStore::with_config(build!(StoreConfig { future_skew: None, max_entities: 2_000 }));
+            for e in events {
+                s.apply(e);
+            }
+            kept = Some(s);
+        });
+        let s = kept.unwrap();
+        (info.bytes_current, s.orders(), s.user_profile("flood", None).unwrap())
+    };
+    let (small, _, _) = held(&flood(12_000));
+    let (large, orders, p) = held(&flood(42_000));
+    assert_eq!(orders, 1_000, "orders held for one buyer");
+    assert_eq!(p.address_changes.len(), 1_000);
+    assert!(p.payment_instruments.len() <= 16 && p.usual_locations.len() <= 16);
+    assert!(large < small * 3 / 2, "{small} bytes after 12,000 events, {large} after 42,000");
+}

@@ -105,3 +105,33 @@ pub fn heavy_buyer(user: &str, days: i64) -> Vec<Event> {
     out.sort_by_key(|e| e.at);
     out
 }
+
+/// `orders` orders placed by `buyers` distinct buyers in turn, one every two
+/// seconds, each with its own card, device, phone and address per buyer: a
+/// stream for measuring how folding scales with the number of buyers.
+pub fn many_buyers(buyers: usize, orders: usize) -> Vec<Event> {
+    (0..orders)
+        .map(|n| {
+            let user = format!("b{}", n % buyers);
+            let at = start() + Duration::seconds(2 * n as i64);
+            let amount = Decimal::new(1000 + (n as i64 % 50) * 100, 2);
+            let mut shipping = ShippingAddress::default();
+            shipping.province = Some("广东省".into());
+            shipping.city = Some("深圳市".into());
+            shipping.detail = Some(format!("科技园路{}号", n % buyers));
+            let mut recipient = Recipient::default();
+            recipient.name = Some("张三".into());
+            recipient.phone = Some(format!("138{:08}", n % buyers));
+            let mut client = ClientInfo::default();
+            client.device_id = Some(format!("dev-{user}"));
+            let order = Order::new(format!("o{n}"), user.as_str(), at, amount)
+                .with_currency("CNY")
+                .with_item(LineItem::new(format!("p-{}", n % 500), amount, 1).with_category(format!("cat-{}", n % 6)))
+                .with_payment(Payment::with_instrument(format!("card-{user}")))
+                .with_shipping(shipping)
+                .with_recipient(recipient)
+                .with_client(client);
+            Event::new(format!("e{n}"), at, EventKind::OrderPlaced { order: Box::new(order) })
+        })
+        .collect()
+}

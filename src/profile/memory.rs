@@ -63,6 +63,11 @@ pub struct StoreConfig {
     /// address, instrument), the most recently seen kept (default 64).
     #[serde(default = "default_max_links_per_key")]
     pub max_links_per_key: usize,
+    /// At most this many entity profiles (cards, devices, phones,
+    /// addresses, IPs, emails) and as many link keys, the least recently
+    /// seen dropped first (default 4,000,000).
+    #[serde(default = "default_max_entities")]
+    pub max_entities: usize,
     /// At most this many buyers kept, the least recently seen dropped first
     /// (default 1,000,000).
     #[serde(default = "default_max_users")]
@@ -89,6 +94,9 @@ fn default_max_buyers_per_entity() -> usize {
 fn default_max_links_per_key() -> usize {
     64
 }
+fn default_max_entities() -> usize {
+    4_000_000
+}
 fn default_max_users() -> usize {
     1_000_000
 }
@@ -112,6 +120,7 @@ impl Default for StoreConfig {
             max_buyers_per_entity: default_max_buyers_per_entity(),
             max_links_per_key: default_max_links_per_key(),
             max_users: default_max_users(),
+            max_entities: default_max_entities(),
             max_unplaced: default_max_unplaced(),
         }
     }
@@ -544,6 +553,8 @@ impl InMemoryStore {
         let id = order.id.clone();
         let categories: Vec<String> =
             order.items.iter().filter_map(|i| i.category.clone()).filter(|c| !c.trim().is_empty()).collect();
+        // Orders beyond the buyer's bound leave the store with their state.
+        let mut dropped_orders = Vec::new();
         // A payment that arrived before its order names the instrument used.
         let paid_with = self.orders.get(&id).and_then(|s| s.paid.as_ref()).and_then(|(t, _, i)| Some((*t, i.clone()?)));
         {
@@ -552,7 +563,9 @@ impl InMemoryStore {
             u.total_spent = u.total_spent.checked_add(amount).unwrap_or(u.total_spent);
             u.orders.insert((at, id.clone()));
             while u.orders.len() > cap {
-                u.orders.pop_first();
+                if let Some((_, old)) = u.orders.pop_first() {
+                    dropped_orders.push(old);
+                }
             }
             if let Some((t, i)) = paid_with {
                 see(&mut u.instruments, i, t, &id, max);
@@ -586,6 +599,10 @@ impl InMemoryStore {
                     None => break,
                 };
             }
+        }
+        for old in dropped_orders {
+            self.orders.remove(&old);
+            self.order_users.remove(&old);
         }
         for (_, k) in keys {
             self.link(k, &order.user_id, at);
@@ -704,6 +721,18 @@ impl InMemoryStore {
         let entities = &self.entities;
         for id in self.entity_expiry.expire(h, |id| entities.get(id).and_then(|e| e.last_seen)) {
             self.entities.remove(&id);
+        }
+        while self.entities.len() > self.config.max_entities {
+            let entities = &self.entities;
+            let Some(id) = self.entity_expiry.oldest(|id| entities.get(id).and_then(|e| e.last_seen)) else { break };
+            self.entities.remove(&id);
+        }
+        while self.links.len() > self.config.max_entities {
+            let links = &self.links;
+            let Some(k) = self.link_expiry.oldest(|k| links.get(k).and_then(|u| u.values().max().copied())) else {
+                break;
+            };
+            self.links.remove(&k);
         }
         while self.users.len() > self.config.max_users {
             let users = &self.users;
