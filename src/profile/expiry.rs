@@ -59,6 +59,15 @@ impl Expiry {
         None
     }
 
+    /// Drops the entries of keys that are gone, once they outnumber the live
+    /// keys (keys removed for a bound on count leave their entry behind):
+    /// the queue stays within twice the live keys, at O(1) amortised cost.
+    pub(crate) fn compact(&mut self, live: usize, exists: impl Fn(&str) -> bool) {
+        if self.queue.len() > live.saturating_mul(2).saturating_add(64) {
+            self.queue.retain(|(_, k)| exists(k));
+        }
+    }
+
     /// Keys queued.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {

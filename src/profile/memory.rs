@@ -739,6 +739,13 @@ impl InMemoryStore {
             let Some(id) = self.user_expiry.oldest(|id| users.get(id).and_then(|u| u.last_seen)) else { break };
             self.users.remove(&id);
         }
+        let (orders, products, links, entities) = (&self.orders, &self.products, &self.links, &self.entities);
+        self.order_expiry.compact(orders.len(), |k| orders.contains_key(k));
+        self.product_expiry.compact(products.len(), |k| products.contains_key(k));
+        self.link_expiry.compact(links.len(), |k| links.contains_key(k));
+        self.entity_expiry.compact(entities.len(), |k| entities.contains_key(k));
+        let users = &self.users;
+        self.user_expiry.compact(users.len(), |k| users.contains_key(k));
     }
 
     /// The profile of one of `order`'s entities as of `now`, without `order`
