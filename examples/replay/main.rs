@@ -53,6 +53,7 @@ fn main() -> ExitCode {
         eprintln!("usage: replay DATASET_DIR [--max-events N]   (uci-online-retail or olist-subset)");
         return ExitCode::from(2);
     };
+    let load_started = Instant::now();
     let loaded = if dir.join("orders.csv.gz").exists() {
         olist::load(&dir)
     } else if has_uci_files(&dir) {
@@ -69,7 +70,8 @@ fn main() -> ExitCode {
     };
     // Stable sort: at one instant, adapters list assessments before the events they precede.
     replay.steps.sort_by_key(Step::at);
-    run(replay, max_events);
+    let load_secs = load_started.elapsed().as_secs_f64();
+    run(replay, max_events, load_secs);
     ExitCode::SUCCESS
 }
 
@@ -79,7 +81,7 @@ fn has_uci_files(dir: &Path) -> bool {
         .unwrap_or(false)
 }
 
-fn run(replay: Replay, max_events: usize) {
+fn run(replay: Replay, max_events: usize, load_secs: f64) {
     let engine = Engine::default();
     let mut store = InMemoryStore::for_history();
     let total = replay.steps.len().min(max_events);
@@ -112,6 +114,7 @@ fn run(replay: Replay, max_events: usize) {
         }
     };
     let started = Instant::now();
+    let all_events = replay.steps.iter().filter(|s| matches!(s, Step::Event(_))).count();
     for step in replay.steps.into_iter().take(total) {
         match step {
             Step::Event(e) => {
@@ -137,6 +140,15 @@ fn run(replay: Replay, max_events: usize) {
     bar.finish_and_clear();
     let secs = started.elapsed().as_secs_f64().max(1e-9);
     let events_per_sec = (events as f64 / secs).round();
+    // Reading the dataset into events is the "parse" of this replay: the
+    // rate of that alone, and of parse + fold + context + evaluate.
+    let parse_per_sec = (all_events as f64 / load_secs.max(1e-9)).round();
+    let end_to_end_per_sec = (events as f64 / (secs + load_secs * events as f64 / all_events.max(1) as f64)).round();
+    // The heap the store holds: what a copy of it allocates.
+    let mut copy = None;
+    let held_bytes = allocation_counter::measure(|| copy = Some(store.clone())).bytes_current;
+    drop(copy);
+    let bytes_per_user = held_bytes / i64::try_from(store.users().max(1)).unwrap_or(1);
 
     println!("replayed {} ({:.1} s)", replay.name, secs);
     for n in &replay.notes {
@@ -149,7 +161,9 @@ fn run(replay: Replay, max_events: usize) {
     for (id, n) in &hits {
         println!("  {id:<34} {n:>7}  {:>6.2}%", 100.0 * *n as f64 / assessments.max(1) as f64);
     }
-    println!("events per second: {events_per_sec}");
+    println!("events per second: {events_per_sec} (fold + context + evaluate)");
+    println!("parse alone: {parse_per_sec} events/s; end to end: {end_to_end_per_sec} events/s");
+    println!("heap held after the replay: {held_bytes} bytes, {bytes_per_user} per buyer");
     let summary = json!({
         "events": events,
         "users": store.users(),
@@ -158,6 +172,9 @@ fn run(replay: Replay, max_events: usize) {
         "decisions": decisions,
         "hits_by_rule": hits,
         "events_per_sec": events_per_sec,
+        "parse_events_per_sec": parse_per_sec,
+        "end_to_end_events_per_sec": end_to_end_per_sec,
+        "heap_bytes_per_user": bytes_per_user,
     });
     println!("{summary}");
 }
