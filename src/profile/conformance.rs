@@ -10,7 +10,7 @@
 //! ```
 //!
 //! Each check starts from a fresh store from the factory and uses only the
-//! [`ProfileRead`] and [`ProfileWrite`] traits. The histories are dense (every
+//! [`ProfileRead`](super::ProfileRead) and [`ProfileWrite`](super::ProfileWrite) traits. The histories are dense (every
 //! event within minutes of the last), so a store that holds events dated far
 //! ahead applies them all at once.
 

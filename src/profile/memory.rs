@@ -332,7 +332,7 @@ impl OrderState {
     }
 }
 
-/// The in-memory profile store: a [`ProfileStore`] whose whole state saves to
+/// The in-memory profile store: a [`ProfileStore`](super::ProfileStore) whose whole state saves to
 /// and restores from serde (a snapshot).
 ///
 /// **Memory is bounded per buyer and in total**: two counters (orders,

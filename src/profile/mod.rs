@@ -1,13 +1,16 @@
-//! Data-monitoring dimensions: user and product profiles built from the
-//! order history, incrementally, as events arrive.
+//! Data-monitoring dimensions: buyer, product and entity profiles built from
+//! the order history, incrementally, as events arrive.
 //!
-//! Feed every [`Event`] the OMS emits to a [`ProfileStore`] (the in-memory
-//! [`InMemoryStore`], or one over your own database), then ask it for the
+//! Feed every [`Event`] the OMS emits to a profile store (the in-memory
+//! [`InMemoryStore`], or one over your own database implementing
+//! [`ProfileRead`] and [`ProfileWrite`]), then ask it for the
 //! [`EvalContext`](crate::EvalContext) of an order with
-//! [`ProfileStore::context_for`]: the buyer's profile (order frequency,
+//! [`ProfileRead::context_for`]: the buyer's profile (order frequency,
 //! average order value, returns, complaints, payment accounts, addresses,
-//! usual locations, linked accounts) and the products' profiles (category,
-//! fraud complaints, abnormal-order link rate), as of that moment.
+//! usual locations, linked accounts), the products' profiles (category,
+//! fraud complaints, abnormal-order link rate, units sold, stock) and the
+//! profiles of the order's card, device, phone, address, IP and email, as
+//! of that moment. [`conformance`] checks a store against the contract.
 //!
 //! ```
 //! use order_anomaly::profile::{Event, EventKind, InMemoryStore};
