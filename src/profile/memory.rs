@@ -153,11 +153,11 @@ impl Seen {
 
 /// Records a sighting in a map capped at `max` entries, evicting the least
 /// recently seen (ties by key, so the result does not depend on arrival order).
-fn see(map: &mut BTreeMap<String, Seen>, key: String, at: DateTime<Utc>, source: &str, max: usize) {
-    match map.get_mut(&key) {
+fn see(map: &mut BTreeMap<String, Seen>, key: &str, at: DateTime<Utc>, source: &str, max: usize) {
+    match map.get_mut(key) {
         Some(s) => s.see(at, source),
         None => {
-            map.insert(key, Seen::new(at, source));
+            map.insert(key.to_owned(), Seen::new(at, source));
         }
     }
     while map.len() > max {
@@ -520,10 +520,16 @@ impl InMemoryStore {
         }
         let horizon = self.horizon();
         let users = self.links.entry(key).or_default();
-        let t = users.entry(user.to_owned()).or_insert(at);
-        *t = (*t).max(at);
-        if let Some(h) = horizon {
-            users.retain(|_, t| *t >= h);
+        match users.get_mut(user) {
+            Some(t) => *t = (*t).max(at),
+            None => {
+                users.insert(user.to_owned(), at);
+                // Accounts not seen with the key within retention go when
+                // another comes (reads skip them meanwhile).
+                if let Some(h) = horizon {
+                    users.retain(|_, t| *t >= h);
+                }
+            }
         }
         while users.len() > max {
             let oldest = users.iter().min_by(|a, b| a.1.cmp(b.1).then_with(|| a.0.cmp(b.0))).map(|(k, _)| k.clone());
@@ -568,24 +574,24 @@ impl InMemoryStore {
                 }
             }
             if let Some((t, i)) = paid_with {
-                see(&mut u.instruments, i, t, &id, max);
+                see(&mut u.instruments, &i, t, &id, max);
             }
-            if let Some(i) = order.payment.as_ref().and_then(|p| p.instrument_id.clone()) {
+            if let Some(i) = order.payment.as_ref().and_then(|p| p.instrument_id.as_deref()) {
                 see(&mut u.instruments, i, at, &id, max);
             }
-            if let Some(n) = order.recipient.as_ref().and_then(|r| r.name.clone()).filter(|n| !n.trim().is_empty()) {
-                see(&mut u.names, n.trim().to_owned(), at, &id, max);
+            if let Some(n) =
+                order.recipient.as_ref().and_then(|r| r.name.as_deref()).map(str::trim).filter(|n| !n.is_empty())
+            {
+                see(&mut u.names, n, at, &id, max);
             }
-            if let Some(s) = &order.shipping {
-                if let Some(r) = s.province.clone().or_else(|| s.region_code.clone()) {
-                    see(&mut u.regions, r, at, &id, max);
-                }
+            if let Some(r) = order.shipping.as_ref().and_then(|s| s.province.as_deref().or(s.region_code.as_deref())) {
+                see(&mut u.regions, r, at, &id, max);
             }
             if let Some(l) = order.client.as_ref().and_then(|c| c.location.as_ref()) {
-                see(&mut u.locations, location_key(l), at, &id, max);
+                see(&mut u.locations, &location_key(l), at, &id, max);
             }
             for (_, k) in &keys {
-                see(&mut u.link_keys, k.clone(), at, &id, max);
+                see(&mut u.link_keys, k, at, &id, max);
             }
             for c in &categories {
                 let t = u.categories.entry(c.clone()).or_insert(at);
@@ -667,12 +673,17 @@ impl InMemoryStore {
     fn see_entities(&mut self, at: DateTime<Utc>, order: &Order, entities: Vec<(EntityType, String)>) {
         let (hour, day, days) = (Width::Hour.index(at), Width::Day.index(at), self.retention_days());
         let cap = self.config.max_buyers_per_entity;
+        // One buffer for the ids: a key is allocated only for a new entity.
+        let mut id = String::new();
         for (kind, key) in entities {
-            let id = format!("{}:{key}", kind.as_str());
-            if !self.entities.contains_key(&id) {
+            id.clear();
+            id.push_str(kind.as_str());
+            id.push(':');
+            id.push_str(&key);
+            if !self.entities.contains_key(id.as_str()) {
                 self.entity_expiry.enqueue(at, &id);
             }
-            let e = self.entities.entry(id).or_default();
+            let e = self.entities.entry_ref(id.as_str()).or_default();
             e.first_seen = Some(e.first_seen.map_or(at, |t| t.min(at)));
             e.last_seen = Some(e.last_seen.map_or(at, |t| t.max(at)));
             let amount = order.payable_amount;
@@ -688,9 +699,9 @@ impl InMemoryStore {
             }
             if e.buyers.len() > cap {
                 e.capped = true;
-                if let Some(oldest) =
-                    e.buyers.iter().enumerate().min_by_key(|(_, (u, t))| (*t, u.clone())).map(|(i, _)| i)
-                {
+                let oldest =
+                    e.buyers.iter().enumerate().min_by(|(_, a), (_, b)| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+                if let Some(oldest) = oldest.map(|(i, _)| i) {
                     e.buyers.swap_remove(oldest);
                 }
             }
@@ -893,7 +904,7 @@ impl InMemoryStore {
                 let max = self.config.max_known;
                 self.order_state(order_id).paid = Some((at, *amount, instrument_id.clone()));
                 if let (Some(i), Some(u)) = (instrument_id, self.order_users.get(order_id).cloned()) {
-                    see(&mut self.user_at(&u, at).instruments, i.clone(), at, order_id, max);
+                    see(&mut self.user_at(&u, at).instruments, i, at, order_id, max);
                 }
             }
             EventKind::PaymentFailed { order_id, reason } => {
@@ -944,11 +955,12 @@ impl InMemoryStore {
                 let max = self.config.max_known;
                 let u = self.user_at(user_id, at);
                 if let Some(l) = location {
-                    see(&mut u.locations, location_key(l), at, &event.id, max);
+                    see(&mut u.locations, &location_key(l), at, &event.id, max);
                 }
-                if let Some(d) = device_id.as_deref().filter(|d| !d.trim().is_empty()) {
-                    let key = format!("device:{}", folded(d).collect::<String>());
-                    see(&mut u.link_keys, key.clone(), at, &event.id, max);
+                let device: Option<String> = device_id.as_deref().map(|d| folded(d).collect());
+                if let Some((_, key)) = device.filter(|d| !d.is_empty()).and_then(|d| link_key(EntityType::Device, &d))
+                {
+                    see(&mut self.user_at(user_id, at).link_keys, &key, at, &event.id, max);
                     self.link(key, user_id, at);
                 }
             }
@@ -1088,7 +1100,7 @@ impl InMemoryStore {
         let mut linked: BTreeMap<&str, LinkKind> = BTreeMap::new();
         for key in &keys {
             let (Some(via), Some(others)) = (link_kind(key), self.links.get(key)) else { continue };
-            for other in others.keys().filter(|o| o.as_str() != user_id) {
+            for (other, _) in others.iter().filter(|(o, t)| o.as_str() != user_id && kept(**t)) {
                 linked.entry(other.as_str()).or_insert(via);
             }
         }
