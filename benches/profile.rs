@@ -3,9 +3,9 @@
 //! Group `profile`: `fold_events` (events folded per second: a year of a
 //! heavy buyer's history for 20 buyers), `context_for` (assembling the
 //! context of one order). Group `profile_scale`: the same million orders
-//! from 1,000 buyers and from 1,000,000. Before the benches it prints the
-//! heap bytes the store holds for one heavy buyer after one year and after
-//! two.
+//! from 1,000 buyers and from 1,000,000. The heap the store holds is
+//! measured by `cargo run --release --example memory` (counting allocations
+//! would slow these benches down).
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use order_anomaly::UtcOffset;
@@ -15,24 +15,7 @@ use std::hint::black_box;
 #[path = "support/history.rs"]
 mod history;
 
-/// The heap the store holds for one heavy buyer after `days`: what a copy of
-/// it allocates (the live data, without the spare capacity of its tables).
-fn bytes_for(days: i64) -> i64 {
-    let events = history::heavy_buyer("heavy", days);
-    let mut s = InMemoryStore::for_history();
-    for e in &events {
-        s.apply(e);
-    }
-    let mut copy = None;
-    let bytes = allocation_counter::measure(|| copy = Some(s.clone())).bytes_current;
-    drop(copy);
-    bytes
-}
-
 fn profile(c: &mut Criterion) {
-    for days in [365, 730] {
-        eprintln!("profile/bytes_per_heavy_user after {days} days: {} bytes", bytes_for(days));
-    }
     let events: Vec<_> = (0..20).flat_map(|u| history::heavy_buyer(&format!("u{u}"), 365)).collect();
     let mut sorted = events.clone();
     sorted.sort_by_key(|e| e.at);

@@ -153,12 +153,10 @@ impl Seen {
 
 /// Records a sighting in a map capped at `max` entries, evicting the least
 /// recently seen (ties by key, so the result does not depend on arrival order).
-fn see(map: &mut BTreeMap<String, Seen>, key: &str, at: DateTime<Utc>, source: &str, max: usize) {
+fn see(map: &mut Keyed<Seen>, key: &str, at: DateTime<Utc>, source: &str, max: usize) {
     match map.get_mut(key) {
         Some(s) => s.see(at, source),
-        None => {
-            map.insert(key.to_owned(), Seen::new(at, source));
-        }
+        None => map.insert(key, Seen::new(at, source)),
     }
     while map.len() > max {
         let oldest =
@@ -170,6 +168,61 @@ fn see(map: &mut BTreeMap<String, Seen>, key: &str, at: DateTime<Utc>, source: &
     }
 }
 
+/// A small map by text key, kept sorted in one vector: the store holds at
+/// most a few dozen entries per buyer or link key, where a `BTreeMap` node
+/// costs hundreds of bytes even for one entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+struct Keyed<V>(Vec<(String, V)>);
+
+impl<V> Default for Keyed<V> {
+    fn default() -> Self {
+        Keyed(Vec::new())
+    }
+}
+
+impl<V> Keyed<V> {
+    fn position(&self, key: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| k.as_str().cmp(key))
+    }
+    fn get_mut(&mut self, key: &str) -> Option<&mut V> {
+        self.position(key).ok().and_then(|i| self.0.get_mut(i)).map(|(_, v)| v)
+    }
+    /// Sets `key` to `value`.
+    fn insert(&mut self, key: &str, value: V) {
+        match self.position(key) {
+            Ok(i) => {
+                if let Some(slot) = self.0.get_mut(i) {
+                    slot.1 = value;
+                }
+            }
+            Err(i) => {
+                // Grow by one: these maps hold a few entries each.
+                self.0.reserve_exact(1);
+                self.0.insert(i, (key.to_owned(), value));
+            }
+        }
+    }
+    fn remove(&mut self, key: &str) -> Option<V> {
+        self.position(key).ok().map(|i| self.0.remove(i).1)
+    }
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn iter(&self) -> impl Iterator<Item = (&String, &V)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+    fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(k, _)| k)
+    }
+    fn values(&self) -> impl Iterator<Item = &V> {
+        self.0.iter().map(|(_, v)| v)
+    }
+    fn retain(&mut self, mut keep: impl FnMut(&String, &V) -> bool) {
+        self.0.retain(|(k, v)| keep(k, v));
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 struct UserState {
     /// The latest time of any event about the buyer.
@@ -177,20 +230,20 @@ struct UserState {
     last_seen: Option<DateTime<Utc>>,
     order_count: u32,
     total_spent: Decimal,
-    instruments: BTreeMap<String, Seen>,
-    names: BTreeMap<String, Seen>,
-    regions: BTreeMap<String, Seen>,
+    instruments: Keyed<Seen>,
+    names: Keyed<Seen>,
+    regions: Keyed<Seen>,
     /// Keyed by `country|region|city`.
-    locations: BTreeMap<String, Seen>,
-    link_keys: BTreeMap<String, Seen>,
+    locations: Keyed<Seen>,
+    link_keys: Keyed<Seen>,
     /// (placed_at, order_id) of orders within retention.
-    orders: BTreeSet<(DateTime<Utc>, String)>,
+    orders: Vec<(DateTime<Utc>, String)>,
     address_changes: Vec<AddressChange>,
     complaints: Vec<ComplaintRecord>,
     /// The categories bought, each with its latest purchase, at most
     /// [`MAX_CATEGORIES`] (the most recent): what a linked account shows.
     #[serde(default)]
-    categories: BTreeMap<String, DateTime<Utc>>,
+    categories: Keyed<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -395,7 +448,7 @@ pub struct InMemoryStore {
     #[serde(default)]
     user_expiry: Expiry,
     /// Accounts by link key, each with when it was last seen with the key.
-    links: HashMap<String, BTreeMap<String, DateTime<Utc>>>,
+    links: HashMap<String, Keyed<DateTime<Utc>>>,
     too_late: u64,
     /// Events dropped: held ones crowded out, or at the unplaced-order bound.
     #[serde(default)]
@@ -477,9 +530,8 @@ impl InMemoryStore {
         u.last_seen = Some(u.last_seen.map_or(at, |t| t.max(at)));
         // The buyer's windowed facts expire as the buyer is touched.
         if let Some(h) = horizon {
-            while u.orders.first().is_some_and(|(t, _)| *t < h) {
-                u.orders.pop_first();
-            }
+            let old = u.orders.partition_point(|(t, _)| *t < h);
+            u.orders.drain(..old);
             let old = u.address_changes.partition_point(|c| c.at < h);
             u.address_changes.drain(..old);
             let old = u.complaints.partition_point(|c| c.at < h);
@@ -523,7 +575,7 @@ impl InMemoryStore {
         match users.get_mut(user) {
             Some(t) => *t = (*t).max(at),
             None => {
-                users.insert(user.to_owned(), at);
+                users.insert(user, at);
                 // Accounts not seen with the key within retention go when
                 // another comes (reads skip them meanwhile).
                 if let Some(h) = horizon {
@@ -567,11 +619,10 @@ impl InMemoryStore {
             let u = self.user_at(&order.user_id, at);
             u.order_count = u.order_count.saturating_add(1);
             u.total_spent = u.total_spent.checked_add(amount).unwrap_or(u.total_spent);
-            u.orders.insert((at, id.clone()));
-            while u.orders.len() > cap {
-                if let Some((_, old)) = u.orders.pop_first() {
-                    dropped_orders.push(old);
-                }
+            insert_sorted(&mut u.orders, (at, id.clone()), |o| o.0);
+            if u.orders.len() > cap {
+                let excess = u.orders.len().saturating_sub(cap);
+                dropped_orders.extend(u.orders.drain(..excess).map(|(_, old)| old));
             }
             if let Some((t, i)) = paid_with {
                 see(&mut u.instruments, &i, t, &id, max);
@@ -594,8 +645,10 @@ impl InMemoryStore {
                 see(&mut u.link_keys, k, at, &id, max);
             }
             for c in &categories {
-                let t = u.categories.entry(c.clone()).or_insert(at);
-                *t = (*t).max(at);
+                match u.categories.get_mut(c) {
+                    Some(t) => *t = (*t).max(at),
+                    None => u.categories.insert(c, at),
+                }
             }
             while u.categories.len() > MAX_CATEGORIES {
                 let oldest =
@@ -695,7 +748,10 @@ impl InMemoryStore {
             e.daily.add(day, days, (0, Decimal::ZERO), count);
             match e.buyers.iter_mut().find(|(u, _)| *u == order.user_id) {
                 Some((_, t)) => *t = (*t).max(at),
-                None => e.buyers.push((order.user_id.clone(), at)),
+                None => {
+                    e.buyers.reserve_exact(1);
+                    e.buyers.push((order.user_id.clone(), at));
+                }
             }
             if e.buyers.len() > cap {
                 e.capped = true;
@@ -867,6 +923,11 @@ fn link_kind(key: &str) -> Option<LinkKind> {
 fn insert_sorted<T, K: Ord>(v: &mut Vec<T>, item: T, key: impl Fn(&T) -> K) {
     let k = key(&item);
     let pos = v.partition_point(|x| key(x) <= k);
+    // Grow by one up to a few entries (most buyers and orders have few),
+    // then as a vector does.
+    if v.len() < 8 {
+        v.reserve_exact(1);
+    }
     v.insert(pos, item);
 }
 

@@ -49,6 +49,9 @@ impl<T: Clone> Series<T> {
             _ => {
                 let mut v = zero;
                 add(&mut v);
+                // Grow by one: most entities are seen a few times, and the
+                // span bounds the length anyway.
+                self.buckets.reserve_exact(1);
                 self.buckets.insert(pos, (index, v));
             }
         }
