@@ -1093,7 +1093,17 @@ impl InMemoryStore {
     /// The buyer's profile as of now, without the order `exclude`, or `None`
     /// for a buyer never seen.
     pub fn user_profile(&self, user_id: &str, exclude: Option<&str>) -> Option<UserProfile> {
-        let u = self.users.get(user_id)?;
+        self.user_profile_linking(user_id, exclude, &[])
+    }
+
+    /// [`InMemoryStore::user_profile`], with the accounts linked through
+    /// `extra_keys` too (the link keys of the order being judged).
+    fn user_profile_linking(&self, user_id: &str, exclude: Option<&str>, extra_keys: &[String]) -> Option<UserProfile> {
+        let Some(u) = self.users.get(user_id) else {
+            // A first order: only the links through its own keys.
+            let linked = self.linked_through(user_id, extra_keys.iter().map(String::as_str));
+            return (!linked.is_empty()).then(|| UserProfile { linked_accounts: linked, ..UserProfile::new(user_id) });
+        };
         let excluded = exclude.and_then(|id| {
             let s = self.orders.get(id)?;
             (self.order_users.get(id).map(String::as_str) == Some(user_id)).then_some((id, s))
@@ -1146,20 +1156,24 @@ impl InMemoryStore {
             .collect();
         profile.address_changes = u.address_changes.iter().filter(|c| kept(c.at)).cloned().collect();
         profile.complaints = u.complaints.iter().filter(|c| kept(c.at)).cloned().collect();
-        profile.linked_accounts = self.linked_through(user_id, u.link_keys.keys().cloned());
+        profile.linked_accounts = self.linked_through(
+            user_id,
+            u.link_keys.keys().map(String::as_str).chain(extra_keys.iter().map(String::as_str)),
+        );
         Some(profile)
     }
 
     /// The accounts other than `user_id` seen under any of `keys`, once
     /// each (by the first key, in key order), with their purchases within
     /// retention.
-    fn linked_through(&self, user_id: &str, keys: impl Iterator<Item = String>) -> Vec<LinkedAccount> {
+    fn linked_through<'k>(&self, user_id: &str, keys: impl Iterator<Item = &'k str>) -> Vec<LinkedAccount> {
         let horizon = self.horizon();
         let kept = |t: DateTime<Utc>| horizon.is_none_or(|h| t >= h);
-        let mut keys: Vec<String> = keys.collect();
+        let mut keys: Vec<&str> = keys.collect();
         keys.sort_unstable();
+        keys.dedup();
         let mut linked: BTreeMap<&str, LinkKind> = BTreeMap::new();
-        for key in &keys {
+        for &key in &keys {
             let (Some(via), Some(others)) = (link_kind(key), self.links.get(key)) else { continue };
             for (other, _) in others.iter().filter(|(o, t)| o.as_str() != user_id && kept(**t)) {
                 linked.entry(other.as_str()).or_insert(via);
@@ -1254,19 +1268,10 @@ impl InMemoryStore {
     /// this order, its products' profiles, and its stage.
     pub fn context_for(&self, order: &Order, now: DateTime<Utc>, utc_offset: UtcOffset) -> EvalContext {
         let mut ctx = EvalContext::at(now).with_utc_offset(utc_offset);
-        ctx.user = self.user_profile(&order.user_id, Some(&order.id));
         // Accounts linked through this order's own card, device, phone or
-        // address: on a first order, the only links there are.
-        let through_order = self.linked_through(&order.user_id, link_keys(order).into_iter().map(|(_, k)| k));
-        if !through_order.is_empty() {
-            let user = ctx.user.get_or_insert_with(|| UserProfile::new(order.user_id.clone()));
-            for account in through_order {
-                if !user.linked_accounts.iter().any(|a| a.user_id == account.user_id) {
-                    user.linked_accounts.push(account);
-                }
-            }
-            user.linked_accounts.sort_by(|a, b| a.user_id.cmp(&b.user_id));
-        }
+        // address count too: on a first order, they are the only links.
+        let keys: Vec<String> = link_keys(order).into_iter().map(|(_, k)| k).collect();
+        ctx.user = self.user_profile_linking(&order.user_id, Some(&order.id), &keys);
         for item in &order.items {
             if let Some(p) = self.product_profile_at(&item.product_id, now, Some(order)) {
                 ctx.products.insert(item.product_id.clone(), p);
