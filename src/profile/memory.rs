@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::events::{Event, EventKind};
 use super::expiry::Expiry;
 use super::series::{Series, Width};
-use super::store::{Applied, ProfileRead, ProfileWrite, StoreError, entity_keys, link_key, link_keys};
+use super::store::{Applied, ProfileRead, ProfileWrite, StoreError, entity_ids, link_keys, link_kind};
 use crate::context::{EvalContext, Stage};
 use crate::model::{
     AddressChange, AfterSale, AfterSaleKind, Bucket, BuyerSeen, ComplaintRecord, ComplaintType, EntityProfile,
@@ -428,8 +428,6 @@ pub struct InMemoryStore {
     users: HashMap<String, UserState>,
     products: HashMap<String, ProductState>,
     orders: HashMap<String, OrderState>,
-    /// Which user an order belongs to (kept with the order).
-    order_users: HashMap<String, String>,
     /// Entity profiles by `kind:key`, and when each was last touched, in
     /// time order: expiry pops the front, never walks the map.
     #[serde(default)]
@@ -565,13 +563,13 @@ impl InMemoryStore {
     }
 
     /// Links `user` to `key`, keeping the most recently seen accounts.
-    fn link(&mut self, key: String, user: &str, at: DateTime<Utc>) {
+    fn link(&mut self, key: &str, user: &str, at: DateTime<Utc>) {
         let max = self.config.max_links_per_key;
-        if !self.links.contains_key(&key) {
-            self.link_expiry.enqueue(at, &key);
+        if !self.links.contains_key(key) {
+            self.link_expiry.enqueue(at, key);
         }
         let horizon = self.horizon();
-        let users = self.links.entry(key).or_default();
+        let users = self.links.entry_ref(key).or_default();
         match users.get_mut(user) {
             Some(t) => *t = (*t).max(at),
             None => {
@@ -606,11 +604,12 @@ impl InMemoryStore {
         let max = self.config.max_known;
         let cap = self.config.max_per_entity;
         let amount = order.payable_amount;
-        let entities = entity_keys(order);
-        let keys: Vec<(LinkKind, String)> = entities.iter().filter_map(|(kind, key)| link_key(*kind, key)).collect();
+        // `kind:key` ids: the entity profiles' keys, and for a card, device,
+        // phone or address the account-link keys too.
+        let entities = entity_ids(order);
+        let links = || entities.iter().filter(|(kind, _)| link_kind(*kind).is_some()).map(|(_, id)| id.as_str());
         let id = order.id.clone();
-        let categories: Vec<String> =
-            order.items.iter().filter_map(|i| i.category.clone()).filter(|c| !c.trim().is_empty()).collect();
+        let categories = order.items.iter().filter_map(|i| i.category.as_deref()).filter(|c| !c.trim().is_empty());
         // Orders beyond the buyer's bound leave the store with their state.
         let mut dropped_orders = Vec::new();
         // A payment that arrived before its order names the instrument used.
@@ -641,10 +640,10 @@ impl InMemoryStore {
             if let Some(l) = order.client.as_ref().and_then(|c| c.location.as_ref()) {
                 see(&mut u.locations, &location_key(l), at, &id, max);
             }
-            for (_, k) in &keys {
+            for k in links() {
                 see(&mut u.link_keys, k, at, &id, max);
             }
-            for c in &categories {
+            for c in categories {
                 match u.categories.get_mut(c) {
                     Some(t) => *t = (*t).max(at),
                     None => u.categories.insert(c, at),
@@ -661,12 +660,13 @@ impl InMemoryStore {
         }
         for old in dropped_orders {
             self.orders.remove(&old);
-            self.order_users.remove(&old);
         }
-        for (_, k) in keys {
-            self.link(k, &order.user_id, at);
+        for (kind, k) in &entities {
+            if link_kind(*kind).is_some() {
+                self.link(k, &order.user_id, at);
+            }
         }
-        self.see_entities(at, order, entities);
+        self.see_entities(at, order, &entities);
         let (hour, day, days) = (Width::Hour.index(at), Width::Day.index(at), self.retention_days());
         for item in &order.items {
             let units = u64::try_from(item.quantity.max(0)).unwrap_or(0);
@@ -683,7 +683,6 @@ impl InMemoryStore {
                 p.category.clone_from(&item.category);
             }
         }
-        self.order_users.insert(id.clone(), order.user_id.clone());
         let state = self.order_state(&id);
         state.order = Some(order.clone());
         self.unplaced = self.unplaced.saturating_sub(1);
@@ -723,18 +722,12 @@ impl InMemoryStore {
     }
 
     /// Counts the order on each entity it names.
-    fn see_entities(&mut self, at: DateTime<Utc>, order: &Order, entities: Vec<(EntityType, String)>) {
+    fn see_entities(&mut self, at: DateTime<Utc>, order: &Order, entities: &[(EntityType, String)]) {
         let (hour, day, days) = (Width::Hour.index(at), Width::Day.index(at), self.retention_days());
         let cap = self.config.max_buyers_per_entity;
-        // One buffer for the ids: a key is allocated only for a new entity.
-        let mut id = String::new();
-        for (kind, key) in entities {
-            id.clear();
-            id.push_str(kind.as_str());
-            id.push(':');
-            id.push_str(&key);
+        for (_, id) in entities {
             if !self.entities.contains_key(id.as_str()) {
-                self.entity_expiry.enqueue(at, &id);
+                self.entity_expiry.enqueue(at, id);
             }
             let e = self.entities.entry_ref(id.as_str()).or_default();
             e.first_seen = Some(e.first_seen.map_or(at, |t| t.min(at)));
@@ -775,7 +768,6 @@ impl InMemoryStore {
             if self.orders.remove(&id).is_some_and(|s| s.order.is_none()) {
                 self.unplaced = self.unplaced.saturating_sub(1);
             }
-            self.order_users.remove(&id);
         }
         let products = &self.products;
         for id in self.product_expiry.expire(h, |id| products.get(id).and_then(|p| p.last_seen)) {
@@ -815,11 +807,12 @@ impl InMemoryStore {
         self.user_expiry.compact(users.len(), |k| users.contains_key(k));
     }
 
-    /// The profile of one of `order`'s entities as of `now`, without `order`
+    /// The profile of one of `order`'s entities (by its `kind:key` id) as of `now`, without `order`
     /// itself if the store has applied it.
-    fn entity_profile(&self, kind: EntityType, key: &str, order: &Order, now: DateTime<Utc>) -> EntityProfile {
+    fn entity_profile(&self, kind: EntityType, id: &str, order: &Order, now: DateTime<Utc>) -> EntityProfile {
+        let key = id.get(kind.as_str().len().saturating_add(1)..).unwrap_or_default();
         let mut profile = EntityProfile::new(kind, key);
-        let Some(e) = self.entities.get(&format!("{}:{key}", kind.as_str())) else { return profile };
+        let Some(e) = self.entities.get(id) else { return profile };
         // The order's own contribution, if it was applied: taken back out.
         let own = self
             .orders
@@ -909,14 +902,10 @@ fn location_of(key: &str) -> Location {
     Location { country: parts.next().flatten(), region: parts.next().flatten(), city: parts.next().flatten() }
 }
 
-fn link_kind(key: &str) -> Option<LinkKind> {
-    match key.split(':').next()? {
-        "device" => Some(LinkKind::Device),
-        "phone" => Some(LinkKind::Phone),
-        "address" => Some(LinkKind::Address),
-        "instrument" => Some(LinkKind::PaymentInstrument),
-        _ => None,
-    }
+/// How a link key (an entity id, `kind:key`) links accounts.
+fn link_kind_of(key: &str) -> Option<LinkKind> {
+    let kind = key.split(':').next()?;
+    EntityType::ALL.into_iter().find(|k| k.as_str() == kind).and_then(link_kind)
 }
 
 /// Inserts keeping `v` sorted by `key` (events may arrive out of order).
@@ -964,7 +953,8 @@ impl InMemoryStore {
             EventKind::Paid { order_id, amount, instrument_id } => {
                 let max = self.config.max_known;
                 self.order_state(order_id).paid = Some((at, *amount, instrument_id.clone()));
-                if let (Some(i), Some(u)) = (instrument_id, self.order_users.get(order_id).cloned()) {
+                let user = self.orders.get(order_id).and_then(|s| s.order.as_ref()).map(|o| o.user_id.clone());
+                if let (Some(i), Some(u)) = (instrument_id, user) {
                     see(&mut self.user_at(&u, at).instruments, i, at, order_id, max);
                 }
             }
@@ -1018,11 +1008,11 @@ impl InMemoryStore {
                 if let Some(l) = location {
                     see(&mut u.locations, &location_key(l), at, &event.id, max);
                 }
-                let device: Option<String> = device_id.as_deref().map(|d| folded(d).collect());
-                if let Some((_, key)) = device.filter(|d| !d.is_empty()).and_then(|d| link_key(EntityType::Device, &d))
-                {
+                let device: String = device_id.as_deref().map(folded).into_iter().flatten().collect();
+                if !device.is_empty() {
+                    let key = format!("{}:{device}", EntityType::Device.as_str());
                     see(&mut self.user_at(user_id, at).link_keys, &key, at, &event.id, max);
-                    self.link(key, user_id, at);
+                    self.link(&key, user_id, at);
                 }
             }
             EventKind::VerificationCall { order_id, answered } => {
@@ -1106,7 +1096,7 @@ impl InMemoryStore {
         };
         let excluded = exclude.and_then(|id| {
             let s = self.orders.get(id)?;
-            (self.order_users.get(id).map(String::as_str) == Some(user_id)).then_some((id, s))
+            (s.order.as_ref().map(|o| o.user_id.as_str()) == Some(user_id)).then_some((id, s))
         });
         let not_from_this_order = |s: &&Seen| excluded.is_none_or(|(id, _)| s.first_source != id);
         let horizon = self.horizon();
@@ -1174,7 +1164,7 @@ impl InMemoryStore {
         keys.dedup();
         let mut linked: BTreeMap<&str, LinkKind> = BTreeMap::new();
         for &key in &keys {
-            let (Some(via), Some(others)) = (link_kind(key), self.links.get(key)) else { continue };
+            let (Some(via), Some(others)) = (link_kind_of(key), self.links.get(key)) else { continue };
             for (other, _) in others.iter().filter(|(o, t)| o.as_str() != user_id && kept(**t)) {
                 linked.entry(other.as_str()).or_insert(via);
             }
@@ -1278,7 +1268,7 @@ impl InMemoryStore {
             }
         }
         ctx.entities =
-            entity_keys(order).into_iter().map(|(kind, key)| self.entity_profile(kind, &key, order, now)).collect();
+            entity_ids(order).into_iter().map(|(kind, id)| self.entity_profile(kind, &id, order, now)).collect();
         ctx.stage = Some(self.stage(&order.id).unwrap_or(Stage::Placed));
         ctx
     }

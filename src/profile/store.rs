@@ -163,45 +163,56 @@ impl<T: ProfileRead + ProfileWrite> ProfileStore for T {}
 /// shipping address, client IP and buyer email. Blank values name nothing.
 /// A store keeps an [`EntityProfile`](crate::model::EntityProfile) under each.
 pub fn entity_keys(order: &Order) -> Vec<(EntityType, String)> {
-    let text = |v: Option<&str>| -> Option<String> {
-        let k: String = folded(v?).collect();
-        (!k.is_empty()).then_some(k)
-    };
+    entity_ids(order)
+        .into_iter()
+        .map(|(kind, id)| (kind, id.get(kind.as_str().len().saturating_add(1)..).unwrap_or_default().to_owned()))
+        .collect()
+}
+
+/// The entities an order names as `kind:key` ids (the store's keys for
+/// entity profiles and account links), each built in one allocation.
+pub(crate) fn entity_ids(order: &Order) -> Vec<(EntityType, String)> {
+    fn id(kind: EntityType, chars: impl Iterator<Item = char>) -> Option<(EntityType, String)> {
+        let mut s = String::from(kind.as_str());
+        s.push(':');
+        let prefix = s.len();
+        s.extend(chars);
+        (s.len() > prefix).then_some((kind, s))
+    }
     let client = order.client.as_ref();
     let address = order.shipping.as_ref().filter(|a| a.detail.is_some()).and_then(|a| {
         let parts = [a.province.as_deref(), a.city.as_deref(), a.district.as_deref(), a.detail.as_deref()];
-        let s: String = parts.into_iter().flatten().flat_map(address_chars).collect();
-        (!s.is_empty()).then_some(s)
+        id(EntityType::Address, parts.into_iter().flatten().flat_map(address_chars))
     });
     let phone = order.recipient.as_ref().and_then(|r| r.phone.as_deref()).and_then(PhoneKey::parse);
+    let text = |kind, v: Option<&str>| v.and_then(|v| id(kind, folded(v)));
     [
-        (EntityType::PaymentInstrument, text(order.payment.as_ref().and_then(|p| p.instrument_id.as_deref()))),
-        (EntityType::Device, text(client.and_then(|c| c.device_id.as_deref()))),
-        (EntityType::Phone, phone.map(|k| k.as_str().to_owned())),
-        (EntityType::Address, address),
-        (EntityType::Ip, text(client.and_then(|c| c.ip.as_deref()))),
-        (EntityType::Email, text(client.and_then(|c| c.email.as_deref()))),
+        text(EntityType::PaymentInstrument, order.payment.as_ref().and_then(|p| p.instrument_id.as_deref())),
+        text(EntityType::Device, client.and_then(|c| c.device_id.as_deref())),
+        phone.and_then(|k| id(EntityType::Phone, k.as_str().chars())),
+        address,
+        text(EntityType::Ip, client.and_then(|c| c.ip.as_deref())),
+        text(EntityType::Email, client.and_then(|c| c.email.as_deref())),
     ]
     .into_iter()
-    .filter_map(|(kind, key)| Some((kind, key?)))
+    .flatten()
     .collect()
 }
 
 /// The keys under which an order links its buyer to other accounts:
-/// `device:…`, `phone:…`, `address:…`, `instrument:…`: its
+/// `device:…`, `phone:…`, `address:…`, `payment_instrument:…`: the ids of its
 /// [`entity_keys`] of those four kinds.
 pub fn link_keys(order: &Order) -> Vec<(LinkKind, String)> {
-    entity_keys(order).iter().filter_map(|(kind, key)| link_key(*kind, key)).collect()
+    entity_ids(order).into_iter().filter_map(|(kind, id)| Some((link_kind(kind)?, id))).collect()
 }
 
-/// The link key of an entity, for the four kinds that link accounts.
-pub(crate) fn link_key(kind: EntityType, key: &str) -> Option<(LinkKind, String)> {
-    let (via, prefix) = match kind {
-        EntityType::Device => (LinkKind::Device, "device"),
-        EntityType::Phone => (LinkKind::Phone, "phone"),
-        EntityType::Address => (LinkKind::Address, "address"),
-        EntityType::PaymentInstrument => (LinkKind::PaymentInstrument, "instrument"),
-        _ => return None,
-    };
-    Some((via, format!("{prefix}:{key}")))
+/// How an entity of `kind` links accounts, for the four kinds that do.
+pub(crate) fn link_kind(kind: EntityType) -> Option<LinkKind> {
+    match kind {
+        EntityType::Device => Some(LinkKind::Device),
+        EntityType::Phone => Some(LinkKind::Phone),
+        EntityType::Address => Some(LinkKind::Address),
+        EntityType::PaymentInstrument => Some(LinkKind::PaymentInstrument),
+        _ => None,
+    }
 }
