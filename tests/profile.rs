@@ -52,7 +52,7 @@ fn ev(id: &str, at: DateTime<Utc>, kind: EventKind) -> Event {
 }
 
 fn placed(id: &str, o: Order) -> Event {
-    ev(id, o.created_at, EventKind::OrderPlaced { order: Box::new(o) })
+    Event::placed(id, o)
 }
 
 /// Three orders by u-1 over ten days, one cancelled, one returned, a complaint,

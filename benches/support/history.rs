@@ -61,7 +61,7 @@ pub fn heavy_buyer(user: &str, days: i64) -> Vec<Event> {
                 .with_recipient(recipient)
                 .with_client(client);
             let ev = |s: &str, at, kind| Event::new(format!("{id}-{s}"), at, kind);
-            out.push(ev("placed", at, EventKind::OrderPlaced { order: Box::new(order) }));
+            out.push(Event::placed(format!("{id}-placed"), order));
             out.push(ev(
                 "paid",
                 at + Duration::minutes(1),
@@ -131,7 +131,7 @@ pub fn many_buyers(buyers: usize, orders: usize) -> Vec<Event> {
                 .with_shipping(shipping)
                 .with_recipient(recipient)
                 .with_client(client);
-            Event::new(format!("e{n}"), at, EventKind::OrderPlaced { order: Box::new(order) })
+            Event::placed(format!("e{n}"), order)
         })
         .collect()
 }

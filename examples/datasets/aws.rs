@@ -90,7 +90,7 @@ pub fn load(dir: &Path) -> Result<Replay, String> {
         steps.push(Step::Event(Event::new(
             format!("placed-{id}"),
             at,
-            EventKind::OrderPlaced { order: Box::new(order) },
+            EventKind::OrderPlaced { order: std::sync::Arc::new(order) },
         )));
     }
     Ok(Replay {

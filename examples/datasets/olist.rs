@@ -134,7 +134,7 @@ pub fn load(dir: &Path) -> Result<Replay, String> {
             first_product.insert(id.clone(), first.product_id.clone());
         }
         let ev = |suffix: &str, at, kind| Step::Event(Event::new(format!("{id}:{suffix}"), at, kind));
-        steps.push(ev("placed", placed_at, EventKind::OrderPlaced { order: Box::new(order) }));
+        steps.push(ev("placed", placed_at, EventKind::OrderPlaced { order: std::sync::Arc::new(order) }));
         let approved = time(o.get("order_approved_at"));
         if let Some(at) = approved {
             let amount = match paid {

@@ -150,7 +150,7 @@ pub fn load(dir: &Path) -> Result<Replay, String> {
         steps.push(Step::Event(Event::new(
             format!("placed-{invoice}-{seq}"),
             at,
-            EventKind::OrderPlaced { order: Box::new(order) },
+            EventKind::OrderPlaced { order: std::sync::Arc::new(order) },
         )));
     }
     Ok(Replay {

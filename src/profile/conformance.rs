@@ -75,7 +75,7 @@ fn order(id: &str, user: &str, at: DateTime<Utc>, amount: &str, card: &str, devi
 }
 
 fn placed(id: &str, o: Order) -> Event {
-    Event::new(id, o.created_at, EventKind::OrderPlaced { order: Box::new(o) })
+    Event::placed(id, o)
 }
 
 /// Three orders of one buyer in half an hour: one paid, one cancelled.

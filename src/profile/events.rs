@@ -1,6 +1,8 @@
 //! History events an OMS already emits, folded into profiles by a
 //! [`ProfileStore`](super::ProfileStore).
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -30,6 +32,12 @@ impl Event {
     pub fn new(id: impl Into<String>, at: DateTime<Utc>, kind: EventKind) -> Self {
         Event { id: id.into(), at, kind }
     }
+
+    /// Event `id`: `order` was placed (at its `created_at`).
+    pub fn placed(id: impl Into<String>, order: Order) -> Self {
+        let at = order.created_at;
+        Event { id: id.into(), at, kind: EventKind::OrderPlaced { order: Arc::new(order) } }
+    }
 }
 
 /// What happened.
@@ -41,8 +49,8 @@ pub enum EventKind {
     /// An order was placed: items, amounts, address, phone, instrument,
     /// device and session location, as the order carries them.
     OrderPlaced {
-        /// The order as placed.
-        order: Box<Order>,
+        /// The order as placed (shared: a store keeps it without copying).
+        order: Arc<Order>,
     },
     /// An order was paid.
     Paid {

@@ -321,7 +321,7 @@ const HOURS: i64 = 48;
 struct OrderState {
     /// The latest time of any event about this order.
     touched: Option<DateTime<Utc>>,
-    order: Option<Order>,
+    order: Option<Arc<Order>>,
     placed_at: Option<DateTime<Utc>>,
     paid: Option<(DateTime<Utc>, Decimal, Option<String>)>,
     failed: Vec<PaymentAttempt>,
@@ -354,7 +354,7 @@ impl OrderState {
 
     /// The order with everything that happened to it folded in.
     fn current(&self) -> Option<Order> {
-        let mut o = self.order.clone()?;
+        let mut o = Order::clone(self.order.as_ref()?);
         let p = o.payment.get_or_insert_with(Payment::default);
         p.attempts.extend(self.failed.iter().cloned());
         p.attempts.sort_by_key(|a| a.at);
@@ -596,7 +596,8 @@ impl InMemoryStore {
         s.touched = Some(s.touched.map_or(at, |t| t.max(at)));
     }
 
-    fn place(&mut self, at: DateTime<Utc>, order: &Order) {
+    fn place(&mut self, at: DateTime<Utc>, shared: &Arc<Order>) {
+        let order: &Order = shared;
         // An order placed twice (redelivered under a new event id) counts once.
         if self.orders.get(&order.id).is_some_and(|s| s.order.is_some()) {
             return;
@@ -684,7 +685,7 @@ impl InMemoryStore {
             }
         }
         let state = self.order_state(&id);
-        state.order = Some(order.clone());
+        state.order = Some(Arc::clone(shared));
         self.unplaced = self.unplaced.saturating_sub(1);
         let state = self.order_state(&id);
         state.placed_at = Some(at);

@@ -19,7 +19,7 @@
 //! let mut store = InMemoryStore::new();
 //! let order: Order = serde_json::from_str(r#"{"id":"SO-1","user_id":"u-1",
 //!     "created_at":"2026-03-01T10:00:00Z","payable_amount":"80.00"}"#).unwrap();
-//! store.apply(&Event::new("e1", order.created_at, EventKind::OrderPlaced { order: Box::new(order) }));
+//! store.apply(&Event::placed("e1", order));
 //!
 //! let next: Order = serde_json::from_str(r#"{"id":"SO-2","user_id":"u-1",
 //!     "created_at":"2026-03-02T10:00:00Z","payable_amount":"900.00"}"#).unwrap();
