@@ -53,26 +53,40 @@ fn main() -> ExitCode {
         eprintln!("usage: replay DATASET_DIR [--max-events N]   (uci-online-retail or olist-subset)");
         return ExitCode::from(2);
     };
-    let load_started = Instant::now();
-    let loaded = if dir.join("orders.csv.gz").exists() {
-        olist::load(&dir)
-    } else if has_uci_files(&dir) {
-        uci::load(&dir)
-    } else {
-        Err(format!("{} holds neither the UCI Online Retail nor the Olist files", dir.display()))
-    };
-    let mut replay = match loaded {
-        Ok(r) => r,
+    // Everything runs inside one allocation count: what is still allocated
+    // at the end (the events and steps are gone by then) is the store.
+    let mut outcome = Err(String::new());
+    let counted = allocation_counter::measure(|| {
+        let load_started = Instant::now();
+        let loaded = if dir.join("orders.csv.gz").exists() {
+            olist::load(&dir)
+        } else if has_uci_files(&dir) {
+            uci::load(&dir)
+        } else {
+            Err(format!("{} holds neither the UCI Online Retail nor the Olist files", dir.display()))
+        };
+        outcome = loaded.map(|mut replay| {
+            // Stable sort: at one instant, adapters list assessments before the events they precede.
+            replay.steps.sort_by_key(Step::at);
+            let load_secs = load_started.elapsed().as_secs_f64();
+            run(replay, max_events, load_secs)
+        });
+    });
+    match outcome {
+        Ok(store) => {
+            let users = i64::try_from(store.users().max(1)).unwrap_or(1);
+            println!(
+                "heap held by the store after the replay: {} bytes, {} per buyer",
+                counted.bytes_current,
+                counted.bytes_current / users
+            );
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("replay: {e}");
-            return ExitCode::FAILURE;
+            ExitCode::FAILURE
         }
-    };
-    // Stable sort: at one instant, adapters list assessments before the events they precede.
-    replay.steps.sort_by_key(Step::at);
-    let load_secs = load_started.elapsed().as_secs_f64();
-    run(replay, max_events, load_secs);
-    ExitCode::SUCCESS
+    }
 }
 
 fn has_uci_files(dir: &Path) -> bool {
@@ -81,7 +95,8 @@ fn has_uci_files(dir: &Path) -> bool {
         .unwrap_or(false)
 }
 
-fn run(replay: Replay, max_events: usize, load_secs: f64) {
+/// Replays, prints the summary, and returns the store.
+fn run(replay: Replay, max_events: usize, load_secs: f64) -> InMemoryStore {
     let engine = Engine::default();
     let mut store = InMemoryStore::for_history();
     let total = replay.steps.len().min(max_events);
@@ -144,11 +159,6 @@ fn run(replay: Replay, max_events: usize, load_secs: f64) {
     // rate of that alone, and of parse + fold + context + evaluate.
     let parse_per_sec = (all_events as f64 / load_secs.max(1e-9)).round();
     let end_to_end_per_sec = (events as f64 / (secs + load_secs * events as f64 / all_events.max(1) as f64)).round();
-    // The heap the store holds: what a copy of it allocates.
-    let mut copy = None;
-    let held_bytes = allocation_counter::measure(|| copy = Some(store.clone())).bytes_current;
-    drop(copy);
-    let bytes_per_user = held_bytes / i64::try_from(store.users().max(1)).unwrap_or(1);
 
     println!("replayed {} ({:.1} s)", replay.name, secs);
     for n in &replay.notes {
@@ -163,7 +173,6 @@ fn run(replay: Replay, max_events: usize, load_secs: f64) {
     }
     println!("events per second: {events_per_sec} (fold + context + evaluate)");
     println!("parse alone: {parse_per_sec} events/s; end to end: {end_to_end_per_sec} events/s");
-    println!("heap held after the replay: {held_bytes} bytes, {bytes_per_user} per buyer");
     let summary = json!({
         "events": events,
         "users": store.users(),
@@ -174,7 +183,7 @@ fn run(replay: Replay, max_events: usize, load_secs: f64) {
         "events_per_sec": events_per_sec,
         "parse_events_per_sec": parse_per_sec,
         "end_to_end_events_per_sec": end_to_end_per_sec,
-        "heap_bytes_per_user": bytes_per_user,
     });
     println!("{summary}");
+    store
 }
