@@ -211,8 +211,9 @@ pub struct Evidence {
 /// public `reveal_personal_data` switches (engine builder, rule set, `Input`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) enum Privacy {
-    /// Phones as `138****5678`, names as `张*`, instruments and devices as
-    /// `****1234`, address detail lines left out. The default.
+    /// Phones as `****678`, names as `张**`, instruments and devices as
+    /// `****1234` (never more than a third of a value), address detail
+    /// lines left out. The default.
     #[default]
     Masked,
     /// Raw values, for a caller that has opted in.
