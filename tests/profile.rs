@@ -249,7 +249,7 @@ fn event_ids_are_kept_only_for_the_lateness_window() {
         s.apply(&login(&format!("e{i}"), t(0, 0) + Duration::minutes(i), "u-1"));
     }
     let snapshot = serde_json::to_value(&s).unwrap();
-    let ids = snapshot["seen_events"].as_object().unwrap().len();
+    let ids = snapshot["seen"].as_array().unwrap().len();
     assert!(ids <= 61, "{ids} event ids kept for a 1-hour lateness window");
 }
 

@@ -1,6 +1,6 @@
 //! The in-memory profile store.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -309,6 +309,25 @@ struct EntityState {
 /// by `&str` and allocates a key only when it is new.
 type HashMap<K, V> = hashbrown::HashMap<K, V>;
 
+/// The key of the event-id hashes: random per store, kept in its snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+struct Seed(u64);
+
+impl Default for Seed {
+    fn default() -> Self {
+        use std::hash::{BuildHasher, Hasher};
+        Seed(std::collections::hash_map::RandomState::new().build_hasher().finish())
+    }
+}
+
+impl Seed {
+    fn hash(self, id: &str) -> u64 {
+        use std::hash::BuildHasher;
+        foldhash::fast::FixedState::with_seed(self.0).hash_one(id)
+    }
+}
+
 /// Categories remembered per buyer (the most recently bought).
 const MAX_CATEGORIES: usize = 16;
 
@@ -413,10 +432,15 @@ pub struct InMemoryStore {
     config: StoreConfig,
     watermark: Option<DateTime<Utc>>,
     /// Event ids applied within the lateness window (an older event is
-    /// refused as too late anyway), with their times in order for expiry.
-    seen_events: HashMap<Arc<str>, DateTime<Utc>>,
+    /// refused as too late anyway), as hashes keyed by `seen_seed` (an id
+    /// costs no allocation, and an attacker cannot craft a collision without
+    /// the seed), with their times in arrival order for expiry.
     #[serde(default)]
-    seen_by_time: BTreeSet<(DateTime<Utc>, Arc<str>)>,
+    seen: hashbrown::HashSet<u64>,
+    #[serde(default)]
+    seen_queue: VecDeque<(DateTime<Utc>, u64)>,
+    #[serde(default)]
+    seen_seed: Seed,
     /// Events dated too far ahead, waiting for confirmation, by time.
     #[serde(default)]
     held: BTreeMap<(DateTime<Utc>, String), Event>,
@@ -854,9 +878,10 @@ impl InMemoryStore {
         let Some(limit) = self.watermark.and_then(|w| w.checked_sub_signed(self.config.lateness.duration())) else {
             return;
         };
-        while self.seen_by_time.first().is_some_and(|(t, _)| *t < limit) {
-            if let Some((_, id)) = self.seen_by_time.pop_first() {
-                self.seen_events.remove(&id);
+        // In arrival order: an entry behind a newer one waits a little longer.
+        while self.seen_queue.front().is_some_and(|(t, _)| *t < limit) {
+            if let Some((_, id)) = self.seen_queue.pop_front() {
+                self.seen.remove(&id);
             }
         }
     }
@@ -889,7 +914,7 @@ impl InMemoryStore {
                 self.apply_now(&e);
             }
         }
-        if self.seen_events.contains_key(event.id.as_str()) { Applied::Applied } else { Applied::Held }
+        if self.seen.contains(&self.seen_seed.hash(&event.id)) { Applied::Applied } else { Applied::Held }
     }
 }
 
@@ -945,9 +970,9 @@ impl InMemoryStore {
             }
             self.touch(order_id, at);
         }
-        let id: Arc<str> = Arc::from(event.id.as_str());
-        self.seen_events.insert(Arc::clone(&id), at);
-        self.seen_by_time.insert((at, id));
+        let id = self.seen_seed.hash(&event.id);
+        self.seen.insert(id);
+        self.seen_queue.push_back((at, id));
         let cap = self.config.max_per_entity;
         match &event.kind {
             EventKind::OrderPlaced { order } => self.place(at, order),
@@ -1057,7 +1082,7 @@ impl InMemoryStore {
             self.ignored = self.ignored.saturating_add(1);
             return Applied::Ignored;
         }
-        if self.seen_events.contains_key(event.id.as_str()) {
+        if self.seen.contains(&self.seen_seed.hash(&event.id)) {
             return Applied::Duplicate;
         }
         let at = event.at;
