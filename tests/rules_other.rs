@@ -703,8 +703,14 @@ mod turnover_spike {
     }
 
     #[test]
-    fn skipped_without_a_product_profile() {
+    fn skipped_without_a_product_profile_or_its_unit_history() {
         assert_skipped(&eval(&order(), &ctx()), PRODUCT_TURNOVER_SPIKE);
+        // A profile that knows orders but not units: missing, not zero sales
+        // (20 units would otherwise fire against an average of 0).
+        let mut o = order();
+        o.items[0].quantity = 20;
+        let c = ctx().with_product(build!(ProductProfile { product_id: "p-tea".into(), orders: 800 }));
+        assert_skipped(&eval(&o, &c), PRODUCT_TURNOVER_SPIKE);
     }
 }
 

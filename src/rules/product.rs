@@ -163,7 +163,8 @@ builtin_rule! {
     /// last hour, this order's included, are at least `multiplier` times its
     /// average hourly units over the window and at least `min_units` (a price
     /// error exploited, scalping). The average is taken over the whole
-    /// window, so a product with no sales in it has an average of zero.
+    /// window, so a product with no sales in it has an average of zero; a
+    /// profile with no unit history at all is missing data.
     pub struct TurnoverSpike {
         /// Times the average hourly units that fire the rule (default 5).
         pub multiplier: u32 = 5,
@@ -190,7 +191,13 @@ impl Logic for TurnoverSpike {
         let hours = u64::try_from(self.window.duration().num_hours().max(1)).unwrap_or(1);
         let mut judged = false;
         for item in &input.order().items {
-            let Some(p) = input.product(&item.product_id) else { continue };
+            // A profile without unit history (a host that does not track
+            // units) tells nothing: judged as missing, not as zero sales.
+            let Some(p) =
+                input.product(&item.product_id).filter(|p| !(p.hourly_units.is_empty() && p.daily_units.is_empty()))
+            else {
+                continue;
+            };
             judged = true;
             let own = u64::try_from(item.quantity.max(0)).unwrap_or(0);
             // Hourly buckets with any of their hour in the last hour.
@@ -219,7 +226,7 @@ impl Logic for TurnoverSpike {
                 .evidence("average_hourly_units", avg, None::<&str>),
             );
         }
-        if judged { Outcome::NotFired } else { Outcome::missing("product profile") }
+        if judged { Outcome::NotFired } else { Outcome::missing("product unit history") }
     }
 }
 
