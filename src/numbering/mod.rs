@@ -77,6 +77,9 @@ fn is_viable(digits: &str) -> bool {
 
 /// `digits` without an international dialling prefix, if it starts with one.
 pub(crate) fn strip_international_prefix(digits: &str) -> Option<&str> {
+    if is_plain_mobile(digits) {
+        return None;
+    }
     let m = PLAN.as_ref()?.international_prefix.find(digits)?;
     digits.get(m.end()..).filter(|rest| !rest.is_empty())
 }
@@ -86,23 +89,27 @@ pub(crate) fn strip_international_prefix(digits: &str) -> Option<&str> {
 /// the number was viable with it and is not without it (libphonenumber's
 /// `maybeStripNationalPrefixAndCarrierCode`).
 pub(crate) fn national_significant(digits: &str) -> &str {
-    // Fast path, no regex: an 11-digit number starting 13-16, 17[0-8] or
-    // 18-19 (every mobile) has no prefix to drop.
-    let b = digits.as_bytes();
-    let plain_mobile = b.len() == 11
-        && b.first() == Some(&b'1')
-        && match b.get(1) {
-            Some(b'3'..=b'6' | b'8' | b'9') => true,
-            Some(b'7') => b.get(2) != Some(&b'9'),
-            _ => false,
-        };
-    if plain_mobile {
+    if is_plain_mobile(digits) {
         return digits;
     }
     let Some(plan) = PLAN.as_ref() else { return digits };
     let Some(m) = plan.national_prefix.find(digits) else { return digits };
     let rest = digits.get(m.end()..).unwrap_or("");
     if rest.is_empty() || (is_viable(digits) && !is_viable(rest)) { digits } else { rest }
+}
+
+/// The fast path of the prefix checks, no regex: an 11-digit number starting
+/// 13-16, 17[0-8] or 18-19 (every mobile) has neither an international
+/// prefix (`00`, `1[12]xx00`, `179xx00`) nor a national one to drop.
+fn is_plain_mobile(digits: &str) -> bool {
+    let b = digits.as_bytes();
+    b.len() == 11
+        && b.first() == Some(&b'1')
+        && match b.get(1) {
+            Some(b'3'..=b'6' | b'8' | b'9') => true,
+            Some(b'7') => b.get(2) != Some(&b'9'),
+            _ => false,
+        }
 }
 
 /// For a number written without `+` or an international prefix: the part
