@@ -78,14 +78,14 @@ pub(crate) fn cmp_folded(a: &str, b: &str) -> std::cmp::Ordering {
     folded(a).cmp(folded(b))
 }
 
-/// How many different values there are, as [`same_text`] tells them apart,
-/// not counting blank ones. Sorts: n·log n, where comparing each value with
-/// every other was the square.
-pub(crate) fn count_distinct<'a>(values: impl Iterator<Item = &'a str>) -> usize {
+/// The different values among `values`, as [`same_text`] tells them apart,
+/// sorted by [`cmp_folded`] (blank ones left out). Sorts: n·log n, where
+/// comparing each value with every other was the square.
+pub(crate) fn distinct<'a>(values: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
     let mut v: Vec<&str> = values.filter(|v| folded(v).next().is_some()).collect();
     v.sort_unstable_by(|a, b| cmp_folded(a, b));
     v.dedup_by(|a, b| same_text(a, b));
-    v.len()
+    v
 }
 
 /// A stable 64-bit FNV-1a hash of a character stream, for list indexes.

@@ -7,7 +7,7 @@ use super::declare::{Logic, builtin_rule};
 use super::ids;
 use crate::model::{AddressChange, ShippingAddress};
 use crate::rule::{Finding, Input, Outcome};
-use crate::text::count_distinct;
+use crate::text::distinct;
 use crate::time::Window;
 use crate::vocab::{ParamIssue, Personal};
 
@@ -131,7 +131,7 @@ impl Logic for FrequentChange {
         if u32::try_from(changes.clone().count()).unwrap_or(u32::MAX) < self.min_changes {
             return Outcome::NotFired;
         }
-        let cities = count_distinct(changes.clone().filter_map(|c| c.city.as_deref()));
+        let cities = distinct(changes.clone().filter_map(|c| c.city.as_deref())).len();
         let cities = u32::try_from(cities).unwrap_or(u32::MAX);
         let run = Self::longest_run(input, changes.clone());
         if cities < self.min_changes && run < self.min_changes {

@@ -8,7 +8,7 @@ use super::declare::{Logic, builtin_rule};
 use super::ids;
 use crate::model::{EntityType, UserProfile};
 use crate::rule::{Finding, Input, Outcome};
-use crate::text::{cmp_folded, pct, same_text};
+use crate::text::{cmp_folded, distinct, folded, pct, same_text};
 use crate::time::Window;
 use crate::vocab::ParamIssue;
 
@@ -195,13 +195,14 @@ impl<'a, I: Iterator<Item = &'a str> + Clone> Kinds<'a, I> {
         if categories.clone().nth(limit).is_none() {
             return Kinds::Few(categories);
         }
-        let mut v: Vec<&str> = categories.collect();
-        v.sort_unstable_by(|a, b| cmp_folded(a, b));
-        v.dedup_by(|a, b| same_text(a, b));
-        Kinds::Many(v)
+        Kinds::Many(distinct(categories))
     }
 
     fn has(&self, category: &str) -> bool {
+        // A blank category is no kind of goods, on either path.
+        if folded(category).next().is_none() {
+            return false;
+        }
         match self {
             Kinds::Few(v) => v.clone().any(|c| same_text(c, category)),
             Kinds::Many(v) => v.binary_search_by(|c| cmp_folded(c, category)).is_ok(),

@@ -124,26 +124,22 @@ pub fn priced(amount: &str) -> Order {
     o
 }
 
-/// The order's entities as an ordinary buyer's: used by this buyer only,
-/// once, twenty days ago.
+/// The order's entities (keyed as the store keys them) as an ordinary
+/// buyer's: used by this buyer only, once, twenty days ago.
 pub fn entities() -> Vec<EntityProfile> {
     let seen = ago(Duration::days(20));
-    [
-        (EntityType::PaymentInstrument, "card-1111"),
-        (EntityType::Device, "dev-abcdef"),
-        (EntityType::Phone, "13800138000"),
-        (EntityType::Address, "广东省深圳市南山区科技园路8号a座1201室"),
-    ]
-    .into_iter()
-    .map(|(kind, key)| {
-        let mut e = EntityProfile::new(kind, key);
-        e.first_seen = Some(seen);
-        e.last_seen = Some(seen);
-        e.daily = vec![Bucket::new(seen, 1, dec("200"))];
-        e.buyers = vec![BuyerSeen::new("u-1", seen)];
-        e
-    })
-    .collect()
+    order_anomaly::profile::entity_keys(&order())
+        .into_iter()
+        .filter(|(kind, _)| !matches!(kind, EntityType::Ip | EntityType::Email))
+        .map(|(kind, key)| {
+            let mut e = EntityProfile::new(kind, key);
+            e.first_seen = Some(seen);
+            e.last_seen = Some(seen);
+            e.daily = vec![Bucket::new(seen, 1, dec("200"))];
+            e.buyers = vec![BuyerSeen::new("u-1", seen)];
+            e
+        })
+        .collect()
 }
 
 pub fn ctx() -> EvalContext {
