@@ -145,9 +145,4 @@ impl EntityProfile {
             if hourly_cover.is_some_and(|h| h <= since) || self.daily.is_empty() { &self.hourly } else { &self.daily };
         buckets.iter().filter(|b| b.start >= since).fold(0u32, |n, b| n.saturating_add(b.orders))
     }
-
-    /// Distinct buyers seen since `since`, and whether that is exact.
-    pub fn buyers_since(&self, since: DateTime<Utc>) -> (usize, bool) {
-        (self.buyers.iter().filter(|b| b.last_seen >= since).count(), !self.buyers_capped)
-    }
 }

@@ -549,15 +549,12 @@ impl InMemoryStore {
         }
         let horizon = self.horizon();
         let u = self.users.entry_ref(id).or_default();
-        u.last_seen = Some(u.last_seen.map_or(at, |t| t.max(at)));
+        latest(&mut u.last_seen, at);
         // The buyer's windowed facts expire as the buyer is touched.
         if let Some(h) = horizon {
-            let old = u.orders.partition_point(|(t, _)| *t < h);
-            u.orders.drain(..old);
-            let old = u.address_changes.partition_point(|c| c.at < h);
-            u.address_changes.drain(..old);
-            let old = u.complaints.partition_point(|c| c.at < h);
-            u.complaints.drain(..old);
+            drop_before(&mut u.orders, h, |(t, _)| *t);
+            drop_before(&mut u.address_changes, h, |c| c.at);
+            drop_before(&mut u.complaints, h, |c| c.at);
             u.categories.retain(|_, t| *t >= h);
         }
         u
@@ -569,10 +566,9 @@ impl InMemoryStore {
         }
         let horizon = self.horizon();
         let p = self.products.entry_ref(id).or_default();
-        p.last_seen = Some(p.last_seen.map_or(at, |t| t.max(at)));
+        latest(&mut p.last_seen, at);
         if let Some(h) = horizon {
-            let old = p.fraud_complaints.partition_point(|t| *t < h);
-            p.fraud_complaints.drain(..old);
+            drop_before(&mut p.fraud_complaints, h, |t| *t);
         }
         p
     }
@@ -617,7 +613,7 @@ impl InMemoryStore {
     /// Notes that an event about order `id` happened at `at`.
     fn touch(&mut self, id: &str, at: DateTime<Utc>) {
         let s = self.order_state(id);
-        s.touched = Some(s.touched.map_or(at, |t| t.max(at)));
+        latest(&mut s.touched, at);
     }
 
     fn place(&mut self, at: DateTime<Utc>, shared: &Arc<Order>) {
@@ -756,7 +752,7 @@ impl InMemoryStore {
             }
             let e = self.entities.entry_ref(id.as_str()).or_default();
             e.first_seen = Some(e.first_seen.map_or(at, |t| t.min(at)));
-            e.last_seen = Some(e.last_seen.map_or(at, |t| t.max(at)));
+            latest(&mut e.last_seen, at);
             let amount = order.payable_amount;
             let count = |v: &mut (u32, Decimal)| {
                 v.0 = v.0.saturating_add(1);
@@ -932,6 +928,17 @@ fn location_of(key: &str) -> Location {
 fn link_kind_of(key: &str) -> Option<LinkKind> {
     let kind = key.split(':').next()?;
     EntityType::ALL.into_iter().find(|k| k.as_str() == kind).and_then(link_kind)
+}
+
+/// Keeps in `slot` the later of what it holds and `at`.
+fn latest(slot: &mut Option<DateTime<Utc>>, at: DateTime<Utc>) {
+    *slot = Some(slot.map_or(at, |t| t.max(at)));
+}
+
+/// Drops the entries of `v` (sorted by time) before `horizon`.
+fn drop_before<T>(v: &mut Vec<T>, horizon: DateTime<Utc>, at: impl Fn(&T) -> DateTime<Utc>) {
+    let old = v.partition_point(|x| at(x) < horizon);
+    v.drain(..old);
 }
 
 /// Inserts keeping `v` sorted by `key` (events may arrive out of order).
