@@ -104,6 +104,14 @@ fn default_max_unplaced() -> usize {
     100_000
 }
 
+impl StoreConfig {
+    /// The defaults for replaying a trusted history (a backtest, an export):
+    /// [`StoreConfig::future_skew`] off, so every event applies at once.
+    pub fn for_history() -> Self {
+        StoreConfig { future_skew: None, ..StoreConfig::default() }
+    }
+}
+
 /// Held events kept at most: past this, the one dated furthest ahead is dropped.
 const MAX_HELD: usize = 1_024;
 
@@ -223,7 +231,10 @@ impl<V> Keyed<V> {
     }
 }
 
+// Every field defaults: a remote store may send a linked account as its
+// categories alone (see `RedisStore`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 struct UserState {
     /// The latest time of any event about the buyer.
     #[serde(default)]
@@ -481,6 +492,10 @@ pub struct InMemoryStore {
     /// Events of unknown types skipped.
     #[serde(default)]
     ignored: u64,
+    /// The ids of the events applied, in a working store over records kept
+    /// elsewhere (which writes them back with the records); `None` otherwise.
+    #[serde(skip)]
+    applied_log: Option<Vec<String>>,
 }
 
 impl InMemoryStore {
@@ -493,7 +508,7 @@ impl InMemoryStore {
     /// export): its gaps are real, so every event applies at once
     /// ([`StoreConfig::future_skew`] off); the other bounds as by default.
     pub fn for_history() -> Self {
-        InMemoryStore::with_config(StoreConfig { future_skew: None, ..StoreConfig::default() })
+        InMemoryStore::with_config(StoreConfig::for_history())
     }
 
     /// An empty store.
@@ -914,6 +929,12 @@ impl InMemoryStore {
     }
 }
 
+/// The link key of the device a buyer logged in on (`device:…`), if it names one.
+pub(super) fn login_link_key(device_id: Option<&str>) -> Option<String> {
+    let device: String = device_id.map(folded).into_iter().flatten().collect();
+    (!device.is_empty()).then(|| format!("{}:{device}", EntityType::Device.as_str()))
+}
+
 fn location_key(l: &Location) -> String {
     let f = |s: &Option<String>| s.as_deref().map(|v| folded(v).collect::<String>()).unwrap_or_default();
     format!("{}|{}|{}", f(&l.country), f(&l.region), f(&l.city))
@@ -979,6 +1000,9 @@ impl InMemoryStore {
         }
         let id = self.seen_seed.hash(&event.id);
         self.seen.insert(id);
+        if let Some(log) = &mut self.applied_log {
+            log.push(event.id.clone());
+        }
         self.seen_queue.push_back((at, id));
         let cap = self.config.max_per_entity;
         match &event.kind {
@@ -1041,9 +1065,7 @@ impl InMemoryStore {
                 if let Some(l) = location {
                     see(&mut u.locations, &location_key(l), at, &event.id, max);
                 }
-                let device: String = device_id.as_deref().map(folded).into_iter().flatten().collect();
-                if !device.is_empty() {
-                    let key = format!("{}:{device}", EntityType::Device.as_str());
+                if let Some(key) = login_link_key(device_id.as_deref()) {
                     see(&mut self.user_at(user_id, at).link_keys, &key, at, &event.id, max);
                     self.link(&key, user_id, at);
                 }
@@ -1328,5 +1350,212 @@ impl ProfileRead for InMemoryStore {
 impl ProfileWrite for InMemoryStore {
     fn apply(&mut self, event: &Event) -> Result<Applied, StoreError> {
         Ok(InMemoryStore::apply(self, event))
+    }
+}
+
+/// The kinds of record a store keeps, one record per buyer, product, order,
+/// entity and link key: what a store that keeps its records outside the
+/// process (the Redis store) reads and writes, one record at a time, and
+/// folds with this store's own code.
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(super) enum Table {
+    /// A buyer, by user id.
+    User,
+    /// A product, by product id.
+    Product,
+    /// An order's state (without the order as placed), by order id.
+    Order,
+    /// An entity profile, by `kind:key`.
+    Entity,
+    /// The accounts seen with a link key, by `kind:key`.
+    Link,
+}
+
+/// An order's record: its state, and of the order as placed only what the
+/// other records need (the buyer, the amount, the products), so that reading
+/// a buyer's recent orders does not read every order's lines and address.
+#[derive(Serialize, Deserialize)]
+struct OrderRecord {
+    head: Option<OrderHead>,
+    state: OrderState,
+}
+
+#[derive(Serialize, Deserialize)]
+struct OrderHead {
+    user: String,
+    amount: Decimal,
+    /// (product id, quantity) per line.
+    lines: Vec<(String, i64)>,
+}
+
+impl OrderHead {
+    fn of(o: &Order) -> Self {
+        OrderHead {
+            user: o.user_id.clone(),
+            amount: o.payable_amount,
+            lines: o.items.iter().map(|i| (i.product_id.clone(), i.quantity)).collect(),
+        }
+    }
+
+    /// The order as far as the head tells it: what profiles read of a past order.
+    fn order(self, id: &str, placed_at: Option<DateTime<Utc>>) -> Order {
+        let mut o = Order::new(id, self.user, placed_at.unwrap_or_default(), self.amount);
+        o.items = self.lines.into_iter().map(|(p, q)| crate::model::LineItem::new(p, Decimal::ZERO, q)).collect();
+        o
+    }
+}
+
+/// What a store carries from one batch of events to the next when its records
+/// live elsewhere: events held for being dated ahead, and the counters.
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+#[derive(Debug, Clone, Default)]
+pub(super) struct Carried {
+    held: BTreeMap<(DateTime<Utc>, String), Event>,
+    ahead_run: usize,
+    ahead_until: Option<DateTime<Utc>>,
+    too_late: u64,
+    dropped: u64,
+    ignored: u64,
+}
+
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+impl Carried {
+    /// The events held now.
+    pub(super) fn held(&self) -> impl Iterator<Item = &Event> {
+        self.held.values()
+    }
+    /// Events refused as too late, dropped and of unknown types.
+    pub(super) fn counters(&self) -> (u64, u64, u64) {
+        (self.too_late, self.dropped, self.ignored)
+    }
+}
+
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+impl InMemoryStore {
+    /// An empty working store over records read from elsewhere, whose clock
+    /// is `watermark` and which carries `carried` over from the last batch.
+    pub(super) fn scratch(config: StoreConfig, watermark: Option<DateTime<Utc>>, carried: Carried) -> Self {
+        let Carried { held, ahead_run, ahead_until, too_late, dropped, ignored } = carried;
+        InMemoryStore {
+            config,
+            watermark,
+            held,
+            ahead_run,
+            ahead_until,
+            too_late,
+            dropped,
+            ignored,
+            applied_log: Some(Vec::new()),
+            ..Default::default()
+        }
+    }
+
+    /// What the next batch carries over from this one.
+    pub(super) fn carried(&self) -> Carried {
+        Carried {
+            held: self.held.clone(),
+            ahead_run: self.ahead_run,
+            ahead_until: self.ahead_until,
+            too_late: self.too_late,
+            dropped: self.dropped,
+            ignored: self.ignored,
+        }
+    }
+
+    /// Loads a record as [`InMemoryStore::record`] wrote it. A record whose
+    /// time is behind the retention horizon is left out, as this store would
+    /// have forgotten it; a buyer never is (buyers go by number, not age).
+    pub(super) fn load(&mut self, table: Table, id: &str, json: &str) -> serde_json::Result<()> {
+        let h = self.horizon();
+        // Kept: queued for expiry at its own time, so that a batch whose
+        // clock passes the horizon forgets it as this store would.
+        let kept = |t: Option<DateTime<Utc>>| match (h, t) {
+            (Some(h), Some(t)) if t < h => None,
+            (_, t) => Some(t.unwrap_or_default()),
+        };
+        match table {
+            Table::User => {
+                let u: UserState = serde_json::from_str(json)?;
+                self.user_expiry.enqueue(u.last_seen.unwrap_or_default(), id);
+                self.users.insert(id.to_owned(), u);
+            }
+            Table::Product => {
+                let p: ProductState = serde_json::from_str(json)?;
+                if let Some(t) = kept(p.last_seen) {
+                    self.product_expiry.enqueue(t, id);
+                    self.products.insert(id.to_owned(), p);
+                }
+            }
+            Table::Order => {
+                let OrderRecord { head, mut state } = serde_json::from_str(json)?;
+                if let Some(t) = kept(state.placed_at.or(state.touched)) {
+                    state.order = head.map(|h| Arc::new(h.order(id, state.placed_at)));
+                    self.order_expiry.enqueue(t, id);
+                    self.orders.insert(id.to_owned(), state);
+                }
+            }
+            Table::Entity => {
+                let e: EntityState = serde_json::from_str(json)?;
+                if let Some(t) = kept(e.last_seen) {
+                    self.entity_expiry.enqueue(t, id);
+                    self.entities.insert(id.to_owned(), e);
+                }
+            }
+            Table::Link => {
+                let l: Keyed<DateTime<Utc>> = serde_json::from_str(json)?;
+                if let Some(t) = kept(l.values().max().copied()) {
+                    self.link_expiry.enqueue(t, id);
+                    self.links.insert(id.to_owned(), l);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Puts the order as placed (read whole) in place of its head.
+    pub(super) fn load_order_body(&mut self, id: &str, json: &str) -> serde_json::Result<()> {
+        let order: Order = serde_json::from_str(json)?;
+        if let Some(s) = self.orders.get_mut(id).filter(|s| s.order.is_some()) {
+            s.order = Some(Arc::new(order));
+        }
+        Ok(())
+    }
+
+    /// The record `id` of `table` as JSON, or `None` when the store does not hold it.
+    pub(super) fn record(&self, table: Table, id: &str) -> Option<serde_json::Result<String>> {
+        Some(match table {
+            Table::User => serde_json::to_string(self.users.get(id)?),
+            Table::Product => serde_json::to_string(self.products.get(id)?),
+            Table::Entity => serde_json::to_string(self.entities.get(id)?),
+            Table::Link => serde_json::to_string(self.links.get(id)?),
+            Table::Order => {
+                let s = self.orders.get(id)?;
+                let head = s.order.as_deref().map(OrderHead::of);
+                serde_json::to_string(&OrderRecord { head, state: OrderState { order: None, ..s.clone() } })
+            }
+        })
+    }
+
+    /// The ids of every record of `table` the store holds.
+    pub(super) fn ids(&self, table: Table) -> Vec<String> {
+        match table {
+            Table::User => self.users.keys().cloned().collect(),
+            Table::Product => self.products.keys().cloned().collect(),
+            Table::Order => self.orders.keys().cloned().collect(),
+            Table::Entity => self.entities.keys().cloned().collect(),
+            Table::Link => self.links.keys().cloned().collect(),
+        }
+    }
+
+    /// The buyer and products of a placed order the store holds.
+    pub(super) fn order_parties(&self, order_id: &str) -> Option<(&str, Vec<&str>)> {
+        let o = self.orders.get(order_id)?.order.as_deref()?;
+        Some((o.user_id.as_str(), o.items.iter().map(|i| i.product_id.as_str()).collect()))
+    }
+
+    /// The ids of the events this working store applied.
+    pub(super) fn applied(&self) -> &[String] {
+        self.applied_log.as_deref().unwrap_or_default()
     }
 }

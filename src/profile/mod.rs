@@ -33,9 +33,13 @@ pub mod conformance;
 mod events;
 mod expiry;
 mod memory;
+#[cfg(feature = "redis")]
+mod redis_store;
 mod series;
 mod store;
 
 pub use events::{Event, EventKind};
 pub use memory::{InMemoryStore, StoreConfig};
+#[cfg(feature = "redis")]
+pub use redis_store::{RedisConfig, RedisStore};
 pub use store::{Applied, ProfileRead, ProfileStore, ProfileWrite, StoreError, entity_keys, link_keys};

@@ -1,0 +1,825 @@
+//! A profile store in Redis, shared by every instance of an OMS (feature
+//! `redis`).
+//!
+//! **Layout.** One Redis string per record, holding the record as JSON, with
+//! a TTL: a buyer (`{prefix}:v1:{u:ID}`), a product (`{p:ID}`), an order's
+//! state (`{o:ID}`, with the buyer, amount and products of the order) and the
+//! order as placed (`{o:ID}:body`), an entity profile (`{e:KIND:KEY}`) and
+//! the accounts seen with it (`{e:KIND:KEY}:links`), an applied event id
+//! (`{x:ID}`), and the store's clock (`clock`). The braces are Redis Cluster
+//! hash tags: an entity's keys, and an order's, share one slot.
+//!
+//! **One fold.** A batch of events reads the records it touches, folds the
+//! events in with the in-memory store's own code, and writes back what
+//! changed, so both stores give the same profiles from the same events
+//! (the [conformance suite](super::conformance) runs against both).
+//!
+//! **Atomic.** The batch `WATCH`es every record it read and every event id,
+//! and writes in one `MULTI`/`EXEC`: when another instance changed one of
+//! them in between, the transaction does not happen and the batch is read
+//! and folded again. An event id one instance applied is a duplicate to all.
+//!
+//! **Round trips.** A batch of events costs two (read, write; three when an
+//! event names an order whose buyer or products it did not name itself).
+//! `context_for` costs one: a Lua script reads the buyer, their recent
+//! orders, the accounts linked through their keys and the order's own, and
+//! the linked accounts' categories, on the server.
+//!
+//! **Failure.** A timeout, a refused or lost connection, or a record that
+//! does not parse is [`StoreError::Unavailable`], never an empty profile;
+//! the connection is dropped and the next call connects again, so the store
+//! recovers when Redis does.
+//!
+//! **Retention.** Records expire by TTL (no sweeps): a buyer
+//! [`RedisConfig::buyer_ttl`] after it was last written (400 days by
+//! default: a buyer's lifetime counters should outlive a quiet month),
+//! everything else after the retention window plus the lateness window.
+//! Reads leave out what is behind the store's retention horizon, as the
+//! in-memory store forgets it.
+//!
+//! **Not shared.** Events dated too far ahead are held by the instance that
+//! received them, and the counters of late, dropped and unknown events are
+//! per instance. The bound on orders not yet placed applies per batch; the
+//! TTLs bound the rest.
+//!
+//! **Cluster.** Keys carry hash tags, but a batch's transaction and the read
+//! script span many slots: as written the store runs against one Redis
+//! server (or a primary with replicas), not Redis Cluster.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use ::redis::{Client, Connection, RedisError, Value};
+use chrono::{DateTime, Utc};
+
+use super::events::{Event, EventKind};
+use super::memory::{Carried, InMemoryStore, StoreConfig, Table, login_link_key};
+use super::store::{Applied, ProfileRead, ProfileWrite, StoreError, entity_ids, link_keys, link_kind};
+use crate::context::{EvalContext, Stage};
+use crate::model::{Order, ProductProfile, UserProfile};
+use crate::time::{UtcOffset, Window};
+
+/// How a host connects a [`RedisStore`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RedisConfig {
+    /// The server: `redis://[user:password@]host:port[/db]`.
+    pub url: String,
+    /// Prepended to every key (with the schema version), so several shops or
+    /// environments share one server: `oa` by default.
+    pub key_prefix: String,
+    /// How long to wait for a connection (default 1 s).
+    pub connect_timeout: Duration,
+    /// How long to wait for a reply (default 1 s).
+    pub io_timeout: Duration,
+    /// Connections kept open, for reads from several threads at once
+    /// (default 4; writes take `&mut self`, so one at a time).
+    pub pool_size: usize,
+    /// Retention, lateness and bounds, as for the in-memory store.
+    pub store: StoreConfig,
+    /// How long a buyer's record lives after it was last written (default
+    /// 400 days).
+    pub buyer_ttl: Window,
+    /// How often a batch is read and folded again when other instances keep
+    /// changing its records, before the batch fails (default 32).
+    pub max_retries: usize,
+}
+
+impl RedisConfig {
+    /// The defaults, against the server at `url`.
+    pub fn new(url: impl Into<String>) -> Self {
+        RedisConfig {
+            url: url.into(),
+            key_prefix: "oa".to_owned(),
+            connect_timeout: Duration::from_secs(1),
+            io_timeout: Duration::from_secs(1),
+            pool_size: 4,
+            store: StoreConfig::default(),
+            buyer_ttl: Window::days(400),
+            max_retries: 32,
+        }
+    }
+
+    /// With keys under `prefix`.
+    pub fn with_key_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.key_prefix = prefix.into();
+        self
+    }
+
+    /// With the retention, lateness and bounds of `store`.
+    pub fn with_store(mut self, store: StoreConfig) -> Self {
+        self.store = store;
+        self
+    }
+
+    /// With `timeout` for connecting and for each reply.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self.io_timeout = timeout;
+        self
+    }
+
+    /// With `n` connections (at least one).
+    pub fn with_pool_size(mut self, n: usize) -> Self {
+        self.pool_size = n;
+        self
+    }
+}
+
+/// The schema version in every key: a store that changes how it writes
+/// records changes it, and reads nothing the old one wrote.
+const SCHEMA: &str = "v1";
+
+/// The read script: everything `context_for` needs, in one round trip.
+///
+/// ARGV: key base, buyer id (`''` for none), the number of records to read
+/// as they are and their keys, the number of the order's own link ids and
+/// the ids. Returns the clock, then key and value of each record found.
+const READ_SCRIPT: &str = r#"
+local p, user = ARGV[1], ARGV[2]
+local clock = redis.call('GET', p .. 'clock')
+local out = {clock or ''}
+local function mget(keys, each)
+  for i = 1, #keys, 256 do
+    local chunk = {}
+    for j = i, math.min(i + 255, #keys) do chunk[#chunk + 1] = keys[j] end
+    local got = redis.call('MGET', unpack(chunk))
+    for j = 1, #chunk do
+      local v = got[j]
+      if v then each(chunk[j], v) end
+    end
+  end
+end
+local function put(k, v) out[#out + 1] = k; out[#out + 1] = v end
+-- The texts at position i of a decoded list of lists, skipping what is not
+-- one: a record that does not parse is returned as it is, and the client
+-- reports it.
+local function texts(raw, field, i)
+  local ok, v = pcall(cjson.decode, raw)
+  if not ok or type(v) ~= 'table' then return {} end
+  if field then v = v[field] end
+  local got = {}
+  if type(v) ~= 'table' then return got end
+  for _, x in ipairs(v) do
+    if type(x) == 'table' and type(x[i]) == 'string' then got[#got + 1] = x[i] end
+  end
+  return got
+end
+local n = tonumber(ARGV[3])
+local direct = {}
+for i = 1, n do direct[i] = ARGV[3 + i] end
+mget(direct, put)
+local links, seen = {}, {}
+local function link(id)
+  if not seen[id] then seen[id] = true; links[#links + 1] = p .. '{e:' .. id .. '}:links' end
+end
+local m = tonumber(ARGV[4 + n])
+for i = 1, m do link(ARGV[4 + n + i]) end
+if user ~= '' then
+  local key = p .. '{u:' .. user .. '}'
+  local raw = redis.call('GET', key)
+  if raw then
+    put(key, raw)
+    local orders = {}
+    for _, o in ipairs(texts(raw, 'orders', 2)) do orders[#orders + 1] = p .. '{o:' .. o .. '}' end
+    mget(orders, put)
+    for _, k in ipairs(texts(raw, 'link_keys', 1)) do link(k) end
+  end
+end
+local others, known = {}, {}
+mget(links, function(k, v)
+  put(k, v)
+  for _, o in ipairs(texts(v, nil, 1)) do
+    if o ~= user and not known[o] then
+      known[o] = true
+      others[#others + 1] = p .. '{u:' .. o .. '}'
+    end
+  end
+end)
+-- Of a linked account, only its categories are read.
+mget(others, function(k, v)
+  local ok, u = pcall(cjson.decode, v)
+  if not ok or type(u) ~= 'table' then
+    put(k, v)
+  elseif type(u.categories) == 'table' and #u.categories > 0 then
+    put(k, cjson.encode({categories = u.categories}))
+  else
+    put(k, '{}')
+  end
+end)
+return out
+"#;
+
+/// Sets the clock to ARGV[1] unless it is already later (clock values sort
+/// as text in time order).
+const CLOCK_SCRIPT: &str = r#"
+local c = redis.call('GET', KEYS[1])
+if (not c) or c < ARGV[1] then redis.call('SET', KEYS[1], ARGV[1]) end
+return 0
+"#;
+
+/// A profile store in Redis: every instance of an OMS reads and writes one
+/// history. See the [module documentation](self) for the layout, the
+/// transactions and what is not shared.
+///
+/// ```no_run
+/// use order_anomaly::profile::{ProfileRead, ProfileWrite, RedisConfig, RedisStore};
+/// # fn run(events: &[order_anomaly::profile::Event], order: &order_anomaly::Order) -> Result<(), Box<dyn std::error::Error>> {
+/// let mut store = RedisStore::open(RedisConfig::new("redis://127.0.0.1:6379").with_key_prefix("shop-1"))?;
+/// store.apply_batch(events)?;
+/// let ctx = store.context_or_unavailable(order, order.created_at, order_anomaly::UtcOffset::china());
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct RedisStore {
+    config: RedisConfig,
+    client: Client,
+    keys: Keys,
+    pool: Vec<Mutex<Option<Conn>>>,
+    /// Held events and counters, from one batch to the next.
+    carried: Carried,
+}
+
+/// A connection and the digests of the scripts loaded on its server.
+struct Conn {
+    con: Connection,
+    read: String,
+    clock: String,
+}
+
+impl std::fmt::Debug for Conn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Conn")
+    }
+}
+
+impl RedisStore {
+    /// A store on the server `config.url`. Only the URL is checked here: the
+    /// store connects when first used, and again after a connection is lost.
+    pub fn open(config: RedisConfig) -> Result<Self, StoreError> {
+        let client = Client::open(config.url.as_str())
+            .map_err(|e| StoreError::unavailable(format!("redis: bad URL ({})", e.category())))?;
+        let keys = Keys { base: format!("{}:{SCHEMA}:", config.key_prefix) };
+        let pool = (0..config.pool_size.max(1)).map(|_| Mutex::new(None)).collect();
+        Ok(RedisStore { config, client, keys, pool, carried: Carried::default() })
+    }
+
+    /// Whether the server answers now.
+    pub fn ping(&self) -> Result<(), StoreError> {
+        self.with_conn(|c| ::redis::cmd("PING").query::<String>(&mut c.con).map(drop))
+    }
+
+    /// Events refused as too late by this instance so far.
+    pub fn too_late(&self) -> u64 {
+        self.carried.counters().0
+    }
+
+    /// Events dropped by this instance so far.
+    pub fn dropped(&self) -> u64 {
+        self.carried.counters().1
+    }
+
+    /// Events of unknown types this instance skipped so far.
+    pub fn ignored(&self) -> u64 {
+        self.carried.counters().2
+    }
+
+    /// Events this instance holds, dated too far ahead.
+    pub fn held(&self) -> usize {
+        self.carried.held().count()
+    }
+
+    /// Runs `f` on a pooled connection (connecting first if need be). An
+    /// error drops the connection: the next call connects again.
+    fn with_conn<T>(&self, f: impl FnOnce(&mut Conn) -> Result<T, RedisError>) -> Result<T, StoreError> {
+        let mut slot = self.slot();
+        if slot.is_none() {
+            *slot = Some(self.connect().map_err(|e| unavailable(&e))?);
+        }
+        let Some(conn) = slot.as_mut() else { return Err(StoreError::unavailable("redis: no connection")) };
+        f(conn).map_err(|e| {
+            *slot = None;
+            unavailable(&e)
+        })
+    }
+
+    /// A free connection slot, or the first one when all are busy.
+    fn slot(&self) -> MutexGuard<'_, Option<Conn>> {
+        for m in &self.pool {
+            if let Ok(g) = m.try_lock() {
+                return g;
+            }
+        }
+        // A poisoned slot only means a panic elsewhere mid-call: the
+        // connection may be mid-reply, so it is dropped.
+        let first = self.pool.first().map(|m| {
+            m.lock().unwrap_or_else(|p: PoisonError<_>| {
+                let mut g = p.into_inner();
+                *g = None;
+                g
+            })
+        });
+        match first {
+            Some(g) => g,
+            None => unreachable_pool(),
+        }
+    }
+
+    fn connect(&self) -> Result<Conn, RedisError> {
+        let mut con = self.client.get_connection_with_timeout(self.config.connect_timeout)?;
+        con.set_read_timeout(Some(self.config.io_timeout))?;
+        con.set_write_timeout(Some(self.config.io_timeout))?;
+        let read = ::redis::cmd("SCRIPT").arg("LOAD").arg(READ_SCRIPT).query(&mut con)?;
+        let clock = ::redis::cmd("SCRIPT").arg("LOAD").arg(CLOCK_SCRIPT).query(&mut con)?;
+        Ok(Conn { con, read, clock })
+    }
+
+    /// TTLs in milliseconds: of a buyer, and of every other record.
+    fn ttls(&self) -> (u64, u64) {
+        let ms = |w: Window| u64::try_from(w.duration().num_milliseconds()).unwrap_or(u64::MAX).max(1_000);
+        let retention = self.config.store.retention.duration().checked_add(&self.config.store.lateness.duration());
+        let other = retention.map_or(u64::MAX, |d| u64::try_from(d.num_milliseconds()).unwrap_or(u64::MAX));
+        (ms(self.config.buyer_ttl), other.max(1_000))
+    }
+
+    /// How long an applied event id is remembered: its lateness window
+    /// twice over, and at least an hour.
+    fn seen_ttl(&self) -> u64 {
+        let lateness = u64::try_from(self.config.store.lateness.duration().num_milliseconds()).unwrap_or(0);
+        lateness.saturating_mul(2).max(3_600_000)
+    }
+
+    /// The read script's arguments for one read.
+    fn read_args(&self, user: Option<&str>, direct: &[String], link_ids: &[String]) -> Vec<String> {
+        let mut args = Vec::with_capacity(direct.len().saturating_add(link_ids.len()).saturating_add(4));
+        args.push(self.keys.base.clone());
+        args.push(user.unwrap_or_default().to_owned());
+        args.push(direct.len().to_string());
+        args.extend(direct.iter().cloned());
+        args.push(link_ids.len().to_string());
+        args.extend(link_ids.iter().cloned());
+        args
+    }
+
+    /// A working store holding what the read script returned.
+    fn scratch_from(&self, reply: Vec<Value>) -> Result<InMemoryStore, StoreError> {
+        let mut values = reply.into_iter();
+        let clock = values.next().and_then(|v| text(v).ok()).and_then(|c| decode_clock(&c));
+        let mut scratch = InMemoryStore::scratch(self.config.store, clock, Carried::default());
+        let mut bodies = Vec::new();
+        while let (Some(k), Some(v)) = (values.next(), values.next()) {
+            let (key, value) = (text(k)?, text(v)?);
+            match self.keys.parse(&key) {
+                Some(Kind::Record(table, id)) => load(&mut scratch, table, id, &value)?,
+                Some(Kind::Body(id)) => bodies.push((id.to_owned(), value)),
+                None => {}
+            }
+        }
+        for (id, body) in bodies {
+            scratch.load_order_body(&id, &body).map_err(|e| bad_record("order", &e))?;
+        }
+        Ok(scratch)
+    }
+
+    /// Reads, in one round trip per read, and returns a working store per read.
+    fn read(&self, reads: &[Read]) -> Result<Vec<InMemoryStore>, StoreError> {
+        let replies: Vec<Vec<Value>> = self.with_conn(|c| {
+            let mut pipe = ::redis::pipe();
+            for r in reads {
+                pipe.cmd("EVALSHA").arg(&c.read).arg(0).arg(self.read_args(r.user, &r.direct, &r.links));
+            }
+            pipe.query(&mut c.con)
+        })?;
+        replies.into_iter().map(|r| self.scratch_from(r)).collect()
+    }
+
+    /// What `context_for` reads for `order`.
+    fn context_read<'o>(&self, order: &'o Order) -> Read<'o> {
+        let mut direct = vec![self.keys.record(Table::Order, &order.id)];
+        for item in &order.items {
+            direct.push(self.keys.record(Table::Product, &item.product_id));
+        }
+        for (_, id) in entity_ids(order) {
+            direct.push(self.keys.record(Table::Entity, &id));
+        }
+        let links = link_keys(order).into_iter().map(|(_, k)| k).collect();
+        Read { user: Some(&order.user_id), direct, links }
+    }
+
+    /// Folds `events` in: `Ok(None)` when another instance changed what the
+    /// batch read before it wrote (the caller tries again).
+    fn try_apply(&mut self, events: &[Event]) -> Result<Option<Vec<Applied>>, StoreError> {
+        let carried = self.carried.clone();
+        // Held events may be released by this batch: their records too.
+        let held: Vec<Event> = carried.held().cloned().collect();
+        let all: Vec<&Event> = held.iter().chain(events).collect();
+        let mut wanted = BTreeSet::new();
+        for e in &all {
+            touches(e, &mut wanted);
+        }
+        let seen_keys: Vec<String> = events.iter().map(|e| self.keys.seen(&e.id)).collect();
+        let keys: Vec<String> = wanted.iter().map(|(t, id)| self.keys.record(*t, id)).collect();
+        let (ttl_buyer, ttl) = self.ttls();
+        let seen_ttl = self.seen_ttl();
+        let config = self.config.store;
+        let clock_key = self.keys.clock();
+        let keys_ref = &self.keys;
+        let outcome = self.with_conn(|c| {
+            let (clock, records, seen): (Option<String>, Vec<Option<String>>, Vec<Option<String>>) = {
+                let mut pipe = ::redis::pipe();
+                pipe.cmd("WATCH").arg(&keys).arg(&seen_keys).ignore();
+                pipe.cmd("GET").arg(&clock_key);
+                mget(&mut pipe, &keys);
+                mget(&mut pipe, &seen_keys);
+                pipe.query(&mut c.con)?
+            };
+            let mut scratch = InMemoryStore::scratch(config, clock.as_deref().and_then(decode_clock), carried);
+            let mut loaded: HashMap<String, String> = HashMap::new();
+            let mut bad = None;
+            for ((key, (table, id)), value) in keys.iter().zip(&wanted).zip(records) {
+                if let Some(v) = value {
+                    if let Err(e) = load(&mut scratch, *table, id, &v) {
+                        bad = Some(e);
+                    }
+                    loaded.insert(key.clone(), v);
+                }
+            }
+            // Second read: the buyer of an order paid, the products of an
+            // order confirmed abnormal, when the batch did not name them.
+            let mut more = BTreeSet::new();
+            for e in &all {
+                match &e.kind {
+                    EventKind::Paid { order_id, .. } => {
+                        if let Some((user, _)) = scratch.order_parties(order_id) {
+                            more.insert((Table::User, user.to_owned()));
+                        }
+                    }
+                    EventKind::ConfirmedAbnormal { order_id } => {
+                        if let Some((_, products)) = scratch.order_parties(order_id) {
+                            more.extend(products.into_iter().map(|p| (Table::Product, p.to_owned())));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let more: Vec<(Table, String)> = more.into_iter().filter(|k| !wanted.contains(k)).collect();
+            if !more.is_empty() {
+                let more_keys: Vec<String> = more.iter().map(|(t, id)| keys_ref.record(*t, id)).collect();
+                let values: (Vec<Option<String>>,) = {
+                    let mut pipe = ::redis::pipe();
+                    pipe.cmd("WATCH").arg(&more_keys).ignore();
+                    mget(&mut pipe, &more_keys);
+                    pipe.query(&mut c.con)?
+                };
+                for ((key, (table, id)), value) in more_keys.iter().zip(&more).zip(values.0) {
+                    if let Some(v) = value {
+                        if let Err(e) = load(&mut scratch, *table, id, &v) {
+                            bad = Some(e);
+                        }
+                        loaded.insert(key.clone(), v);
+                    }
+                }
+            }
+            if let Some(e) = bad {
+                ::redis::cmd("UNWATCH").exec(&mut c.con)?;
+                return Ok(Err(e));
+            }
+            let results: Vec<Applied> =
+                events
+                    .iter()
+                    .zip(&seen)
+                    .map(|(e, seen)| {
+                        if e.kind != EventKind::Unknown && seen.is_some() {
+                            Applied::Duplicate
+                        } else {
+                            scratch.apply(e)
+                        }
+                    })
+                    .collect();
+            let mut pipe = ::redis::pipe();
+            pipe.atomic();
+            for table in [Table::User, Table::Product, Table::Order, Table::Entity, Table::Link] {
+                for id in scratch.ids(table) {
+                    let key = keys_ref.record(table, &id);
+                    let Some(json) = scratch.record(table, &id) else { continue };
+                    let json = match json {
+                        Ok(j) => j,
+                        Err(e) => return Ok(Err(bad_record("record", &e))),
+                    };
+                    if loaded.remove(&key).as_deref() != Some(json.as_str()) {
+                        let ttl = if table == Table::User { ttl_buyer } else { ttl };
+                        pipe.cmd("SET").arg(&key).arg(json).arg("PX").arg(ttl).ignore();
+                    }
+                }
+            }
+            // Read, and no longer held: forgotten (an order past its buyer's bound).
+            for gone in loaded.keys() {
+                pipe.cmd("DEL").arg(gone).ignore();
+            }
+            let applied: std::collections::HashSet<&str> = scratch.applied().iter().map(String::as_str).collect();
+            for e in all.iter().filter(|e| applied.contains(e.id.as_str())) {
+                pipe.cmd("SET").arg(keys_ref.seen(&e.id)).arg(1).arg("PX").arg(seen_ttl).ignore();
+                if let EventKind::OrderPlaced { order } = &e.kind {
+                    match serde_json::to_string(&**order) {
+                        Ok(body) => pipe.cmd("SET").arg(keys_ref.body(&order.id)).arg(body).arg("PX").arg(ttl).ignore(),
+                        Err(e) => return Ok(Err(bad_record("order", &e))),
+                    };
+                }
+            }
+            if let Some(w) = scratch.watermark() {
+                pipe.cmd("EVALSHA").arg(&c.clock).arg(1).arg(&clock_key).arg(encode_clock(w)).ignore();
+            }
+            let done: Option<()> = pipe.query(&mut c.con)?;
+            Ok(Ok(done.map(|()| (results, scratch.carried()))))
+        })??;
+        Ok(outcome.map(|(results, carried)| {
+            self.carried = carried;
+            results
+        }))
+    }
+}
+
+/// One read of the read script.
+struct Read<'a> {
+    user: Option<&'a str>,
+    direct: Vec<String>,
+    links: Vec<String>,
+}
+
+/// Adds an `MGET` of `keys` to `pipe` (an empty one when there are none,
+/// which Redis refuses, is replaced by an empty list).
+fn mget(pipe: &mut ::redis::Pipeline, keys: &[String]) {
+    if keys.is_empty() {
+        // Always an empty array: keeps the reply's shape.
+        pipe.cmd("LRANGE").arg("oa:none").arg(0).arg(-1);
+    } else {
+        pipe.cmd("MGET").arg(keys);
+    }
+}
+
+/// The records an event reads and writes, as far as the event itself names
+/// them.
+fn touches(e: &Event, out: &mut BTreeSet<(Table, String)>) {
+    if let Some(o) = e.kind.order_id() {
+        out.insert((Table::Order, o.to_owned()));
+    }
+    match &e.kind {
+        EventKind::OrderPlaced { order } => {
+            out.insert((Table::User, order.user_id.clone()));
+            out.extend(order.items.iter().map(|i| (Table::Product, i.product_id.clone())));
+            for (kind, id) in entity_ids(order) {
+                if link_kind(kind).is_some() {
+                    out.insert((Table::Link, id.clone()));
+                }
+                out.insert((Table::Entity, id));
+            }
+        }
+        EventKind::Complaint { user_id, product_id, .. } => {
+            out.insert((Table::User, user_id.clone()));
+            out.extend(product_id.iter().map(|p| (Table::Product, p.clone())));
+        }
+        EventKind::AddressChanged { user_id, .. } => {
+            out.insert((Table::User, user_id.clone()));
+        }
+        EventKind::Login { user_id, device_id, .. } => {
+            out.insert((Table::User, user_id.clone()));
+            out.extend(login_link_key(device_id.as_deref()).map(|k| (Table::Link, k)));
+        }
+        EventKind::StockLevel { product_id, .. } => {
+            out.insert((Table::Product, product_id.clone()));
+        }
+        _ => {}
+    }
+}
+
+/// The store's key names.
+#[derive(Debug, Clone)]
+struct Keys {
+    /// `{prefix}:v1:`
+    base: String,
+}
+
+/// What a key holds.
+enum Kind<'k> {
+    Record(Table, &'k str),
+    Body(&'k str),
+}
+
+impl Keys {
+    fn record(&self, table: Table, id: &str) -> String {
+        let (tag, suffix) = match table {
+            Table::User => ("u", ""),
+            Table::Product => ("p", ""),
+            Table::Order => ("o", ""),
+            Table::Entity => ("e", ""),
+            Table::Link => ("e", ":links"),
+        };
+        format!("{}{{{tag}:{id}}}{suffix}", self.base)
+    }
+    fn body(&self, order_id: &str) -> String {
+        format!("{}{{o:{order_id}}}:body", self.base)
+    }
+    fn seen(&self, event_id: &str) -> String {
+        format!("{}{{x:{event_id}}}", self.base)
+    }
+    fn clock(&self) -> String {
+        format!("{}clock", self.base)
+    }
+    /// What `key` (one this store wrote) holds.
+    fn parse<'k>(&self, key: &'k str) -> Option<Kind<'k>> {
+        let rest = key.strip_prefix(self.base.as_str())?;
+        if let Some(rest) = rest.strip_suffix("}:links") {
+            return Some(Kind::Record(Table::Link, rest.strip_prefix("{e:")?));
+        }
+        if let Some(rest) = rest.strip_suffix("}:body") {
+            return Some(Kind::Body(rest.strip_prefix("{o:")?));
+        }
+        let rest = rest.strip_suffix('}')?;
+        let table = match rest.get(..3)? {
+            "{u:" => Table::User,
+            "{p:" => Table::Product,
+            "{o:" => Table::Order,
+            "{e:" => Table::Entity,
+            _ => return None,
+        };
+        Some(Kind::Record(table, rest.get(3..)?))
+    }
+}
+
+/// The clock as text that sorts in time order: seconds since the epoch
+/// offset to be positive, then nanoseconds, both zero-padded.
+fn encode_clock(t: DateTime<Utc>) -> String {
+    let secs = t.timestamp().wrapping_sub(i64::MIN) as u64;
+    format!("{secs:020}.{:09}", t.timestamp_subsec_nanos())
+}
+
+fn decode_clock(s: &str) -> Option<DateTime<Utc>> {
+    let (secs, nanos) = s.split_once('.')?;
+    let secs = secs.parse::<u64>().ok()?.wrapping_add(i64::MIN as u64) as i64;
+    DateTime::from_timestamp(secs, nanos.parse().ok()?)
+}
+
+fn load(scratch: &mut InMemoryStore, table: Table, id: &str, json: &str) -> Result<(), StoreError> {
+    scratch.load(table, id, json).map_err(|e| bad_record(table_name(table), &e))
+}
+
+fn table_name(table: Table) -> &'static str {
+    match table {
+        Table::User => "buyer",
+        Table::Product => "product",
+        Table::Order => "order",
+        Table::Entity => "entity",
+        Table::Link => "link",
+    }
+}
+
+/// A record that does not parse: named by kind and position, not by content
+/// (records hold personal data).
+fn bad_record(what: &str, e: &serde_json::Error) -> StoreError {
+    StoreError::unavailable(format!(
+        "redis: a {what} record does not parse ({:?} error at line {} column {})",
+        e.classify(),
+        e.line(),
+        e.column()
+    ))
+}
+
+/// A reply as text.
+fn text(v: Value) -> Result<String, StoreError> {
+    match v {
+        Value::BulkString(b) => {
+            String::from_utf8(b).map_err(|_| StoreError::unavailable("redis: a reply is not UTF-8"))
+        }
+        Value::SimpleString(s) => Ok(s),
+        _ => Err(StoreError::unavailable("redis: an unexpected reply")),
+    }
+}
+
+/// A Redis error as the store's: what went wrong, without the server's
+/// address or any key (keys hold ids).
+fn unavailable(e: &RedisError) -> StoreError {
+    let what = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connection_refusal() {
+        "connection refused"
+    } else if e.is_connection_dropped() {
+        "connection lost"
+    } else {
+        e.category()
+    };
+    StoreError::unavailable(format!("redis: {what}"))
+}
+
+#[cold]
+fn unreachable_pool() -> ! {
+    // `open` makes at least one slot.
+    std::process::abort()
+}
+
+impl ProfileRead for RedisStore {
+    fn user_profile(&self, user_id: &str, exclude: Option<&str>) -> Result<Option<UserProfile>, StoreError> {
+        let direct = exclude.map(|o| self.keys.record(Table::Order, o)).into_iter().collect();
+        let scratch = self.read(&[Read { user: Some(user_id), direct, links: Vec::new() }])?;
+        Ok(scratch.first().and_then(|s| s.user_profile(user_id, exclude)))
+    }
+
+    fn product_profile(&self, product_id: &str) -> Result<Option<ProductProfile>, StoreError> {
+        let direct = vec![self.keys.record(Table::Product, product_id)];
+        let scratch = self.read(&[Read { user: None, direct, links: Vec::new() }])?;
+        Ok(scratch.first().and_then(|s| s.product_profile(product_id)))
+    }
+
+    fn order(&self, order_id: &str) -> Result<Order, StoreError> {
+        let direct = vec![self.keys.record(Table::Order, order_id), self.keys.body(order_id)];
+        let scratch = self.read(&[Read { user: None, direct, links: Vec::new() }])?;
+        scratch.first().and_then(|s| s.order(order_id)).ok_or_else(|| StoreError::not_found("order", order_id))
+    }
+
+    fn stage(&self, order_id: &str) -> Result<Option<Stage>, StoreError> {
+        let direct = vec![self.keys.record(Table::Order, order_id)];
+        let scratch = self.read(&[Read { user: None, direct, links: Vec::new() }])?;
+        Ok(scratch.first().and_then(|s| s.stage(order_id)))
+    }
+
+    fn context_for(&self, order: &Order, now: DateTime<Utc>, utc_offset: UtcOffset) -> Result<EvalContext, StoreError> {
+        let scratch = self.read(&[self.context_read(order)])?;
+        scratch
+            .first()
+            .map(|s| s.context_for(order, now, utc_offset))
+            .ok_or_else(|| StoreError::unavailable("redis: an unexpected reply"))
+    }
+
+    fn contexts_for(
+        &self,
+        orders: &[&Order],
+        now: DateTime<Utc>,
+        utc_offset: UtcOffset,
+    ) -> Vec<Result<EvalContext, StoreError>> {
+        let reads: Vec<Read> = orders.iter().map(|o| self.context_read(o)).collect();
+        match self.read(&reads) {
+            Ok(scratch) => scratch.iter().zip(orders).map(|(s, o)| Ok(s.context_for(o, now, utc_offset))).collect(),
+            Err(e) => orders.iter().map(|_| Err(e.clone())).collect(),
+        }
+    }
+}
+
+impl ProfileWrite for RedisStore {
+    fn apply(&mut self, event: &Event) -> Result<Applied, StoreError> {
+        let mut r = self.apply_batch(std::slice::from_ref(event))?;
+        r.pop().ok_or_else(|| StoreError::unavailable("redis: an unexpected reply"))
+    }
+
+    /// Folds `events` in, in two or three round trips; when another
+    /// instance wrote a record this batch read in the meantime, the batch
+    /// is read and folded again (at most [`RedisConfig::max_retries`] times).
+    fn apply_batch(&mut self, events: &[Event]) -> Result<Vec<Applied>, StoreError> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        for _ in 0..=self.config.max_retries {
+            if let Some(results) = self.try_apply(events)? {
+                return Ok(results);
+            }
+        }
+        Err(StoreError::unavailable("redis: other instances kept changing the same records"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_clock_sorts_as_text_in_time_order() {
+        let times = [
+            DateTime::<Utc>::MIN_UTC,
+            DateTime::from_timestamp(-1, 999_999_999).unwrap(),
+            DateTime::from_timestamp(0, 0).unwrap(),
+            DateTime::from_timestamp(0, 1).unwrap(),
+            DateTime::from_timestamp(1_700_000_000, 5).unwrap(),
+            DateTime::<Utc>::MAX_UTC,
+        ];
+        let texts: Vec<String> = times.iter().map(|t| encode_clock(*t)).collect();
+        let mut sorted = texts.clone();
+        sorted.sort();
+        assert_eq!(texts, sorted);
+        for (t, s) in times.iter().zip(&texts) {
+            assert_eq!(decode_clock(s), Some(*t));
+        }
+    }
+
+    #[test]
+    fn keys_parse_back_to_what_they_hold() {
+        let keys = Keys { base: "oa:v1:".into() };
+        for table in [Table::User, Table::Product, Table::Order, Table::Entity, Table::Link] {
+            let k = keys.record(table, "a}b:c");
+            match keys.parse(&k) {
+                Some(Kind::Record(t, id)) => assert_eq!((t, id), (table, "a}b:c")),
+                _ => panic!("{k} does not parse"),
+            }
+        }
+        assert!(matches!(keys.parse(&keys.body("o-1")), Some(Kind::Body("o-1"))));
+        assert!(keys.parse("other:v1:{u:x}").is_none());
+    }
+}
