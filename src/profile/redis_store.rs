@@ -5,8 +5,8 @@
 //! a TTL: a buyer (`{prefix}:v1:{u:ID}`), a product (`{p:ID}`), an order's
 //! state (`{o:ID}`, with the buyer, amount and products of the order) and the
 //! order as placed (`{o:ID}:body`), an entity profile (`{e:KIND:KEY}`) and
-//! the accounts seen with it (`{e:KIND:KEY}:links`), an applied event id
-//! (`{x:ID}`), and the store's clock (`clock`). The braces are Redis Cluster
+//! the accounts seen with it (`{e:KIND:KEY}:links`), the ids of the events
+//! applied, a set per hour they happened in (`{x:HOUR}`), and the store's clock (`clock`). The braces are Redis Cluster
 //! hash tags: an entity's keys, and an order's, share one slot.
 //!
 //! **One fold.** A batch of events reads the records it touches, folds the
@@ -14,10 +14,12 @@
 //! changed, so both stores give the same profiles from the same events
 //! (the [conformance suite](super::conformance) runs against both).
 //!
-//! **Atomic.** The batch `WATCH`es every record it read and every event id,
-//! and writes in one `MULTI`/`EXEC`: when another instance changed one of
-//! them in between, the transaction does not happen and the batch is read
-//! and folded again. An event id one instance applied is a duplicate to all.
+//! **Atomic.** A batch writes through one Lua script that first checks that
+//! every record and event id the batch read still holds what it read, and
+//! writes nothing otherwise: when another instance changed one
+//! in between, the batch is read and folded again (optimistic concurrency,
+//! as `WATCH`/`MULTI` would give, without `WATCH`'s cost on many keys). An
+//! event id one instance applied is a duplicate to all.
 //!
 //! **Round trips.** A batch of events costs two (read, write; three when an
 //! event names an order whose buyer or products it did not name itself).
@@ -46,7 +48,7 @@
 //! script span many slots: as written the store runs against one Redis
 //! server (or a primary with replicas), not Redis Cluster.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -211,12 +213,75 @@ end)
 return out
 "#;
 
-/// Sets the clock to ARGV[1] unless it is already later (clock values sort
-/// as text in time order).
-const CLOCK_SCRIPT: &str = r#"
-local c = redis.call('GET', KEYS[1])
-if (not c) or c < ARGV[1] then redis.call('SET', KEYS[1], ARGV[1]) end
-return 0
+/// Commits a batch: if every key read (the first ARGV[1] keys) still holds
+/// what was read (ARGV[1 + i], or `\0` for nothing) and no event id the
+/// batch applies is in its hour's set (ops `N`), applies the writes (the
+/// other keys, with ops from ARGV: `S` value ttl-ms, `D`, `A` ttl ids: add
+/// to a set, `C` value: the clock, set unless already later, as clock
+/// values sort as text in time order) and returns 1; otherwise writes
+/// nothing and returns 0.
+/// Unlike `WATCH`, whose cost grows with the square of the keys watched on
+/// Redis 7.0, this costs one `MGET` per 512 keys read (Lua compares interned
+/// strings by reference: sending the values back costs bytes, not time).
+const COMMIT_SCRIPT: &str = r#"
+local n = tonumber(ARGV[1])
+for i = 1, n, 512 do
+  local last = math.min(i + 511, n)
+  local got = redis.call('MGET', unpack(KEYS, i, last))
+  for j = i, last do
+    if (got[j - i + 1] or '\0') ~= ARGV[1 + j] then return 0 end
+  end
+end
+-- Checks come before writes: an abort writes nothing.
+local a = n + 2
+for k = n + 1, #KEYS do
+  local op = ARGV[a]
+  if op == 'N' then
+    local c = tonumber(ARGV[a + 1])
+    for i = a + 2, a + 1 + c, 512 do
+      local found = redis.call('SMISMEMBER', KEYS[k], unpack(ARGV, i, math.min(i + 511, a + 1 + c)))
+      for _, f in ipairs(found) do
+        if f == 1 then return 0 end
+      end
+    end
+    a = a + 2 + c
+  elseif op == 'S' then
+    redis.call('SET', KEYS[k], ARGV[a + 1], 'PX', ARGV[a + 2])
+    a = a + 3
+  elseif op == 'D' then
+    redis.call('DEL', KEYS[k])
+    a = a + 1
+  elseif op == 'A' then
+    local c = tonumber(ARGV[a + 2])
+    for i = a + 3, a + 2 + c, 512 do
+      redis.call('SADD', KEYS[k], unpack(ARGV, i, math.min(i + 511, a + 2 + c)))
+    end
+    redis.call('PEXPIRE', KEYS[k], ARGV[a + 1])
+    a = a + 3 + c
+  else
+    local c = redis.call('GET', KEYS[k])
+    if (not c) or c < ARGV[a + 1] then redis.call('SET', KEYS[k], ARGV[a + 1]) end
+    a = a + 2
+  end
+end
+return 1
+"#;
+
+/// Which of the given ids each set holds. KEYS: the sets; ARGV: per set,
+/// the number of ids, then the ids. Returns per set a list of 0 and 1.
+const MEMBERS_SCRIPT: &str = r#"
+local out, a = {}, 1
+for k = 1, #KEYS do
+  local c = tonumber(ARGV[a])
+  local found = {}
+  for i = a + 1, a + c, 512 do
+    local got = redis.call('SMISMEMBER', KEYS[k], unpack(ARGV, i, math.min(i + 511, a + c)))
+    for _, f in ipairs(got) do found[#found + 1] = f end
+  end
+  out[k] = found
+  a = a + 1 + c
+end
+return out
 "#;
 
 /// A profile store in Redis: every instance of an OMS reads and writes one
@@ -245,7 +310,8 @@ pub struct RedisStore {
 struct Conn {
     con: Connection,
     read: String,
-    clock: String,
+    commit: String,
+    members: String,
 }
 
 impl std::fmt::Debug for Conn {
@@ -331,8 +397,9 @@ impl RedisStore {
         con.set_read_timeout(Some(self.config.io_timeout))?;
         con.set_write_timeout(Some(self.config.io_timeout))?;
         let read = ::redis::cmd("SCRIPT").arg("LOAD").arg(READ_SCRIPT).query(&mut con)?;
-        let clock = ::redis::cmd("SCRIPT").arg("LOAD").arg(CLOCK_SCRIPT).query(&mut con)?;
-        Ok(Conn { con, read, clock })
+        let commit = ::redis::cmd("SCRIPT").arg("LOAD").arg(COMMIT_SCRIPT).query(&mut con)?;
+        let members = ::redis::cmd("SCRIPT").arg("LOAD").arg(MEMBERS_SCRIPT).query(&mut con)?;
+        Ok(Conn { con, read, commit, members })
     }
 
     /// TTLs in milliseconds: of a buyer, and of every other record.
@@ -418,7 +485,11 @@ impl RedisStore {
         for e in &all {
             touches(e, &mut wanted);
         }
-        let seen_keys: Vec<String> = events.iter().map(|e| self.keys.seen(&e.id)).collect();
+        // Event ids by the hour they happened in: one set per hour.
+        let mut buckets: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (i, e) in events.iter().enumerate() {
+            buckets.entry(self.keys.seen(e.at)).or_default().push(i);
+        }
         let keys: Vec<String> = wanted.iter().map(|(t, id)| self.keys.record(*t, id)).collect();
         let (ttl_buyer, ttl) = self.ttls();
         let seen_ttl = self.seen_ttl();
@@ -426,18 +497,36 @@ impl RedisStore {
         let clock_key = self.keys.clock();
         let keys_ref = &self.keys;
         let outcome = self.with_conn(|c| {
-            let (clock, records, seen): (Option<String>, Vec<Option<String>>, Vec<Option<String>>) = {
+            let (clock, records, members): (Option<String>, Vec<Option<String>>, Vec<Vec<bool>>) = {
                 let mut pipe = ::redis::pipe();
-                pipe.cmd("WATCH").arg(&keys).arg(&seen_keys).ignore();
                 pipe.cmd("GET").arg(&clock_key);
                 mget(&mut pipe, &keys);
-                mget(&mut pipe, &seen_keys);
+                pipe.cmd("EVALSHA").arg(&c.members).arg(buckets.len()).arg(buckets.keys().collect::<Vec<_>>());
+                for ids in buckets.values() {
+                    pipe.arg(ids.len())
+                        .arg(ids.iter().filter_map(|i| events.get(*i)).map(|e| &e.id).collect::<Vec<_>>());
+                }
                 pipe.query(&mut c.con)?
             };
+            let mut seen = vec![false; events.len()];
+            for (ids, found) in buckets.values().zip(&members) {
+                for (i, f) in ids.iter().zip(found) {
+                    if let Some(s) = seen.get_mut(*i) {
+                        *s = *f;
+                    }
+                }
+            }
             let mut scratch = InMemoryStore::scratch(config, clock.as_deref().and_then(decode_clock), carried);
+            let mut commit = Commit::default();
+            // None of the ids this batch applies may have been applied since.
+            for (key, ids) in &buckets {
+                let fresh = ids.iter().filter(|i| !seen.get(**i).copied().unwrap_or(true));
+                commit.absent(key, fresh.filter_map(|i| events.get(*i)).map(|e| e.id.clone()).collect());
+            }
             let mut loaded: HashMap<String, String> = HashMap::new();
             let mut bad = None;
             for ((key, (table, id)), value) in keys.iter().zip(&wanted).zip(records) {
+                commit.read(key, value.as_deref());
                 if let Some(v) = value {
                     if let Err(e) = load(&mut scratch, *table, id, &v) {
                         bad = Some(e);
@@ -466,13 +555,9 @@ impl RedisStore {
             let more: Vec<(Table, String)> = more.into_iter().filter(|k| !wanted.contains(k)).collect();
             if !more.is_empty() {
                 let more_keys: Vec<String> = more.iter().map(|(t, id)| keys_ref.record(*t, id)).collect();
-                let values: (Vec<Option<String>>,) = {
-                    let mut pipe = ::redis::pipe();
-                    pipe.cmd("WATCH").arg(&more_keys).ignore();
-                    mget(&mut pipe, &more_keys);
-                    pipe.query(&mut c.con)?
-                };
-                for ((key, (table, id)), value) in more_keys.iter().zip(&more).zip(values.0) {
+                let values: Vec<Option<String>> = ::redis::cmd("MGET").arg(&more_keys).query(&mut c.con)?;
+                for ((key, (table, id)), value) in more_keys.iter().zip(&more).zip(values) {
+                    commit.read(key, value.as_deref());
                     if let Some(v) = value {
                         if let Err(e) = load(&mut scratch, *table, id, &v) {
                             bad = Some(e);
@@ -482,23 +567,17 @@ impl RedisStore {
                 }
             }
             if let Some(e) = bad {
-                ::redis::cmd("UNWATCH").exec(&mut c.con)?;
                 return Ok(Err(e));
             }
-            let results: Vec<Applied> =
-                events
-                    .iter()
-                    .zip(&seen)
-                    .map(|(e, seen)| {
-                        if e.kind != EventKind::Unknown && seen.is_some() {
-                            Applied::Duplicate
-                        } else {
-                            scratch.apply(e)
-                        }
-                    })
-                    .collect();
-            let mut pipe = ::redis::pipe();
-            pipe.atomic();
+            let results: Vec<Applied> = events
+                .iter()
+                .zip(&seen)
+                .map(
+                    |(e, seen)| {
+                        if e.kind != EventKind::Unknown && *seen { Applied::Duplicate } else { scratch.apply(e) }
+                    },
+                )
+                .collect();
             for table in [Table::User, Table::Product, Table::Order, Table::Entity, Table::Link] {
                 for id in scratch.ids(table) {
                     let key = keys_ref.record(table, &id);
@@ -508,30 +587,37 @@ impl RedisStore {
                         Err(e) => return Ok(Err(bad_record("record", &e))),
                     };
                     if loaded.remove(&key).as_deref() != Some(json.as_str()) {
-                        let ttl = if table == Table::User { ttl_buyer } else { ttl };
-                        pipe.cmd("SET").arg(&key).arg(json).arg("PX").arg(ttl).ignore();
+                        commit.set(key, json, if table == Table::User { ttl_buyer } else { ttl });
                     }
                 }
             }
             // Read, and no longer held: forgotten (an order past its buyer's bound).
-            for gone in loaded.keys() {
-                pipe.cmd("DEL").arg(gone).ignore();
+            for gone in loaded.into_keys() {
+                commit.delete(gone);
             }
             let applied: std::collections::HashSet<&str> = scratch.applied().iter().map(String::as_str).collect();
+            let mut applied_ids: BTreeMap<String, Vec<String>> = BTreeMap::new();
             for e in all.iter().filter(|e| applied.contains(e.id.as_str())) {
-                pipe.cmd("SET").arg(keys_ref.seen(&e.id)).arg(1).arg("PX").arg(seen_ttl).ignore();
+                applied_ids.entry(keys_ref.seen(e.at)).or_default().push(e.id.clone());
+            }
+            for (key, ids) in applied_ids {
+                commit.add(key, ids, seen_ttl);
+            }
+            for e in all.iter().filter(|e| applied.contains(e.id.as_str())) {
                 if let EventKind::OrderPlaced { order } = &e.kind {
                     match serde_json::to_string(&**order) {
-                        Ok(body) => pipe.cmd("SET").arg(keys_ref.body(&order.id)).arg(body).arg("PX").arg(ttl).ignore(),
+                        Ok(body) => commit.set(keys_ref.body(&order.id), body, ttl),
                         Err(e) => return Ok(Err(bad_record("order", &e))),
                     };
                 }
             }
             if let Some(w) = scratch.watermark() {
-                pipe.cmd("EVALSHA").arg(&c.clock).arg(1).arg(&clock_key).arg(encode_clock(w)).ignore();
+                commit.clock(clock_key.clone(), encode_clock(w));
             }
-            let done: Option<()> = pipe.query(&mut c.con)?;
-            Ok(Ok(done.map(|()| (results, scratch.carried()))))
+            let (keys, args) = commit.into_script();
+            let done: i64 =
+                ::redis::cmd("EVALSHA").arg(&c.commit).arg(keys.len()).arg(keys).arg(args).query(&mut c.con)?;
+            Ok(Ok((done == 1).then(|| (results, scratch.carried()))))
         })??;
         Ok(outcome.map(|(results, carried)| {
             self.carried = carried;
@@ -539,6 +625,66 @@ impl RedisStore {
         }))
     }
 }
+
+/// The writes of one batch, for the commit script: the keys the batch read
+/// with what it read, the event ids it applies (none may have been applied
+/// since), then the writes.
+#[derive(Default)]
+struct Commit {
+    /// Key and value read (`NOTHING` for nothing).
+    reads: Vec<(String, String)>,
+    /// Ops and their keys: `N` count ids (check none is in the set), `S`
+    /// value ttl, `D`, `C` value (the clock), `A` ttl count ids (add to a set).
+    checks: Vec<(String, Vec<String>)>,
+    writes: Vec<(String, Vec<String>)>,
+}
+
+impl Commit {
+    fn read(&mut self, key: &str, value: Option<&str>) {
+        self.reads.push((key.to_owned(), value.unwrap_or(NOTHING).to_owned()));
+    }
+    fn absent(&mut self, key: &str, ids: Vec<String>) {
+        if !ids.is_empty() {
+            let mut op = vec!["N".to_owned(), ids.len().to_string()];
+            op.extend(ids);
+            self.checks.push((key.to_owned(), op));
+        }
+    }
+    fn set(&mut self, key: String, value: String, ttl_ms: u64) {
+        self.writes.push((key, vec!["S".to_owned(), value, ttl_ms.to_string()]));
+    }
+    fn delete(&mut self, key: String) {
+        self.writes.push((key, vec!["D".to_owned()]));
+    }
+    fn clock(&mut self, key: String, value: String) {
+        self.writes.push((key, vec!["C".to_owned(), value]));
+    }
+    fn add(&mut self, key: String, ids: Vec<String>, ttl_ms: u64) {
+        let mut op = vec!["A".to_owned(), ttl_ms.to_string(), ids.len().to_string()];
+        op.extend(ids);
+        self.writes.push((key, op));
+    }
+    /// The script's KEYS and ARGV: the number of keys read, what each held,
+    /// then one op per further key (checks before writes).
+    fn into_script(self) -> (Vec<String>, Vec<String>) {
+        let mut keys =
+            Vec::with_capacity(self.reads.len().saturating_add(self.checks.len()).saturating_add(self.writes.len()));
+        let mut args = vec![self.reads.len().to_string()];
+        for (k, v) in self.reads {
+            keys.push(k);
+            args.push(v);
+        }
+        for (k, op) in self.checks.into_iter().chain(self.writes) {
+            keys.push(k);
+            args.extend(op);
+        }
+        (keys, args)
+    }
+}
+
+/// What the commit script reads for a key that held nothing (no record or
+/// event id is a lone NUL).
+const NOTHING: &str = "\0";
 
 /// One read of the read script.
 struct Read<'a> {
@@ -620,8 +766,9 @@ impl Keys {
     fn body(&self, order_id: &str) -> String {
         format!("{}{{o:{order_id}}}:body", self.base)
     }
-    fn seen(&self, event_id: &str) -> String {
-        format!("{}{{x:{event_id}}}", self.base)
+    /// The set of the ids of the events applied that happened in the hour of `at`.
+    fn seen(&self, at: DateTime<Utc>) -> String {
+        format!("{}{{x:{}}}", self.base, at.timestamp().div_euclid(3_600))
     }
     fn clock(&self) -> String {
         format!("{}clock", self.base)
