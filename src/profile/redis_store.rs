@@ -523,16 +523,16 @@ impl RedisStore {
                 let fresh = ids.iter().filter(|i| !seen.get(**i).copied().unwrap_or(true));
                 commit.absent(key, fresh.filter_map(|i| events.get(*i)).map(|e| e.id.clone()).collect());
             }
-            let mut loaded: HashMap<String, String> = HashMap::new();
+            // What was read, in order (the commit checks it), and where each key is.
+            let mut reads: Vec<(String, Option<String>)> = Vec::with_capacity(keys.len());
             let mut bad = None;
-            for ((key, (table, id)), value) in keys.iter().zip(&wanted).zip(records) {
-                commit.read(key, value.as_deref());
-                if let Some(v) = value {
-                    if let Err(e) = load(&mut scratch, *table, id, &v) {
+            for ((key, (table, id)), value) in keys.into_iter().zip(&wanted).zip(records) {
+                if let Some(v) = &value {
+                    if let Err(e) = load(&mut scratch, *table, id, v) {
                         bad = Some(e);
                     }
-                    loaded.insert(key.clone(), v);
                 }
+                reads.push((key, value));
             }
             // Second read: the buyer of an order paid, the products of an
             // order confirmed abnormal, when the batch did not name them.
@@ -556,14 +556,13 @@ impl RedisStore {
             if !more.is_empty() {
                 let more_keys: Vec<String> = more.iter().map(|(t, id)| keys_ref.record(*t, id)).collect();
                 let values: Vec<Option<String>> = ::redis::cmd("MGET").arg(&more_keys).query(&mut c.con)?;
-                for ((key, (table, id)), value) in more_keys.iter().zip(&more).zip(values) {
-                    commit.read(key, value.as_deref());
-                    if let Some(v) = value {
-                        if let Err(e) = load(&mut scratch, *table, id, &v) {
+                for ((key, (table, id)), value) in more_keys.into_iter().zip(&more).zip(values) {
+                    if let Some(v) = &value {
+                        if let Err(e) = load(&mut scratch, *table, id, v) {
                             bad = Some(e);
                         }
-                        loaded.insert(key.clone(), v);
                     }
+                    reads.push((key, value));
                 }
             }
             if let Some(e) = bad {
@@ -578,6 +577,9 @@ impl RedisStore {
                     },
                 )
                 .collect();
+            let position: HashMap<&str, usize> = reads.iter().enumerate().map(|(i, (k, _))| (k.as_str(), i)).collect();
+            // Read and still held (unchanged or written), by position.
+            let mut held = vec![false; reads.len()];
             for table in [Table::User, Table::Product, Table::Order, Table::Entity, Table::Link] {
                 for id in scratch.ids(table) {
                     let key = keys_ref.record(table, &id);
@@ -586,14 +588,23 @@ impl RedisStore {
                         Ok(j) => j,
                         Err(e) => return Ok(Err(bad_record("record", &e))),
                     };
-                    if loaded.remove(&key).as_deref() != Some(json.as_str()) {
+                    let read = position.get(key.as_str()).copied();
+                    if let Some(slot) = read.and_then(|i| held.get_mut(i)) {
+                        *slot = true;
+                    }
+                    if read.and_then(|i| reads.get(i)).and_then(|(_, v)| v.as_deref()) != Some(json.as_str()) {
                         commit.set(key, json, if table == Table::User { ttl_buyer } else { ttl });
                     }
                 }
             }
-            // Read, and no longer held: forgotten (an order past its buyer's bound).
-            for gone in loaded.into_keys() {
-                commit.delete(gone);
+            drop(position);
+            for ((key, value), held) in reads.into_iter().zip(held) {
+                // Read, and no longer held: forgotten (an order past its
+                // buyer's bound, a record behind the horizon).
+                if value.is_some() && !held {
+                    commit.delete(key.clone());
+                }
+                commit.read(key, value);
             }
             let applied: std::collections::HashSet<&str> = scratch.applied().iter().map(String::as_str).collect();
             let mut applied_ids: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -640,8 +651,8 @@ struct Commit {
 }
 
 impl Commit {
-    fn read(&mut self, key: &str, value: Option<&str>) {
-        self.reads.push((key.to_owned(), value.unwrap_or(NOTHING).to_owned()));
+    fn read(&mut self, key: String, value: Option<String>) {
+        self.reads.push((key, value.unwrap_or_else(|| NOTHING.to_owned())));
     }
     fn absent(&mut self, key: &str, ids: Vec<String>) {
         if !ids.is_empty() {
