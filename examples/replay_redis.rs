@@ -133,7 +133,9 @@ fn run(args: &Args) -> Result<(), String> {
     let mut redis = store(&args.url, "judge")?;
     let mut memory = InMemoryStore::for_history();
     let engine = Engine::default();
-    let (mut latencies, mut compared, mut differences) = (Vec::new(), 0u64, 0u64);
+    let (mut latencies, mut in_memory, mut compared, mut differences) = (Vec::new(), Vec::new(), 0u64, 0u64);
+    // Orders of up to 50 lines: most shops' orders.
+    let mut small = Vec::new();
     let mut pending: Vec<Event> = Vec::new();
     let started = Instant::now();
     for step in &steps {
@@ -151,7 +153,12 @@ fn run(args: &Args) -> Result<(), String> {
             let t = Instant::now();
             let from_redis = redis.context_for(&order, at, replay.offset).map_err(|e| e.to_string())?;
             latencies.push(t.elapsed());
+            if order.items.len() <= 50 {
+                small.push(t.elapsed());
+            }
+            let t = Instant::now();
             let mut from_memory = memory.context_for(&order, at, replay.offset);
+            in_memory.push(t.elapsed());
             let mut from_redis = from_redis;
             if matches!(step, Step::Event(_)) {
                 from_memory.stage = Some(Stage::Placed);
@@ -173,16 +180,28 @@ fn run(args: &Args) -> Result<(), String> {
     }
     redis.apply_batch(&pending).map_err(|e| e.to_string())?;
     let secs = started.elapsed().as_secs_f64();
-    latencies.sort_unstable();
-    let pct = |p: f64| {
-        let i = ((latencies.len() as f64 - 1.0) * p).round() as usize;
-        latencies.get(i).copied().unwrap_or(Duration::ZERO)
+    let pct = |v: &mut Vec<Duration>, p: f64| {
+        v.sort_unstable();
+        let i = ((v.len() as f64 - 1.0) * p).round() as usize;
+        v.get(i).copied().unwrap_or(Duration::ZERO)
     };
     println!(
         "judge: {compared} assessments in {secs:.2} s; context_for from Redis p50 {:?}, p99 {:?}, max {:?}",
-        pct(0.5),
-        pct(0.99),
-        latencies.last().copied().unwrap_or(Duration::ZERO)
+        pct(&mut latencies, 0.5),
+        pct(&mut latencies, 0.99),
+        pct(&mut latencies, 1.0)
+    );
+    println!(
+        "  orders of up to 50 lines ({} of them): p50 {:?}, p99 {:?}",
+        small.len(),
+        pct(&mut small, 0.5),
+        pct(&mut small, 0.99)
+    );
+    println!(
+        "  (the same from the in-memory store: p50 {:?}, p99 {:?}, max {:?})",
+        pct(&mut in_memory, 0.5),
+        pct(&mut in_memory, 0.99),
+        pct(&mut in_memory, 1.0)
     );
     println!("assessments that differ between Redis and the in-memory store: {differences} of {compared}");
     if differences > 0 { Err(format!("{differences} assessments differ")) } else { Ok(()) }

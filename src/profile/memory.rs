@@ -1372,9 +1372,11 @@ pub(super) enum Table {
     Link,
 }
 
-/// An order's record: its state, and of the order as placed only what the
-/// other records need (the buyer, the amount, the products), so that reading
-/// a buyer's recent orders does not read every order's lines and address.
+/// An order's record: its state, and of the order as placed only the buyer
+/// and the amount (what the buyer's profile reads of a past order), so that
+/// reading a buyer's recent orders reads none of their lines. The order as
+/// placed is a record of its own, read when an assessment or an event needs
+/// it whole.
 #[derive(Serialize, Deserialize)]
 struct OrderRecord {
     head: Option<OrderHead>,
@@ -1385,24 +1387,16 @@ struct OrderRecord {
 struct OrderHead {
     user: String,
     amount: Decimal,
-    /// (product id, quantity) per line.
-    lines: Vec<(String, i64)>,
 }
 
 impl OrderHead {
     fn of(o: &Order) -> Self {
-        OrderHead {
-            user: o.user_id.clone(),
-            amount: o.payable_amount,
-            lines: o.items.iter().map(|i| (i.product_id.clone(), i.quantity)).collect(),
-        }
+        OrderHead { user: o.user_id.clone(), amount: o.payable_amount }
     }
 
     /// The order as far as the head tells it: what profiles read of a past order.
     fn order(self, id: &str, placed_at: Option<DateTime<Utc>>) -> Order {
-        let mut o = Order::new(id, self.user, placed_at.unwrap_or_default(), self.amount);
-        o.items = self.lines.into_iter().map(|(p, q)| crate::model::LineItem::new(p, Decimal::ZERO, q)).collect();
-        o
+        Order::new(id, self.user, placed_at.unwrap_or_default(), self.amount)
     }
 }
 
@@ -1548,10 +1542,16 @@ impl InMemoryStore {
         }
     }
 
-    /// The buyer and products of a placed order the store holds.
-    pub(super) fn order_parties(&self, order_id: &str) -> Option<(&str, Vec<&str>)> {
-        let o = self.orders.get(order_id)?.order.as_deref()?;
-        Some((o.user_id.as_str(), o.items.iter().map(|i| i.product_id.as_str()).collect()))
+    /// The buyer of a placed order the store holds.
+    pub(super) fn order_buyer(&self, order_id: &str) -> Option<&str> {
+        Some(self.orders.get(order_id)?.order.as_deref()?.user_id.as_str())
+    }
+
+    /// The products of a placed order the store holds whole (not only its
+    /// head: see [`InMemoryStore::load_order_body`]).
+    pub(super) fn order_products(&self, order_id: &str) -> Vec<&str> {
+        let order = self.orders.get(order_id).and_then(|s| s.order.as_deref());
+        order.map(|o| o.items.iter().map(|i| i.product_id.as_str()).collect()).unwrap_or_default()
     }
 
     /// The ids of the events this working store applied.
