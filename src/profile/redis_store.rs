@@ -1,53 +1,4 @@
-//! A profile store in Redis, shared by every instance of an OMS (feature
-//! `redis`).
-//!
-//! **Layout.** One Redis string per record, holding the record as JSON, with
-//! a TTL: a buyer (`{prefix}:v1:{u:ID}`), a product (`{p:ID}`), an order's
-//! state (`{o:ID}`, with the buyer and amount of the order) and the order as
-//! placed (`{o:ID}:body`), an entity profile (`{e:KIND:KEY}`) and
-//! the accounts seen with it (`{e:KIND:KEY}:links`), the ids of the events
-//! applied, a set per hour they happened in (`{x:HOUR}`), and the store's clock (`clock`). The braces are Redis Cluster
-//! hash tags: an entity's keys, and an order's, share one slot.
-//!
-//! **One fold.** A batch of events reads the records it touches, folds the
-//! events in with the in-memory store's own code, and writes back what
-//! changed, so both stores give the same profiles from the same events
-//! (the [conformance suite](super::conformance) runs against both).
-//!
-//! **Atomic.** A batch writes through one Lua script that first checks that
-//! every record and event id the batch read still holds what it read, and
-//! writes nothing otherwise: when another instance changed one
-//! in between, the batch is read and folded again (optimistic concurrency,
-//! as `WATCH`/`MULTI` would give, without `WATCH`'s cost on many keys). An
-//! event id one instance applied is a duplicate to all.
-//!
-//! **Round trips.** A batch of events costs two (read, write); three when an
-//! event names an order whose buyer it did not name itself (a payment), four
-//! when an order is confirmed abnormal (its lines, then its products).
-//! `context_for` costs one: a Lua script reads the buyer, their recent
-//! orders, the accounts linked through their keys and the order's own, and
-//! the linked accounts' categories, on the server.
-//!
-//! **Failure.** A timeout, a refused or lost connection, or a record that
-//! does not parse is [`StoreError::Unavailable`], never an empty profile;
-//! the connection is dropped and the next call connects again, so the store
-//! recovers when Redis does.
-//!
-//! **Retention.** Records expire by TTL (no sweeps): a buyer
-//! [`RedisConfig::buyer_ttl`] after it was last written (400 days by
-//! default: a buyer's lifetime counters should outlive a quiet month),
-//! everything else after the retention window plus the lateness window.
-//! Reads leave out what is behind the store's retention horizon, as the
-//! in-memory store forgets it.
-//!
-//! **Not shared.** Events dated too far ahead are held by the instance that
-//! received them, and the counters of late, dropped and unknown events are
-//! per instance. The bound on orders not yet placed applies per batch; the
-//! TTLs bound the rest.
-//!
-//! **Cluster.** Keys carry hash tags, but a batch's transaction and the read
-//! script span many slots: as written the store runs against one Redis
-//! server (or a primary with replicas), not Redis Cluster.
+//! The Redis profile store (feature `redis`): see [`RedisStore`].
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -285,8 +236,58 @@ return out
 "#;
 
 /// A profile store in Redis: every instance of an OMS reads and writes one
-/// history. See the [module documentation](self) for the layout, the
-/// transactions and what is not shared.
+/// history.
+///
+/// **Layout.** One Redis string per record, holding the record as JSON, with
+/// a TTL: a buyer (`{prefix}:v1:{u:ID}`), a product (`{p:ID}`), an order's
+/// state (`{o:ID}`, with the buyer and amount of the order) and the order as
+/// placed (`{o:ID}:body`), an entity profile (`{e:KIND:KEY}`) and
+/// the accounts seen with it (`{e:KIND:KEY}:links`), the ids of the events
+/// applied, a set per hour they happened in (`{x:HOUR}`), and the store's
+/// clock (`clock`). The braces are Redis Cluster hash tags: an entity's keys,
+/// and an order's, share one slot.
+///
+/// **One fold.** A batch of events reads the records it touches, folds the
+/// events in with the in-memory store's own code, and writes back what
+/// changed, so both stores give the same profiles from the same events
+/// (the [conformance suite](super::conformance) runs against both).
+///
+/// **Atomic.** A batch writes through one Lua script that first checks that
+/// every record and event id the batch read still holds what it read, and
+/// writes nothing otherwise: when another instance changed one
+/// in between, the batch is read and folded again (optimistic concurrency,
+/// as `WATCH`/`MULTI` would give, without `WATCH`'s cost on many keys). An
+/// event id one instance applied is a duplicate to all.
+///
+/// **Round trips.** A batch of events costs two (read, write); three when an
+/// event names an order whose buyer it did not name itself (a payment), four
+/// when an order is confirmed abnormal (its lines, then its products).
+/// `context_for` costs one: a pipelined `MGET` of the keys the order names
+/// (its state, products and entities) and a Lua script that reads, on the
+/// server, the buyer, their recent orders, the accounts linked through their
+/// keys and the order's own, and the linked accounts' categories.
+/// [`ProfileRead::contexts_for`] reads several orders in one round trip.
+///
+/// **Failure.** A timeout, a refused or lost connection, or a record that
+/// does not parse is [`StoreError::Unavailable`], never an empty profile;
+/// the connection is dropped and the next call connects again, so the store
+/// recovers when Redis does.
+///
+/// **Retention.** Records expire by TTL (no sweeps): a buyer
+/// [`RedisConfig::buyer_ttl`] after it was last written (400 days by
+/// default: a buyer's lifetime counters should outlive a quiet month),
+/// everything else after the retention window plus the lateness window.
+/// Reads leave out what is behind the store's retention horizon, as the
+/// in-memory store forgets it.
+///
+/// **Not shared.** Events dated too far ahead are held by the instance that
+/// received them, and the counters of late, dropped and unknown events are
+/// per instance. The bound on orders not yet placed applies per batch; the
+/// TTLs bound the rest.
+///
+/// **Cluster.** Keys carry hash tags, but a batch's transaction and the read
+/// script span many slots: as written the store runs against one Redis
+/// server (or a primary with replicas), not Redis Cluster.
 ///
 /// ```no_run
 /// use order_anomaly::profile::{ProfileRead, ProfileWrite, RedisConfig, RedisStore};
