@@ -2,7 +2,8 @@
 //!
 //! Group `profile`: `fold_events` (events folded per second: a year of a
 //! heavy buyer's history for 20 buyers), `context_for` (assembling the
-//! context of one order). Group `profile_scale`: the same million orders
+//! context of one order of a heavy buyer linked to 19 others) and
+//! `context_for_typical` (of a buyer with three orders). Group `profile_scale`: the same million orders
 //! from 1,000 buyers and from 1,000,000. The heap the store holds is
 //! measured by `cargo run --release --example memory` (counting allocations
 //! would slow these benches down).
@@ -73,6 +74,21 @@ fn profile(c: &mut Criterion) {
     let mut g = c.benchmark_group("profile");
     g.bench_function("context_for", |b| {
         b.iter(|| store.context_for(black_box(&order), order.created_at, UtcOffset::china()))
+    });
+    // A typical buyer: three orders in a day among 10,000 buyers, with the
+    // profiles of its card, device, phone and address.
+    let stream = history::many_buyers(10_000, 30_000);
+    let (last, before) = stream.split_last().expect("events");
+    let mut typical = InMemoryStore::for_history();
+    for e in before {
+        typical.apply(e);
+    }
+    let order = match &last.kind {
+        order_anomaly::profile::EventKind::OrderPlaced { order } => (**order).clone(),
+        _ => unreachable!("many_buyers places orders"),
+    };
+    g.bench_function("context_for_typical", |b| {
+        b.iter(|| typical.context_for(black_box(&order), order.created_at, UtcOffset::china()))
     });
     g.finish();
 }

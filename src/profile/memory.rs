@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::events::{Event, EventKind};
 use super::expiry::Expiry;
 use super::series::{Series, Width};
-use super::store::{Applied, ProfileRead, ProfileWrite, StoreError, entity_ids, link_keys, link_kind};
+use super::store::{Applied, ProfileRead, ProfileWrite, StoreError, entity_ids, link_kind};
 use crate::context::{EvalContext, Stage};
 use crate::model::{
     AddressChange, AfterSale, AfterSaleKind, Bucket, BuyerSeen, ComplaintRecord, ComplaintType, EntityProfile,
@@ -1143,10 +1143,10 @@ impl InMemoryStore {
 
     /// [`InMemoryStore::user_profile`], with the accounts linked through
     /// `extra_keys` too (the link keys of the order being judged).
-    fn user_profile_linking(&self, user_id: &str, exclude: Option<&str>, extra_keys: &[String]) -> Option<UserProfile> {
+    fn user_profile_linking(&self, user_id: &str, exclude: Option<&str>, extra_keys: &[&str]) -> Option<UserProfile> {
         let Some(u) = self.users.get(user_id) else {
             // A first order: only the links through its own keys.
-            let linked = self.linked_through(user_id, extra_keys.iter().map(String::as_str));
+            let linked = self.linked_through(user_id, extra_keys.iter().copied());
             return (!linked.is_empty()).then(|| UserProfile { linked_accounts: linked, ..UserProfile::new(user_id) });
         };
         let excluded = exclude.and_then(|id| {
@@ -1201,10 +1201,8 @@ impl InMemoryStore {
             .collect();
         profile.address_changes = u.address_changes.iter().filter(|c| kept(c.at)).cloned().collect();
         profile.complaints = u.complaints.iter().filter(|c| kept(c.at)).cloned().collect();
-        profile.linked_accounts = self.linked_through(
-            user_id,
-            u.link_keys.keys().map(String::as_str).chain(extra_keys.iter().map(String::as_str)),
-        );
+        profile.linked_accounts =
+            self.linked_through(user_id, u.link_keys.keys().map(String::as_str).chain(extra_keys.iter().copied()));
         Some(profile)
     }
 
@@ -1315,15 +1313,16 @@ impl InMemoryStore {
         let mut ctx = EvalContext::at(now).with_utc_offset(utc_offset);
         // Accounts linked through this order's own card, device, phone or
         // address count too: on a first order, they are the only links.
-        let keys: Vec<String> = link_keys(order).into_iter().map(|(_, k)| k).collect();
+        let entities = entity_ids(order);
+        let keys: Vec<&str> =
+            entities.iter().filter(|(kind, _)| link_kind(*kind).is_some()).map(|(_, id)| id.as_str()).collect();
         ctx.user = self.user_profile_linking(&order.user_id, Some(&order.id), &keys);
         for item in &order.items {
             if let Some(p) = self.product_profile_at(&item.product_id, now, Some(order)) {
                 ctx.products.insert(item.product_id.clone(), p);
             }
         }
-        ctx.entities =
-            entity_ids(order).into_iter().map(|(kind, id)| self.entity_profile(kind, &id, order, now)).collect();
+        ctx.entities = entities.iter().map(|(kind, id)| self.entity_profile(*kind, id, order, now)).collect();
         ctx.stage = Some(self.stage(&order.id).unwrap_or(Stage::Placed));
         ctx
     }
