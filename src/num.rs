@@ -9,6 +9,12 @@ pub(crate) fn share(part: u64, whole: u64) -> Option<Decimal> {
     Decimal::from(part).checked_div(Decimal::from(whole))
 }
 
+/// Whether `part / whole >= rate`, decided by multiplying (exact, and no
+/// division on the path every order takes); false when `whole` is zero.
+pub(crate) fn share_at_least(part: u64, whole: u64, rate: Decimal) -> bool {
+    whole > 0 && rate.checked_mul(Decimal::from(whole)).is_some_and(|limit| Decimal::from(part) >= limit)
+}
+
 /// `part / whole` as a float, or `None` when `whole` is zero.
 #[allow(clippy::cast_precision_loss, reason = "a statistic: the nearest float is what is wanted")]
 pub(crate) fn ratio(part: u64, whole: u64) -> Option<f64> {

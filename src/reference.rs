@@ -199,10 +199,12 @@ impl ReferenceData {
 
     /// The remote region an address lies in, by region code or province name.
     pub fn remote_region(&self, address: &ShippingAddress) -> Option<&Region> {
-        self.remote_regions.iter().find(|r| {
-            address.region_code.as_deref().is_some_and(|c| r.matches(c))
-                || address.province.as_deref().is_some_and(|p| r.matches(p))
-        })
+        // Trimmed once, not once per region and field.
+        let code = address.region_code.as_deref().map(str::trim);
+        let province = address.province.as_deref().map(str::trim);
+        self.remote_regions
+            .iter()
+            .find(|r| code.is_some_and(|c| r.matches(c)) || province.is_some_and(|p| r.matches(p)))
     }
 }
 

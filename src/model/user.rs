@@ -62,15 +62,20 @@ impl UserProfile {
     /// count), or over the recent orders listed when the profile has no
     /// lifetime count; `None` with no orders at all.
     pub fn average_order_value(&self) -> Option<Decimal> {
+        let (spent, orders) = self.spend_and_orders()?;
+        spent.checked_div(Decimal::from(orders))
+    }
+
+    /// What [`UserProfile::average_order_value`] divides: the spend and the
+    /// number of orders (never zero), for comparing against the average by
+    /// multiplying instead.
+    pub(crate) fn spend_and_orders(&self) -> Option<(Decimal, u64)> {
         if self.order_count > 0 {
-            return self.total_spent.checked_div(Decimal::from(self.order_count));
+            return Some((self.total_spent, u64::from(self.order_count)));
         }
-        let n = self.recent_orders.len();
-        if n == 0 {
-            return None;
-        }
+        let n = u64::try_from(self.recent_orders.len()).ok().filter(|n| *n > 0)?;
         let sum = self.recent_orders.iter().try_fold(Decimal::ZERO, |s, o| s.checked_add(o.amount))?;
-        sum.checked_div(Decimal::from(n))
+        Some((sum, n))
     }
 
     /// How many past orders the buyer has: the lifetime count, or the recent

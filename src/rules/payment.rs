@@ -338,19 +338,26 @@ impl Logic for AmountSpike {
         if user.past_orders() < self.min_history_orders {
             return Outcome::missing("user order history");
         }
-        let Some(aov) = user.average_order_value() else {
+        let Some((spent, orders)) = user.spend_and_orders() else {
             return Outcome::missing("user average order value");
         };
-        if aov <= Decimal::ZERO {
+        if spent <= Decimal::ZERO {
             return Outcome::cannot_judge("user average order value is 0: no ratio to judge by");
         }
         let amount = input.order().payable_amount;
-        let Some(limit) = aov.checked_mul(self.multiplier) else {
-            return Outcome::NotFired;
-        };
-        if amount < self.floor || amount < limit {
+        if amount < self.floor {
             return Outcome::NotFired;
         }
+        // amount >= average x multiplier, multiplied out: exact, and no
+        // division on the path every order takes.
+        let orders = Decimal::from(orders);
+        let (Some(scaled), Some(limit)) = (amount.checked_mul(orders), spent.checked_mul(self.multiplier)) else {
+            return Outcome::NotFired;
+        };
+        if scaled < limit {
+            return Outcome::NotFired;
+        }
+        let aov = spent.checked_div(orders).unwrap_or(spent);
         let ratio = amount.checked_div(aov).unwrap_or(Decimal::MAX).round_dp(1);
         let twice = self.multiplier.saturating_mul(Decimal::TWO);
         let extra = if ratio >= twice.saturating_mul(Decimal::TWO) {

@@ -6,6 +6,7 @@ use super::checks::Checks;
 use super::declare::{Logic, builtin_rule};
 use super::ids;
 use crate::model::LineItem;
+use crate::num::share_at_least;
 use crate::rule::{Finding, Input, Outcome};
 use crate::text::{contains_folded, pct};
 use crate::time::Window;
@@ -130,13 +131,12 @@ impl Logic for FraudLinked {
         for p in profiles {
             let complaints = p.fraud_complaints.iter().filter(|t| span.contains(**t)).count();
             let complaints = u32::try_from(complaints).unwrap_or(u32::MAX);
-            let rate = p.abnormal_link_rate();
             let by_complaints = complaints >= self.min_complaints;
-            let by_rate = rate.is_some_and(|r| r >= self.max_link_rate);
+            let by_rate = share_at_least(u64::from(p.abnormal_orders), u64::from(p.orders), self.max_link_rate);
             if !by_complaints && !by_rate {
                 continue;
             }
-            let rate_s = rate.map(pct).unwrap_or_else(|| "n/a".to_owned());
+            let rate_s = p.abnormal_link_rate().map(pct).unwrap_or_else(|| "n/a".to_owned());
             return Outcome::Fired(
                 Finding::new(
                     if by_complaints { "product.fraud_linked.complaints" } else { "product.fraud_linked.link_rate" },
@@ -254,8 +254,8 @@ impl Logic for StockShare {
             let quantity = u64::try_from(item.quantity.max(0)).unwrap_or(0);
             if let Some(stock) = p.stock.filter(|s| *s > 0) {
                 judged = true;
-                let share = Decimal::from(quantity).checked_div(Decimal::from(stock)).unwrap_or_default();
-                if share >= self.max_share {
+                if share_at_least(quantity, stock, self.max_share) {
+                    let share = Decimal::from(quantity).checked_div(Decimal::from(stock)).unwrap_or_default();
                     return Outcome::Fired(
                         Finding::new(
                             ids::PRODUCT_STOCK_SHARE,
