@@ -13,7 +13,7 @@ use crate::lists::{ListProblem, Lists, SharedLists, exemption_in};
 use crate::model::Order;
 use crate::reference::{ReferenceData, ReferenceError, Region, default_locker_keywords, default_remote_regions};
 use crate::request::EvalRequest;
-use crate::rule::{Input, Outcome, Rule};
+use crate::rule::{Derived, Input, Outcome, Rule};
 use crate::rules::composite::{Attribute, Composite, Gate};
 use crate::rules::{self, is_builtin};
 use crate::ruleset::{Reference, RuleConfig, RuleSet};
@@ -188,17 +188,18 @@ impl Engine {
         let live_guard = inner.live.as_ref().map(SharedLists::load);
         let live: &Lists = live_guard.as_deref().map_or(&NO_LISTS, |l| l);
         let mut a = Assessment::start(ctx.now, ctx.stage, Arc::clone(&inner.info));
+        let derived = Derived::of(order, [&inner.lists, live, &ctx.lists]);
         let plan = &inner.plan;
         if plan.groups.is_empty() {
             for &i in &plan.ungated {
-                self.run(i, order, ctx, live, &mut a);
+                self.run(i, order, ctx, live, &derived, &mut a);
             }
         } else {
             // Gated composites whose gate passes (or whose attribute is
             // missing, so that they are skipped exactly as without the index).
             let mut gated: Vec<usize> = Vec::new();
             for group in &plan.groups {
-                match group.attribute.read_number(&self.input(order, ctx, live, &a)) {
+                match group.attribute.read_number(&self.input(order, ctx, live, &derived, &a)) {
                     Some(v) => {
                         let n = group.gates.partition_point(|(g, _)| g.passes(v));
                         gated.extend(group.gates.iter().take(n).map(|(_, i)| *i));
@@ -217,7 +218,7 @@ impl Engine {
                     (None, None) => break,
                 };
                 if let Some(&i) = next {
-                    self.run(i, order, ctx, live, &mut a);
+                    self.run(i, order, ctx, live, &derived, &mut a);
                 }
             }
         }
@@ -230,6 +231,7 @@ impl Engine {
         order: &'a Order,
         ctx: &'a EvalContext,
         live: &'a Lists,
+        derived: &'a Derived<'a>,
         so_far: &'a Assessment,
     ) -> Input<'a> {
         let inner = &*self.inner;
@@ -242,19 +244,20 @@ impl Engine {
             privacy: inner.privacy,
             so_far,
             read_history: None,
+            derived: Some(derived),
         }
     }
 
     /// Evaluates slot `i` and records its outcome.
-    fn run(&self, i: usize, order: &Order, ctx: &EvalContext, live: &Lists, a: &mut Assessment) {
+    fn run(&self, i: usize, order: &Order, ctx: &EvalContext, live: &Lists, derived: &Derived<'_>, a: &mut Assessment) {
         let Some(slot) = self.inner.slots.get(i) else { return };
         let outcome = if ctx.history.is_known() {
-            slot.rule.evaluate(&self.input(order, ctx, live, a))
+            slot.rule.evaluate(&self.input(order, ctx, live, derived, a))
         } else {
             // The store could not answer: a rule that reads a profile would
             // judge a known buyer as new, so it is skipped, whatever it found.
             let read = Cell::new(false);
-            let input = Input { read_history: Some(&read), ..self.input(order, ctx, live, a) };
+            let input = Input { read_history: Some(&read), ..self.input(order, ctx, live, derived, a) };
             let outcome = slot.rule.evaluate(&input);
             if read.get() { Outcome::cannot_judge(STORE_UNAVAILABLE) } else { outcome }
         };
@@ -275,7 +278,7 @@ impl Engine {
                 );
                 if slot.settings.shadow {
                     a.push_shadow(flag);
-                } else if let Some(entry) = self.exemption(order, ctx, live, slot.id.as_str()) {
+                } else if let Some(entry) = self.exemption(ctx, live, derived, slot.id.as_str()) {
                     a.push_exempted(flag, entry);
                 } else {
                     a.push_flag(flag);
@@ -284,8 +287,11 @@ impl Engine {
         }
     }
 
-    fn exemption(&self, order: &Order, ctx: &EvalContext, live: &Lists, rule: &str) -> Option<String> {
-        exemption_in([&self.inner.lists, live, &ctx.lists], order, rule, ctx.now).map(|e| e.reason.clone())
+    /// The allow-list entry exempting the order from `rule`: none without
+    /// allow lists (the entities were not even read).
+    fn exemption(&self, ctx: &EvalContext, live: &Lists, derived: &Derived<'_>, rule: &str) -> Option<String> {
+        let entities = derived.entities()?;
+        exemption_in([&self.inner.lists, live, &ctx.lists], entities, rule, ctx.now).map(|e| e.reason.clone())
     }
 
     /// Evaluates many orders with their contexts, results in input order.

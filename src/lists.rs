@@ -145,14 +145,47 @@ fn tag(kind: EntityKind) -> u8 {
     kind as u8
 }
 
+/// The entities of one order with their index keys, computed once per
+/// evaluation and shared by the block list, the allow lists (for every flag
+/// that fires) and the rules that read the recipient's phone.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct OrderEntities<'a> {
+    items: [Option<(Entity<'a>, u64)>; 5],
+}
+
+impl<'a> OrderEntities<'a> {
+    /// The entities of `order`, whose recipient phone reads as `phone`.
+    pub(crate) fn of(order: &'a Order, phone: Option<PhoneKey>) -> Self {
+        let mut items = [None; 5];
+        for (slot, e) in items.iter_mut().zip(Entity::with_phone(order, phone)) {
+            *slot = Some((e, e.key()));
+        }
+        OrderEntities { items }
+    }
+
+    /// The entities and their keys, in [`EntityKind::ALL`] order.
+    fn iter(&self) -> impl Iterator<Item = (Entity<'a>, u64)> + '_ {
+        self.items.iter().flatten().copied()
+    }
+}
+
+/// The recipient's phone of `order`, read.
+pub(crate) fn recipient_phone(order: &Order) -> Option<PhoneKey> {
+    order.recipient.as_ref().and_then(|r| r.phone.as_deref()).and_then(PhoneKey::parse)
+}
+
 impl<'a> Entity<'a> {
     /// Every entity an order names, in [`EntityKind::ALL`] order.
     pub(crate) fn of(order: &'a Order) -> impl Iterator<Item = Entity<'a>> + 'a {
+        Entity::with_phone(order, recipient_phone(order))
+    }
+
+    /// [`Entity::of`], with the recipient's phone already read.
+    fn with_phone(order: &'a Order, phone: Option<PhoneKey>) -> impl Iterator<Item = Entity<'a>> + 'a {
         // Blank values name no entity: they are never looked up nor kept.
         let named = |s: &&str| folded(s).next().is_some();
         let user = Some(order.user_id.as_str()).filter(named).map(Entity::User);
-        let phone =
-            order.recipient.as_ref().and_then(|r| r.phone.as_deref()).and_then(PhoneKey::parse).map(Entity::Phone);
+        let phone = phone.map(Entity::Phone);
         let address = order.shipping.as_ref().filter(|a| address_stream(a).next().is_some()).map(Entity::Address);
         let device = order.client.as_ref().and_then(|c| c.device_id.as_deref()).filter(named).map(Entity::Device);
         let instrument = order
@@ -472,12 +505,12 @@ impl Lists {
 /// lists; empty lists cost nothing.
 pub(crate) fn blocked_in<'s, 'o, const N: usize>(
     lists: [&'s Lists; N],
-    order: &'o Order,
+    entities: &OrderEntities<'o>,
     now: DateTime<Utc>,
 ) -> Option<(&'s BlockEntry, Entity<'o>)> {
     find_in(
         lists,
-        order,
+        entities,
         |l| (&l.block_index, &l.block),
         |e, ent| active(e.expires_at, now) && ent.matches(e.kind, &e.value),
     )
@@ -487,13 +520,13 @@ pub(crate) fn blocked_in<'s, 'o, const N: usize>(
 /// the order and exempting it from `rule`.
 pub(crate) fn exemption_in<'s, const N: usize>(
     lists: [&'s Lists; N],
-    order: &Order,
+    entities: &OrderEntities<'_>,
     rule: &str,
     now: DateTime<Utc>,
 ) -> Option<&'s AllowEntry> {
     let hit = find_in(
         lists,
-        order,
+        entities,
         |l| (&l.allow_index, &l.allow),
         |e, ent| active(e.expires_at, now) && e.rules.iter().any(|r| r == rule) && ent.matches(e.kind, &e.value),
     );
@@ -504,15 +537,14 @@ pub(crate) fn exemption_in<'s, const N: usize>(
 /// that the index points at and `hit` accepts.
 fn find_in<'s, 'o, T, const N: usize>(
     lists: [&'s Lists; N],
-    order: &'o Order,
+    entities: &OrderEntities<'o>,
     pick: impl Fn(&'s Lists) -> (&'s Index, &'s [T]),
     hit: impl Fn(&T, &Entity<'o>) -> bool,
 ) -> Option<(&'s T, Entity<'o>)> {
     if lists.iter().all(|l| pick(l).1.is_empty()) {
         return None;
     }
-    Entity::of(order).find_map(|ent| {
-        let key = ent.key();
+    entities.iter().find_map(|(ent, key)| {
         lists.iter().find_map(|l| {
             let (index, entries) = pick(l);
             index.get(&key)?.iter().filter_map(|&i| entries.get(i)).find(|e| hit(e, &ent)).map(|e| (e, ent))
@@ -524,6 +556,10 @@ fn find_in<'s, 'o, T, const N: usize>(
 mod tests {
     use super::*;
     use crate::model::{Recipient, ShippingAddress};
+
+    fn ents(o: &Order) -> OrderEntities<'_> {
+        OrderEntities::of(o, recipient_phone(o))
+    }
 
     fn order() -> Order {
         Order {
@@ -546,15 +582,15 @@ mod tests {
         let now: DateTime<Utc> = "2026-01-01T00:00:00Z".parse().unwrap();
         let o = order();
         let phone = Lists::new().with_block(EntityKind::Phone, "+86 138-0013-8000", "chargeback");
-        assert_eq!(blocked_in([&phone], &o, now).map(|(e, _)| e.reason.as_str()), Some("chargeback"));
+        assert_eq!(blocked_in([&phone], &ents(&o), now).map(|(e, _)| e.reason.as_str()), Some("chargeback"));
         let addr = Lists::new().with_block(EntityKind::Address, "广东省 深圳市 南山区 科技园１２号", "fraud ring");
-        assert!(blocked_in([&addr], &o, now).is_some());
+        assert!(blocked_in([&addr], &ents(&o), now).is_some());
         let user = Lists::new().with_block(EntityKind::User, "u-9", "abuse");
-        assert!(blocked_in([&user], &o, now).is_some());
+        assert!(blocked_in([&user], &ents(&o), now).is_some());
         let other = Lists::new().with_block(EntityKind::Phone, "13800138001", "x");
-        assert!(blocked_in([&other], &o, now).is_none());
+        assert!(blocked_in([&other], &ents(&o), now).is_none());
         let wrong_kind = Lists::new().with_block(EntityKind::Device, "U-9", "x");
-        assert!(blocked_in([&wrong_kind], &o, now).is_none());
+        assert!(blocked_in([&wrong_kind], &ents(&o), now).is_none());
     }
 
     #[test]
@@ -567,16 +603,16 @@ mod tests {
             reason: "r".into(),
             expires_at: Some(now),
         });
-        assert!(blocked_in([&l], &order(), now).is_none());
-        assert!(blocked_in([&l], &order(), now - chrono::Duration::seconds(1)).is_some());
+        assert!(blocked_in([&l], &ents(&order()), now).is_none());
+        assert!(blocked_in([&l], &ents(&order()), now - chrono::Duration::seconds(1)).is_some());
     }
 
     #[test]
     fn allow_list_names_rules() {
         let now: DateTime<Utc> = "2026-01-01T00:00:00Z".parse().unwrap();
         let l = Lists::new().with_allow(EntityKind::User, "U-9", [RuleId::from("payment.large_amount")], "VIP");
-        assert!(exemption_in([&l], &order(), "payment.large_amount", now).is_some());
-        assert!(exemption_in([&l], &order(), "payment.timeout", now).is_none());
+        assert!(exemption_in([&l], &ents(&order()), "payment.large_amount", now).is_some());
+        assert!(exemption_in([&l], &ents(&order()), "payment.timeout", now).is_none());
     }
 
     #[test]
@@ -584,7 +620,7 @@ mod tests {
         let now: DateTime<Utc> = "2026-01-01T00:00:00Z".parse().unwrap();
         let mut l = Lists::new().with_fraud_phone("13800138001");
         l.extend(&Lists::new().with_block(EntityKind::User, "U-9", "r").with_fraud_phone("13800138000"));
-        assert!(blocked_in([&l], &order(), now).is_some());
+        assert!(blocked_in([&l], &ents(&order()), now).is_some());
         assert!(l.is_fraud_phone(&PhoneKey::parse("13800138000").unwrap()));
         assert_eq!(l.fraud_phones().len(), 2);
     }

@@ -8,7 +8,7 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use crate::model::ShippingAddress;
-use crate::text::{fold, starts_with_folded};
+use crate::text::{fold, folded, starts_with_folded};
 
 /// A region on the remote-region list, by name prefix and/or region-code prefix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,8 +37,22 @@ impl Region {
     /// Whether a province name or region code falls in this region.
     pub fn matches(&self, name_or_code: &str) -> bool {
         let v = name_or_code.trim();
-        starts_with_folded(v, &self.name) || self.code.as_deref().is_some_and(|c| !c.is_empty() && v.starts_with(c))
+        self.matches_trimmed(v, first_folded(v), first_folded(&self.name))
     }
+
+    /// [`Region::matches`] on a trimmed value, given the first folded
+    /// characters of the value and of this region's name: a name that does
+    /// not start with the value's first character is rejected without
+    /// reading further.
+    fn matches_trimmed(&self, v: &str, v_first: Option<char>, name_first: Option<char>) -> bool {
+        (v_first.is_some() && v_first == name_first && starts_with_folded(v, &self.name))
+            || self.code.as_deref().is_some_and(|c| !c.is_empty() && v.starts_with(c))
+    }
+}
+
+/// The first character of a value once folded (white space skipped).
+fn first_folded(v: &str) -> Option<char> {
+    folded(v).next()
 }
 
 /// The default remote regions of the catalogue: 新疆, 西藏, 青海, 内蒙古, 宁夏,
@@ -109,6 +123,8 @@ pub struct LockerMatch<'a> {
 #[derive(Debug, Clone)]
 pub struct ReferenceData {
     remote_regions: Vec<Region>,
+    /// The first folded character of each remote region's name.
+    remote_first: Vec<Option<char>>,
     locker_keywords: Vec<String>,
     default_country: String,
     locker: AhoCorasick,
@@ -166,7 +182,16 @@ impl ReferenceData {
             .map_err(|e| ReferenceError::Pattern(e.to_string()))?;
         let unit_after = Regex::new(UNIT_AFTER_KEYWORD).map_err(|e| ReferenceError::Pattern(e.to_string()))?;
         let unit_anywhere = Regex::new(UNIT_ANYWHERE).map_err(|e| ReferenceError::Pattern(e.to_string()))?;
-        Ok(ReferenceData { remote_regions, locker_keywords, default_country, locker, unit_after, unit_anywhere })
+        let remote_first = remote_regions.iter().map(|r| first_folded(&r.name)).collect();
+        Ok(ReferenceData {
+            remote_regions,
+            remote_first,
+            locker_keywords,
+            default_country,
+            locker,
+            unit_after,
+            unit_anywhere,
+        })
     }
 
     /// The remote-region list.
@@ -189,8 +214,10 @@ impl ReferenceData {
     pub fn locker(&self, detail: &str) -> Option<LockerMatch<'_>> {
         // Name the first keyword; look for the unit after the last one
         // ("丰巢快递柜代收" names 丰巢 and has no number after 代收).
-        let first = self.locker.find(detail)?;
-        let last = self.locker.find_iter(detail).last().unwrap_or(first);
+        // One pass: the first match and the last.
+        let mut matches = self.locker.find_iter(detail);
+        let first = matches.next()?;
+        let last = matches.last().unwrap_or(first);
         let keyword = self.locker_keywords.get(first.pattern().as_usize()).map_or("", String::as_str);
         let after = detail.get(last.end()..).unwrap_or("");
         let has_unit = self.unit_after.is_match(after) || self.unit_anywhere.is_match(detail);
@@ -199,12 +226,15 @@ impl ReferenceData {
 
     /// The remote region an address lies in, by region code or province name.
     pub fn remote_region(&self, address: &ShippingAddress) -> Option<&Region> {
-        // Trimmed once, not once per region and field.
-        let code = address.region_code.as_deref().map(str::trim);
-        let province = address.province.as_deref().map(str::trim);
-        self.remote_regions
-            .iter()
-            .find(|r| code.is_some_and(|c| r.matches(c)) || province.is_some_and(|p| r.matches(p)))
+        // Trimmed and their first characters folded once, not once per region.
+        let fields = [address.region_code.as_deref(), address.province.as_deref()].map(|v| {
+            let v = v.map(str::trim);
+            (v, v.and_then(first_folded))
+        });
+        self.remote_regions.iter().zip(&self.remote_first).find_map(|(r, name_first)| {
+            let hit = fields.iter().any(|(v, first)| v.is_some_and(|v| r.matches_trimmed(v, *first, *name_first)));
+            hit.then_some(r)
+        })
     }
 }
 

@@ -10,10 +10,10 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 
 use crate::assessment::Assessment;
 use crate::context::EvalContext;
-use crate::lists::Lists;
+use crate::lists::{Lists, OrderEntities, recipient_phone};
 use crate::model::{EntityProfile, EntityType, LineItem, Order, ProductProfile, UserProfile};
 use crate::reference::ReferenceData;
-use crate::text;
+use crate::text::{self, PhoneKey};
 use crate::vocab::{Action, Category, Evidence, Message, ParamIssue, Personal, Privacy, RuleId};
 
 /// What a rule found when it fired: the reason, in words and in evidence.
@@ -119,6 +119,33 @@ pub struct Input<'a> {
     /// Set when the rule reads a profile, if the engine is watching (the
     /// history is unavailable and such a rule must be skipped).
     pub(crate) read_history: Option<&'a Cell<bool>>,
+    /// What the engine read off the order once for every rule; `None` for a
+    /// rule evaluated on its own ([`Input::new`]), which reads it itself.
+    pub(crate) derived: Option<&'a Derived<'a>>,
+}
+
+/// What is read off an order once per evaluation and shared by the rules:
+/// the recipient's phone (three rules read it), and the order's entities
+/// with their index keys when there are block or allow lists to look them up
+/// in (the block-list rule, and the allow lists for every flag that fires).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Derived<'a> {
+    phone: Option<PhoneKey>,
+    entities: Option<OrderEntities<'a>>,
+}
+
+impl<'a> Derived<'a> {
+    /// Reads `order`; its entities only if one of `lists` has block or allow entries.
+    pub(crate) fn of(order: &'a Order, lists: [&Lists; 3]) -> Self {
+        let phone = recipient_phone(order);
+        let listed = lists.iter().any(|l| !l.block().is_empty() || !l.allow().is_empty());
+        Derived { phone, entities: listed.then(|| OrderEntities::of(order, phone)) }
+    }
+
+    /// The order's entities, if there were lists to look them up in.
+    pub(crate) fn entities(&self) -> Option<&OrderEntities<'a>> {
+        self.entities.as_ref()
+    }
 }
 
 /// What [`Input::new`] borrows besides the order and the context: the
@@ -143,7 +170,17 @@ impl<'a> Input<'a> {
     /// ```
     pub fn new(order: &'a Order, ctx: &'a EvalContext) -> Self {
         let (reference, lists, so_far) = &*STANDALONE;
-        Input { order, ctx, reference, lists, live: lists, privacy: Privacy::Masked, so_far, read_history: None }
+        Input {
+            order,
+            ctx,
+            reference,
+            lists,
+            live: lists,
+            privacy: Privacy::Masked,
+            so_far,
+            read_history: None,
+            derived: None,
+        }
     }
     /// The same input with `reference` data instead of the built-in one.
     #[must_use]
@@ -175,6 +212,18 @@ impl<'a> Input<'a> {
     /// The evaluation's `now` (from the context, never the clock).
     pub fn now(&self) -> DateTime<Utc> {
         self.ctx.now
+    }
+    /// The recipient's phone, read (once per evaluation in an engine).
+    pub(crate) fn recipient_phone(&self) -> Option<PhoneKey> {
+        self.derived.map_or_else(|| recipient_phone(self.order), |d| d.phone)
+    }
+    /// The order's entities with their list-index keys (read once per
+    /// evaluation in an engine with lists).
+    pub(crate) fn order_entities(&self) -> OrderEntities<'a> {
+        match self.derived.and_then(Derived::entities) {
+            Some(e) => *e,
+            None => OrderEntities::of(self.order, self.recipient_phone()),
+        }
     }
     /// The buyer's profile, if the buyer has one.
     pub fn user(&self) -> Option<&'a UserProfile> {

@@ -45,7 +45,7 @@ impl Logic for PhoneInvalid {
             .as_ref()
             .and_then(|s| s.country.as_deref())
             .unwrap_or_else(|| input.reference().default_country());
-        if PhoneKey::parse(raw).is_some_and(|k| valid_for(&k, country)) {
+        if input.recipient_phone().is_some_and(|k| valid_for(&k, country)) {
             return Outcome::NotFired;
         }
         let shown = input.show(Personal::Phone, raw);
@@ -114,7 +114,7 @@ impl Logic for PhoneFraudListed {
         }
         // A phone that is no phone cannot be looked up: not judged, not passed
         // (contact.phone_invalid flags it).
-        let Some(key) = PhoneKey::parse(raw) else {
+        let Some(key) = input.recipient_phone() else {
             return Outcome::missing("a recipient phone that parses");
         };
         if !lists.iter().any(|l| l.is_fraud_phone(&key)) {

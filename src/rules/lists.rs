@@ -21,7 +21,7 @@ impl Logic for Blocked {
         if lists.iter().all(|l| l.block().is_empty()) {
             return Outcome::missing("block list");
         }
-        let Some((entry, entity)) = blocked_in(lists, input.order(), input.now()) else {
+        let Some((entry, entity)) = blocked_in(lists, &input.order_entities(), input.now()) else {
             return Outcome::NotFired;
         };
         let shown = match entity {
