@@ -9,10 +9,22 @@ pub(crate) fn share(part: u64, whole: u64) -> Option<Decimal> {
     Decimal::from(part).checked_div(Decimal::from(whole))
 }
 
-/// Whether `part / whole >= rate`, decided by multiplying (exact, and no
-/// division on the path every order takes); false when `whole` is zero.
+/// How `part / whole` compares with `rate`, decided by multiplying (exact,
+/// and no division on the path every order takes); `None` when `whole` is
+/// zero. A `rate × whole` too large for a decimal is above any count.
+pub(crate) fn compare_share(part: u64, whole: u64, rate: Decimal) -> Option<std::cmp::Ordering> {
+    if whole == 0 {
+        return None;
+    }
+    Some(
+        rate.checked_mul(Decimal::from(whole))
+            .map_or(std::cmp::Ordering::Less, |limit| Decimal::from(part).cmp(&limit)),
+    )
+}
+
+/// Whether `part / whole >= rate` ([`compare_share`]); false when `whole` is zero.
 pub(crate) fn share_at_least(part: u64, whole: u64, rate: Decimal) -> bool {
-    whole > 0 && rate.checked_mul(Decimal::from(whole)).is_some_and(|limit| Decimal::from(part) >= limit)
+    compare_share(part, whole, rate).is_some_and(std::cmp::Ordering::is_ge)
 }
 
 /// `part / whole` as a float, or `None` when `whole` is zero.

@@ -45,13 +45,11 @@ impl Logic for HighReturnRate {
             return Outcome::NotFired;
         }
         // `min_orders` may be 0: no orders is no rate, not a division by zero.
-        let Some(rate) = crate::num::share(u64::from(returned), u64::from(n)) else {
-            return Outcome::NotFired;
-        };
-        if rate <= self.max_rate {
+        let above = crate::num::compare_share(u64::from(returned), u64::from(n), self.max_rate);
+        if !above.is_some_and(std::cmp::Ordering::is_gt) {
             return Outcome::NotFired;
         }
-        let r = pct(rate);
+        let r = crate::num::share(u64::from(returned), u64::from(n)).map(pct).unwrap_or_default();
         Outcome::Fired(
             Finding::new(
                 ids::AFTERSALES_HIGH_RETURN_RATE,
