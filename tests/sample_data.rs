@@ -59,3 +59,27 @@ fn the_sample_shows_an_allow_list_exemption() {
         .collect();
     assert_eq!(exempted, [(ids::CONTACT_RECIPIENT_MISMATCH.to_owned(), "VIP buyer who often sends gifts".to_owned())]);
 }
+
+/// The assessments of the sample, as JSON, byte for byte as recorded in
+/// `tests/fixtures/sample-assessments.jsonl`: messages, evidence, scores and
+/// their order. A change to how reasons are built (or when) must not change
+/// what a host reads. After an intended change to a rule's output, rewrite
+/// the file with `UPDATE_FIXTURES=1 cargo test --test sample_data` and
+/// review the diff.
+#[test]
+fn the_assessments_of_the_sample_are_byte_for_byte_as_recorded() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sample-assessments.jsonl");
+    let engine = Engine::default();
+    let got: String = sample()
+        .iter()
+        .map(|r| serde_json::to_string(&engine.evaluate(&r.order, &r.context)).unwrap() + "\n")
+        .collect();
+    if std::env::var_os("UPDATE_FIXTURES").is_some() {
+        std::fs::write(path, &got).unwrap();
+    }
+    let want = std::fs::read_to_string(path).unwrap();
+    for (n, (g, w)) in got.lines().zip(want.lines()).enumerate() {
+        assert_eq!(g, w, "line {} of the sample", n + 1);
+    }
+    assert_eq!(got.lines().count(), want.lines().count());
+}
