@@ -3,6 +3,8 @@
 //! last, and drops those older than its span whenever it is added to, so its
 //! size is bounded by the span and an update costs O(1) amortised.
 
+use std::collections::VecDeque;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -35,8 +37,9 @@ impl Width {
 /// Values in time buckets of one width over a span of `keep` buckets.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Series<T> {
-    /// (bucket index, value), by index.
-    buckets: Vec<(i64, T)>,
+    /// (bucket index, value), by index: a ring, since buckets come at the
+    /// back and leave at the front (a vector shifted the whole span for each).
+    buckets: VecDeque<(i64, T)>,
 }
 
 impl<T: Clone> Series<T> {
@@ -49,13 +52,18 @@ impl<T: Clone> Series<T> {
             _ => {
                 let mut v = zero;
                 add(&mut v);
-                // Grow by one: most entities are seen a few times, and the
-                // span bounds the length anyway.
-                self.buckets.reserve_exact(1);
+                // Grow by doubling, but never past the span: most entities
+                // are seen a few times (a one-bucket series holds one), and a
+                // busy one reaches its span in a few allocations, not one per
+                // bucket.
+                if self.buckets.len() == self.buckets.capacity() {
+                    let room = usize::try_from(keep).unwrap_or(usize::MAX).saturating_sub(self.buckets.len());
+                    self.buckets.reserve_exact(self.buckets.len().min(room).max(1));
+                }
                 self.buckets.insert(pos, (index, v));
             }
         }
-        let newest = self.buckets.last().map_or(index, |(i, _)| *i);
+        let newest = self.buckets.back().map_or(index, |(i, _)| *i);
         let oldest_kept = newest.saturating_sub(keep.saturating_sub(1));
         let stale = self.buckets.partition_point(|(i, _)| *i < oldest_kept);
         self.buckets.drain(..stale);
