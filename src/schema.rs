@@ -51,6 +51,12 @@ pub fn request() -> Schema {
     schema_for!(EvalRequest)
 }
 
+/// The schema of one history event (a line of an event export):
+/// [`Event`](crate::profile::Event).
+pub fn event() -> Schema {
+    schema_for!(crate::profile::Event)
+}
+
 /// The schema of a rule-set file.
 pub fn rule_set() -> Schema {
     schema_for!(RuleSet)

@@ -33,6 +33,14 @@ impl Event {
         Event { id: id.into(), at, kind }
     }
 
+    /// Parses one event from a JSON line, as an OMS export carries it.
+    /// Fields the crate does not know are ignored, and an event of a type it
+    /// does not know reads as [`EventKind::Unknown`]; an error names the JSON
+    /// path and never quotes the value.
+    pub fn from_json(text: &str) -> Result<Event, crate::JsonError> {
+        crate::request::from_json(text)
+    }
+
     /// Event `id`: `order` was placed (at its `created_at`).
     pub fn placed(id: impl Into<String>, order: Order) -> Self {
         let at = order.created_at;

@@ -1,0 +1,161 @@
+//! `order-anomaly`: the crate's command line, for a shop's own data.
+//!
+//! ```text
+//! order-anomaly score orders.jsonl --config rules.json --locale en
+//! order-anomaly replay events.jsonl --summary-only
+//! order-anomaly check-config rules.toml
+//! order-anomaly print-default-config > rules.json
+//! order-anomaly schema event
+//! ```
+//!
+//! Every subcommand reads what a shop exports as JSON lines, reports a bad
+//! line (its number and the JSON path of the problem, never the value) on
+//! standard error, goes on with the rest, and exits 1 if any line was bad;
+//! a file that cannot be read, or a rule set with problems, exits 2.
+
+mod lines;
+mod replay;
+mod score;
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use order_anomaly::{Engine, Locale, RuleSet};
+
+/// Flags abnormal orders (异常订单): score orders, replay an event export,
+/// check rule sets.
+#[derive(Parser)]
+#[command(name = "order-anomaly", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Scores JSON lines (`{"order": ..., "context": ...}`): one assessment
+    /// as JSON per line out.
+    ///
+    /// Example: order-anomaly score examples/data/orders.jsonl --locale en
+    Score(score::Args),
+    /// Replays an event export (`profile::Event` as JSON lines, in the
+    /// order the file gives) through the profile store, assesses each order
+    /// as it is placed, and ends with a summary.
+    ///
+    /// Example: order-anomaly replay events.jsonl --summary-only
+    Replay(replay::Args),
+    /// Checks a rule-set file (JSON, or TOML when it ends in `.toml`):
+    /// prints its name, version and hash, or every problem.
+    ///
+    /// Example: order-anomaly check-config rules.toml
+    CheckConfig {
+        /// The rule-set file.
+        file: PathBuf,
+    },
+    /// Prints the default rule set as JSON, naming every rule: a starting
+    /// point for a file of your own.
+    ///
+    /// Example: order-anomaly print-default-config > rules.json
+    PrintDefaultConfig,
+    /// Prints the JSON Schema of an input or output format.
+    ///
+    /// Example: order-anomaly schema event
+    Schema {
+        /// Which format.
+        #[arg(value_enum)]
+        format: Format,
+    },
+}
+
+/// The formats `schema` describes.
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    /// One line of `score`'s input.
+    Request,
+    /// One line of an event export (`replay`'s input).
+    Event,
+    /// A rule-set file.
+    Ruleset,
+    /// An assessment as `score` writes it.
+    Assessment,
+}
+
+/// Options shared by the subcommands that judge orders.
+#[derive(clap::Args)]
+struct Judging {
+    /// A rule-set file to judge by instead of the defaults.
+    #[arg(long, value_name = "RULES")]
+    config: Option<PathBuf>,
+    /// The language of the reasons printed: zh or en.
+    #[arg(long, default_value = "zh", value_parser = parse_locale)]
+    locale: Locale,
+}
+
+impl Judging {
+    /// The engine (from `--config`, or the defaults) and the input lines of
+    /// `path`; what is wrong with either is reported as `command: ...`, and
+    /// the command exits 2.
+    fn open(&self, command: &str, path: Option<&Path>) -> Result<(Engine, Box<dyn BufRead>), ExitCode> {
+        let engine = match &self.config {
+            None => Ok(Engine::default()),
+            Some(path) => Engine::from_config_path(path).map_err(|e| e.to_string()),
+        };
+        engine.and_then(|e| Ok((e, lines::open(path)?))).map_err(|e| {
+            eprintln!("{command}: {e}");
+            ExitCode::from(2)
+        })
+    }
+}
+
+fn parse_locale(s: &str) -> Result<Locale, String> {
+    s.parse()
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Score(args) => score::run(&args),
+        Command::Replay(args) => replay::run(&args),
+        Command::CheckConfig { file } => check_config(&file),
+        Command::PrintDefaultConfig => {
+            println!("{}", RuleSet::builtin().to_json_pretty());
+            ExitCode::SUCCESS
+        }
+        Command::Schema { format } => schema(format),
+    }
+}
+
+fn check_config(file: &std::path::Path) -> ExitCode {
+    match RuleSet::from_path(file).and_then(|r| r.build().map(|_| r)) {
+        Ok(rules) => {
+            let info = rules.info();
+            println!("{}: {} {} ({}), valid", file.display(), info.name, info.version, info.hash);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{}: {e}", file.display());
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn schema(format: Format) -> ExitCode {
+    let schema = match format {
+        Format::Request => order_anomaly::schema::request(),
+        Format::Event => order_anomaly::schema::event(),
+        Format::Ruleset => order_anomaly::schema::rule_set(),
+        Format::Assessment => order_anomaly::schema::assessment(),
+    };
+    match serde_json::to_string_pretty(&schema) {
+        Ok(s) => {
+            println!("{s}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("schema: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! `order-anomaly score`: one assessment per input line.
+
+use std::io::{self, BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use order_anomaly::{Assessment, EvalRequest};
+use serde::Serialize;
+
+use crate::Judging;
+use crate::lines;
+
+/// `score [FILE|-] [--config RULES] [--locale zh|en] [--strict]`
+#[derive(clap::Args)]
+pub struct Args {
+    /// JSON lines, one `{"order": ..., "context": ...}` each; standard input
+    /// when `-` or absent.
+    file: Option<PathBuf>,
+    #[command(flatten)]
+    judging: Judging,
+    /// Refuse a line with a field the crate does not know (an export's own
+    /// `status`), naming its path; by default such fields are ignored.
+    #[arg(long)]
+    strict: bool,
+}
+
+/// One output line.
+#[derive(Serialize)]
+struct Scored<'a> {
+    line: usize,
+    order_id: &'a str,
+    score: u8,
+    decision: &'static str,
+    /// The counted flags' messages in the chosen locale, highest points first.
+    reasons: Vec<&'a str>,
+    assessment: &'a Assessment,
+}
+
+pub fn run(args: &Args) -> ExitCode {
+    let (engine, input) = match args.judging.open("score", args.file.as_deref()) {
+        Ok(opened) => opened,
+        Err(code) => return code,
+    };
+    let read = if args.strict { EvalRequest::from_json_strict } else { EvalRequest::from_json };
+    let mut out = BufWriter::new(io::stdout().lock());
+    let mut bad = 0usize;
+    for (n, req) in lines::parsed(input, read, &mut bad) {
+        let a = engine.evaluate(&req.order, &req.context);
+        let scored = Scored {
+            line: n,
+            order_id: &req.order.id,
+            score: a.score(),
+            decision: a.decision().as_str(),
+            reasons: a.reasons(args.judging.locale),
+            assessment: &a,
+        };
+        let written = serde_json::to_writer(&mut out, &scored).map_err(io::Error::from).and_then(|()| writeln!(out));
+        if let Err(e) = written {
+            eprintln!("score: cannot write: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    if let Err(e) = out.flush() {
+        eprintln!("score: cannot write: {e}");
+        return ExitCode::from(2);
+    }
+    if lines::report_bad("score", bad) { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+}

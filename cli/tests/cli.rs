@@ -1,0 +1,125 @@
+//! The `order-anomaly` binary, run as a user runs it.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_order-anomaly"))
+}
+
+/// A path in the repository (the library's root, one up from this package).
+fn repo(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
+}
+
+fn run(cmd: &mut Command) -> (Output, String, String) {
+    let out = cmd.output().expect("the binary runs");
+    let (stdout, stderr) =
+        (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned());
+    (out, stdout, stderr)
+}
+
+fn with_stdin(cmd: &mut Command, input: &str) -> (Output, String, String) {
+    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("runs");
+    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("writes");
+    let out = child.wait_with_output().expect("finishes");
+    let (stdout, stderr) =
+        (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned());
+    (out, stdout, stderr)
+}
+
+fn temp(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("order-anomaly-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("writes");
+    path
+}
+
+#[test]
+fn score_writes_an_assessment_per_line_of_the_sample() {
+    let (out, stdout, _) = run(bin().arg("score").arg(repo("examples/data/orders.jsonl")).args(["--locale", "en"]));
+    assert!(out.status.success());
+    let lines: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).expect("JSON")).collect();
+    assert_eq!(lines.len(), 57);
+    assert!(lines.iter().any(|l| l["decision"] == "reject"));
+    let reasons: Vec<&str> =
+        lines.iter().flat_map(|l| l["reasons"].as_array().into_iter().flatten()).filter_map(|r| r.as_str()).collect();
+    assert!(reasons.iter().any(|r| r.contains("block list")), "English reasons");
+}
+
+#[test]
+fn score_reports_a_bad_line_by_number_and_path_and_scores_the_rest() {
+    let sample = std::fs::read_to_string(repo("examples/data/orders.jsonl")).expect("the sample");
+    let first = sample.lines().next().expect("a line");
+    let bad = first.replacen("\"payable_amount\":\"", "\"payable_amount\":\"x", 1);
+    let (out, stdout, stderr) = with_stdin(bin().args(["score", "-"]), &format!("{first}\n{bad}\n{first}\n"));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout.lines().count(), 2);
+    assert!(stderr.contains("line 2") && stderr.contains("order.payable_amount"), "{stderr}");
+    assert!(stderr.contains("1 bad line"), "{stderr}");
+}
+
+#[test]
+fn a_rule_set_round_trips_through_print_and_check() {
+    let (out, printed, _) = run(bin().arg("print-default-config"));
+    assert!(out.status.success());
+    let path = temp("rules.json", &printed);
+    let (out, stdout, stderr) = run(bin().arg("check-config").arg(&path));
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("valid") && stdout.contains("sha256:"), "{stdout}");
+    // Scoring with it gives the defaults' decisions.
+    let (out, _, _) = run(bin().arg("score").arg(repo("examples/data/orders.jsonl")).arg("--config").arg(&path));
+    assert!(out.status.success());
+}
+
+#[test]
+fn a_broken_rule_set_is_refused_naming_the_rule() {
+    let path = temp("broken.json", r#"{"name":"x","version":"1","rules":{"payment.large_amout":{"points":10}}}"#);
+    let (out, _, stderr) = run(bin().arg("check-config").arg(&path));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr.contains("payment.large_amout"), "{stderr}");
+    let (out, _, _) = run(bin().arg("score").arg(repo("examples/data/orders.jsonl")).arg("--config").arg(&path));
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn schema_describes_the_event_format() {
+    let (out, stdout, _) = run(bin().args(["schema", "event"]));
+    assert!(out.status.success());
+    let schema: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    let text = schema.to_string();
+    assert!(text.contains("order_placed") && text.contains("stock_level"), "every event type is described");
+}
+
+#[test]
+fn replay_folds_an_export_judges_each_order_once_and_counts_what_it_skipped() {
+    let (out, stdout, stderr) = run(bin().arg("replay").arg(repo("cli/tests/fixtures/events.jsonl")));
+    // The fixture ends with a line whose time does not parse.
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr.contains("line 60") && stderr.contains("`at`"), "{stderr}");
+    let lines: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).expect("JSON")).collect();
+    let (summary, assessed) = lines.split_last().expect("a summary");
+    let s = &summary["summary"];
+    assert_eq!(s["events"], 59);
+    assert_eq!(s["applied"], 57);
+    assert_eq!(s["duplicates"], 1, "the redelivered placement");
+    assert_eq!(s["unknown_types"], 1, "coupon_redeemed");
+    assert_eq!(s["bad_lines"], 1);
+    assert_eq!(s["assessments"], 57, "each order once, the redelivery not again");
+    assert_eq!(assessed.len(), 57);
+    assert!(s["hits_by_rule"]["payment.large_amount"].as_u64() > Some(0));
+}
+
+#[test]
+fn every_subcommand_has_help_with_an_example() {
+    for sub in ["score", "replay", "check-config", "print-default-config", "schema"] {
+        let (out, stdout, _) = run(bin().args([sub, "--help"]));
+        assert!(out.status.success(), "{sub}");
+        assert!(
+            stdout.contains("Usage:") && stdout.contains(&format!("Example: order-anomaly {sub}")),
+            "{sub}: {stdout}"
+        );
+    }
+}
