@@ -37,7 +37,7 @@ impl Event {
     /// Fields the crate does not know are ignored, and an event of a type it
     /// does not know reads as [`EventKind::Unknown`]; an error names the JSON
     /// path and never quotes the value.
-    pub fn from_json(text: &str) -> Result<Event, crate::JsonError> {
+    pub fn from_json(text: &str) -> Result<Event, crate::request::JsonError> {
         crate::request::from_json(text)
     }
 
