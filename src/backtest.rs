@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::assessment::Decision;
+use crate::assessment::{Assessment, Decision};
 use crate::context::EvalContext;
 use crate::engine::Engine;
 use crate::model::Order;
@@ -91,6 +91,133 @@ pub struct BacktestReport {
     pub decisions: BTreeMap<Decision, u64>,
     /// Abnormal orders per decision.
     pub positives_by_decision: BTreeMap<Decision, u64>,
+    /// Per rule id, the orders it was skipped on for missing data.
+    #[serde(default)]
+    pub skips: BTreeMap<String, u64>,
+    /// Precision and recall at every score, from the highest: an order
+    /// counts as flagged at score `s` when its score is `s` or more.
+    #[serde(default)]
+    pub curve: Vec<CurvePoint>,
+}
+
+impl BacktestReport {
+    /// Flagged against abnormal with `cutoff` as the cut-off instead of the
+    /// report's: every decision's figures come from one pass.
+    pub fn confusion_at(&self, cutoff: Decision) -> Confusion {
+        let mut c = Confusion::default();
+        for (d, n) in &self.decisions {
+            let p = self.positives_by_decision.get(d).copied().unwrap_or(0);
+            let negatives = n.saturating_sub(p);
+            if *d >= cutoff {
+                c.true_positives = c.true_positives.saturating_add(p);
+                c.false_positives = c.false_positives.saturating_add(negatives);
+            } else {
+                c.false_negatives = c.false_negatives.saturating_add(p);
+                c.true_negatives = c.true_negatives.saturating_add(negatives);
+            }
+        }
+        c
+    }
+}
+
+/// One point of the precision-recall curve over scores.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CurvePoint {
+    /// Orders scoring this or more count as flagged.
+    pub score: u8,
+    /// How many orders that flags.
+    pub flagged: u64,
+    /// Share of them that were abnormal.
+    pub precision: Option<f64>,
+    /// Share of the abnormal orders among them.
+    pub recall: Option<f64>,
+}
+
+/// A backtest built one labelled assessment at a time: what [`backtest`]
+/// does over a slice, for a history streamed from a file. It holds counts
+/// per rule, per decision and per score, never the orders, so its memory
+/// does not grow with the history.
+///
+/// ```
+/// use order_anomaly::backtest::Tally;
+/// use order_anomaly::{Decision, Engine, EvalContext, Order};
+///
+/// let engine = Engine::default();
+/// let mut tally = Tally::new(&engine.ruleset().name, Decision::Review);
+/// let order = Order::new("SO-1", "u-1", "2026-03-01T10:00:00Z".parse().unwrap(), "9000".parse().unwrap());
+/// let a = engine.evaluate(&order, &EvalContext::at(order.created_at));
+/// tally.add(&a, true);
+/// let report = tally.report();
+/// assert_eq!((report.orders, report.positives), (1, 1));
+/// assert_eq!(report.rules["payment.large_amount"].true_positives, 1);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Tally {
+    report: BacktestReport,
+    /// Orders per score: (all, abnormal).
+    by_score: [(u64, u64); 101],
+}
+
+impl Tally {
+    /// An empty tally for the rule set `ruleset`, counting decisions at
+    /// `cutoff` or higher as flagged.
+    pub fn new(ruleset: impl Into<String>, cutoff: Decision) -> Self {
+        Tally { report: BacktestReport { ruleset: ruleset.into(), cutoff, ..Default::default() }, by_score: [(0, 0); 101] }
+    }
+
+    /// Counts one order's assessment, and whether the order was abnormal.
+    pub fn add(&mut self, a: &Assessment, abnormal: bool) {
+        let r = &mut self.report;
+        bump(&mut r.orders);
+        r.positives = r.positives.saturating_add(u64::from(abnormal));
+        bump(r.decisions.entry(a.decision()).or_default());
+        if abnormal {
+            bump(r.positives_by_decision.entry(a.decision()).or_default());
+        }
+        let c = &mut r.confusion;
+        match (a.decision() >= r.cutoff, abnormal) {
+            (true, true) => bump(&mut c.true_positives),
+            (true, false) => bump(&mut c.false_positives),
+            (false, true) => bump(&mut c.false_negatives),
+            (false, false) => bump(&mut c.true_negatives),
+        }
+        for (map, flags) in [(&mut r.rules, a.flags()), (&mut r.shadow, a.shadow_flags())] {
+            for f in flags {
+                let m = map.entry(f.rule_id().to_string()).or_default();
+                bump(&mut m.hits);
+                m.true_positives = m.true_positives.saturating_add(u64::from(abnormal));
+            }
+        }
+        for s in a.skipped() {
+            bump(r.skips.entry(s.rule_id.to_string()).or_default());
+        }
+        if let Some((all, bad)) = self.by_score.get_mut(usize::from(a.score())) {
+            bump(all);
+            *bad = bad.saturating_add(u64::from(abnormal));
+        }
+    }
+
+    /// The figures so far: precision and recall per rule, and the curve.
+    pub fn report(&self) -> BacktestReport {
+        let mut r = self.report.clone();
+        let positives = r.positives;
+        for m in r.rules.values_mut().chain(r.shadow.values_mut()) {
+            m.precision = ratio(m.true_positives, m.hits);
+            m.recall = ratio(m.true_positives, positives);
+        }
+        let (mut flagged, mut caught) = (0u64, 0u64);
+        r.curve = (0..=100u8)
+            .rev()
+            .zip(self.by_score.iter().rev())
+            .map(|(score, (all, bad))| {
+                flagged = flagged.saturating_add(*all);
+                caught = caught.saturating_add(*bad);
+                CurvePoint { score, flagged, precision: ratio(caught, flagged), recall: ratio(caught, positives) }
+            })
+            .collect();
+        r
+    }
 }
 
 /// An order whose decision differs between two rule sets.
@@ -145,36 +272,11 @@ fn run(
     cutoff: Decision,
     mut each: impl FnMut(&Labeled, Decision),
 ) -> BacktestReport {
-    let mut r = BacktestReport { ruleset: engine.ruleset().name.clone(), cutoff, ..Default::default() };
+    let mut tally = Tally::new(engine.ruleset().name.clone(), cutoff);
     for l in history {
         let a = engine.evaluate(&l.order, &l.context);
-        bump(&mut r.orders);
-        r.positives = r.positives.saturating_add(u64::from(l.abnormal));
-        bump(r.decisions.entry(a.decision()).or_default());
-        if l.abnormal {
-            bump(r.positives_by_decision.entry(a.decision()).or_default());
-        }
-        let flagged = a.decision() >= cutoff;
-        let c = &mut r.confusion;
-        match (flagged, l.abnormal) {
-            (true, true) => bump(&mut c.true_positives),
-            (true, false) => bump(&mut c.false_positives),
-            (false, true) => bump(&mut c.false_negatives),
-            (false, false) => bump(&mut c.true_negatives),
-        }
-        for (map, flags) in [(&mut r.rules, a.flags()), (&mut r.shadow, a.shadow_flags())] {
-            for f in flags {
-                let m = map.entry(f.rule_id().to_string()).or_default();
-                bump(&mut m.hits);
-                m.true_positives = m.true_positives.saturating_add(u64::from(l.abnormal));
-            }
-        }
+        tally.add(&a, l.abnormal);
         each(l, a.decision());
     }
-    let positives = r.positives;
-    for m in r.rules.values_mut().chain(r.shadow.values_mut()) {
-        m.precision = ratio(m.true_positives, m.hits);
-        m.recall = ratio(m.true_positives, positives);
-    }
-    r
+    tally.report()
 }

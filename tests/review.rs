@@ -400,6 +400,26 @@ fn backtest_figures_by_hand() {
 }
 
 #[test]
+fn every_cutoff_and_the_score_curve_come_from_one_pass() {
+    let r = backtest(&Engine::default(), &history(), Decision::Review);
+    // The Hold cut-off from the Review pass equals a pass at Hold.
+    assert_eq!(r.confusion_at(Decision::Hold), backtest(&Engine::default(), &history(), Decision::Hold).confusion);
+    assert_eq!(r.confusion_at(Decision::Review), r.confusion);
+    // The curve runs from score 100 down to 0: at 0 every order is flagged
+    // (recall 1, precision the share of abnormal orders); the number flagged
+    // never falls as the score drops.
+    assert_eq!(r.curve.len(), 101);
+    assert_eq!(r.curve.first().map(|p| p.score), Some(100));
+    let last = r.curve.last().unwrap();
+    assert_eq!((last.score, last.flagged, last.recall, last.precision), (0, 5, Some(1.0), Some(0.4)));
+    assert!(r.curve.windows(2).all(|w| w[0].flagged <= w[1].flagged));
+    // At the Review threshold the curve agrees with the decisions.
+    let at_review = r.curve.iter().find(|p| p.score == 30).unwrap();
+    assert_eq!(at_review.flagged, r.confusion.true_positives + r.confusion.false_positives);
+    assert!(r.skips.values().any(|n| *n > 0), "skipped rules are counted");
+}
+
+#[test]
 fn comparing_two_rule_sets_lists_the_orders_that_change() {
     let lenient = Engine::builder().disable(ids::CONTACT_PHONE_INVALID).build().unwrap();
     let cmp = compare(&Engine::default(), &lenient, &history(), Decision::Review);
