@@ -163,7 +163,10 @@ impl Tally {
     /// An empty tally for the rule set `ruleset`, counting decisions at
     /// `cutoff` or higher as flagged.
     pub fn new(ruleset: impl Into<String>, cutoff: Decision) -> Self {
-        Tally { report: BacktestReport { ruleset: ruleset.into(), cutoff, ..Default::default() }, by_score: [(0, 0); 101] }
+        Tally {
+            report: BacktestReport { ruleset: ruleset.into(), cutoff, ..Default::default() },
+            by_score: [(0, 0); 101],
+        }
     }
 
     /// Counts one order's assessment, and whether the order was abnormal.

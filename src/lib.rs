@@ -47,7 +47,7 @@ pub use lists::{AllowEntry, BlockEntry, EntityKind, ListProblem, Lists, SharedLi
 pub use model::{Order, ProductProfile, UserProfile};
 pub use reference::{LockerMatch, ReferenceData, ReferenceError, Region};
 pub use reload::SharedEngine;
-pub use request::{EvalRequest, JsonError};
+pub use request::{EvalRequest, JsonError, parse_json};
 pub use rule::{Finding, Input, Outcome, Rule};
 pub use rules::ids;
 pub use time::{ParseTimeError, TimeSpan, UtcOffset, Window};

@@ -131,6 +131,24 @@ impl JsonError {
     }
 }
 
+/// Parses one JSON text as any serde type, with the crate's error: the
+/// JSON path and position of a problem and what was wrong, never the value
+/// (input lines carry personal data). Fields the type does not know are
+/// ignored unless it says otherwise. For a host's own line formats beside
+/// the crate's (a labels file, say).
+///
+/// ```
+/// #[derive(serde::Deserialize)]
+/// struct Label { order_id: String, abnormal: bool }
+///
+/// let e = order_anomaly::parse_json::<Label>(r#"{"order_id": "SO-1", "abnormal": "13800138000"}"#).err().unwrap();
+/// assert_eq!(e.path, "abnormal");
+/// assert!(!e.at_line(3).contains("13800138000"));
+/// ```
+pub fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, JsonError> {
+    from_json(text)
+}
+
 impl EvalRequest {
     /// Parses one request from JSON. Fields the crate does not know are
     /// ignored: an OMS export's `status` or `channel` does not cost the

@@ -1,5 +1,6 @@
 //! Reading JSON lines from a file or standard input, and counting the bad ones.
 
+use std::cell::Cell;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader};
 use std::path::Path;
@@ -15,34 +16,37 @@ pub fn open(path: Option<&Path>) -> Result<Box<dyn BufRead>, String> {
     }
 }
 
+/// The non-blank lines of `input` with their line numbers; a line that
+/// cannot be read is reported on standard error and counted in `bad`.
+pub fn raw<'a>(input: Box<dyn BufRead + 'a>, bad: &'a Cell<usize>) -> impl Iterator<Item = (usize, String)> + 'a {
+    input.lines().enumerate().filter_map(move |(n, line)| {
+        let n = n + 1;
+        match line {
+            Ok(l) if l.trim().is_empty() => None,
+            Ok(l) => Some((n, l)),
+            Err(e) => {
+                eprintln!("line {n}: cannot read: {e}");
+                bad.set(bad.get() + 1);
+                None
+            }
+        }
+    })
+}
+
 /// The non-blank lines of `input` parsed by `parse`, with their line
 /// numbers. A line that cannot be read or parsed is reported on standard
 /// error (by number and JSON path) and counted in `bad`; the rest go on.
 pub fn parsed<'a, T, E: ErrorAtLine>(
     input: Box<dyn BufRead + 'a>,
     parse: impl Fn(&str) -> Result<T, E> + 'a,
-    bad: &'a mut usize,
+    bad: &'a Cell<usize>,
 ) -> impl Iterator<Item = (usize, T)> + 'a {
-    input.lines().enumerate().filter_map(move |(n, line)| {
-        let n = n + 1;
-        let line = match line {
-            Ok(l) => l,
-            Err(e) => {
-                eprintln!("line {n}: cannot read: {e}");
-                *bad += 1;
-                return None;
-            }
-        };
-        if line.trim().is_empty() {
-            return None;
-        }
-        match parse(&line) {
-            Ok(v) => Some((n, v)),
-            Err(e) => {
-                eprintln!("{}", e.at_line(n));
-                *bad += 1;
-                None
-            }
+    raw(input, bad).filter_map(move |(n, line)| match parse(&line) {
+        Ok(v) => Some((n, v)),
+        Err(e) => {
+            eprintln!("{}", e.at_line(n));
+            bad.set(bad.get() + 1);
+            None
         }
     })
 }

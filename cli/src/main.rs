@@ -13,6 +13,7 @@
 //! standard error, goes on with the rest, and exits 1 if any line was bad;
 //! a file that cannot be read, or a rule set with problems, exits 2.
 
+mod backtest;
 mod lines;
 mod replay;
 mod score;
@@ -46,6 +47,13 @@ enum Command {
     ///
     /// Example: order-anomaly replay events.jsonl --summary-only
     Replay(replay::Args),
+    /// Measures a rule set (or compares two) on a labelled event export:
+    /// per rule hits, skips, precision and recall; the Review and Hold
+    /// cut-offs and the precision-recall curve over scores, in one pass;
+    /// with two `--config`s, the orders whose decision changes.
+    ///
+    /// Example: order-anomaly backtest events.jsonl --labels labels.csv --config a.json --config b.json
+    Backtest(backtest::Args),
     /// Checks a rule-set file (JSON, or TOML when it ends in `.toml`):
     /// prints its name, version and hash, or every problem.
     ///
@@ -118,6 +126,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Score(args) => score::run(&args),
         Command::Replay(args) => replay::run(&args),
+        Command::Backtest(args) => backtest::run(&args),
         Command::CheckConfig { file } => check_config(&file),
         Command::PrintDefaultConfig => {
             println!("{}", RuleSet::builtin().to_json_pretty());

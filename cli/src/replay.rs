@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use order_anomaly::profile::{Applied, Event, EventKind, InMemoryStore};
-use order_anomaly::{Assessment, Decision, Order, Stage, UtcOffset};
+use order_anomaly::{Assessment, Decision, EvalContext, Order, Stage, UtcOffset};
 use serde::Serialize;
 
 use crate::Judging;
@@ -35,7 +35,7 @@ pub struct Args {
     summary_only: bool,
 }
 
-fn parse_offset(s: &str) -> Result<UtcOffset, String> {
+pub fn parse_offset(s: &str) -> Result<UtcOffset, String> {
     s.parse().map_err(|e| format!("{e}"))
 }
 
@@ -68,22 +68,90 @@ impl<W: Write> Output<W> {
     }
 }
 
-/// What the replay saw.
+/// What folding an export saw.
+#[derive(Default, Serialize)]
+pub struct Folded {
+    pub events: u64,
+    pub bad_lines: usize,
+    pub applied: u64,
+    pub duplicates: u64,
+    pub too_late: u64,
+    pub held: u64,
+    pub dropped: u64,
+    pub unknown_types: u64,
+    pub events_per_sec: f64,
+}
+
+impl Folded {
+    /// One line for standard error.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} events ({} applied, {} duplicates, {} too late, {} of unknown types), {:.0} events/s",
+            self.events, self.applied, self.duplicates, self.too_late, self.unknown_types, self.events_per_sec
+        )
+    }
+}
+
+/// Folds the events of `input` into a fresh store in the file's order and
+/// calls `judge` with each order and its context: once when it is placed
+/// (a redelivered placement is not judged again) and, with `stages`, again
+/// whenever an event moves it to a later stage; `line` is the event's.
+pub fn fold(
+    input: Box<dyn std::io::BufRead>,
+    utc_offset: UtcOffset,
+    stages: bool,
+    mut judge: impl FnMut(usize, &Order, &EvalContext),
+) -> Folded {
+    // An export is history: its gaps are real, so nothing is held for
+    // being dated ahead.
+    let mut store = InMemoryStore::for_history();
+    let mut seen = Folded::default();
+    let started = Instant::now();
+    let bad = std::cell::Cell::new(0usize);
+    for (n, event) in lines::parsed(input, Event::from_json, &bad) {
+        seen.events += 1;
+        let context = |store: &InMemoryStore, order: &Order, stage: Stage| {
+            let mut ctx = store.context_for(order, event.at, utc_offset);
+            ctx.stage = Some(stage);
+            ctx
+        };
+        if let EventKind::OrderPlaced { order } = &event.kind {
+            if store.stage(&order.id).is_none() {
+                judge(n, order, &context(&store, order, Stage::Placed));
+            }
+        }
+        let id = event.kind.order_id().filter(|_| stages && !matches!(event.kind, EventKind::OrderPlaced { .. }));
+        let before = id.and_then(|id| store.stage(id));
+        match store.apply(&event) {
+            Applied::Applied => seen.applied += 1,
+            Applied::Duplicate => seen.duplicates += 1,
+            Applied::TooLate => seen.too_late += 1,
+            Applied::Held => seen.held += 1,
+            Applied::Dropped => seen.dropped += 1,
+            Applied::Ignored => seen.unknown_types += 1,
+            _ => {}
+        }
+        // The order again when this event moved it on.
+        let moved = id.and_then(|id| Some((store.order(id)?, store.stage(id).filter(|s| Some(*s) != before)?)));
+        if let Some((order, stage)) = moved {
+            judge(n, &order, &context(&store, &order, stage));
+        }
+    }
+    seen.bad_lines = bad.get();
+    let secs = started.elapsed().as_secs_f64().max(1e-9);
+    seen.events_per_sec = (seen.events as f64 / secs).round();
+    seen
+}
+
+/// What the replay saw and judged.
 #[derive(Default, Serialize)]
 struct Summary {
-    events: u64,
-    bad_lines: usize,
-    applied: u64,
-    duplicates: u64,
-    too_late: u64,
-    held: u64,
-    dropped: u64,
-    unknown_types: u64,
+    #[serde(flatten)]
+    folded: Folded,
     assessments: u64,
     decisions: BTreeMap<&'static str, u64>,
     hits_by_rule: BTreeMap<String, u64>,
     skips_by_rule: BTreeMap<String, u64>,
-    events_per_sec: f64,
 }
 
 pub fn run(args: &Args) -> ExitCode {
@@ -91,55 +159,15 @@ pub fn run(args: &Args) -> ExitCode {
         Ok(opened) => opened,
         Err(code) => return code,
     };
-    // An export is history: its gaps are real, so nothing is held for
-    // being dated ahead.
-    let mut store = InMemoryStore::for_history();
     let mut out = Output { out: BufWriter::new(io::stdout().lock()), quiet: args.summary_only, failed: None };
     let mut summary =
         Summary { decisions: Decision::ALL.iter().map(|d| (d.as_str(), 0)).collect(), ..Summary::default() };
-    let started = Instant::now();
-    let mut bad = 0usize;
-    for (n, event) in lines::parsed(input, Event::from_json, &mut bad) {
-        summary.events += 1;
-        let assess = |store: &InMemoryStore, order: &Order, stage: Stage| {
-            let mut ctx = store.context_for(order, event.at, args.utc_offset);
-            ctx.stage = Some(stage);
-            engine.evaluate(order, &ctx)
-        };
-        // An order is judged when it is placed, once: a redelivered
-        // placement is not judged again.
-        let placed = match &event.kind {
-            EventKind::OrderPlaced { order } if store.stage(&order.id).is_none() => Some(order),
-            _ => None,
-        };
-        if let Some(order) = placed {
-            let a = assess(&store, order, Stage::Placed);
-            summary.count(&a);
-            out.emit(n, &order.id, &a);
-        }
-        let id = event.kind.order_id().filter(|_| args.stages && !matches!(event.kind, EventKind::OrderPlaced { .. }));
-        let before = id.and_then(|id| store.stage(id));
-        match store.apply(&event) {
-            Applied::Applied => summary.applied += 1,
-            Applied::Duplicate => summary.duplicates += 1,
-            Applied::TooLate => summary.too_late += 1,
-            Applied::Held => summary.held += 1,
-            Applied::Dropped => summary.dropped += 1,
-            Applied::Ignored => summary.unknown_types += 1,
-            _ => {}
-        }
-        // With --stages: the order again when this event moved it on.
-        let moved = id.and_then(|id| Some((store.order(id)?, store.stage(id).filter(|s| Some(*s) != before)?)));
-        if let Some((order, stage)) = moved {
-            let a = assess(&store, &order, stage);
-            summary.count(&a);
-            out.emit(n, &order.id, &a);
-        }
-    }
+    summary.folded = fold(input, args.utc_offset, args.stages, |n, order, ctx| {
+        let a = engine.evaluate(order, ctx);
+        summary.count(&a);
+        out.emit(n, &order.id, &a);
+    });
     let Output { mut out, failed: failed_write, .. } = out;
-    summary.bad_lines = bad;
-    let secs = started.elapsed().as_secs_f64().max(1e-9);
-    summary.events_per_sec = (summary.events as f64 / secs).round();
     if let Some(e) = failed_write {
         eprintln!("replay: cannot write: {e}");
         return ExitCode::from(2);
@@ -152,17 +180,8 @@ pub fn run(args: &Args) -> ExitCode {
         eprintln!("replay: cannot write: {e}");
         return ExitCode::from(2);
     }
-    eprintln!(
-        "replay: {} events ({} applied, {} duplicates, {} too late, {} of unknown types), {} assessments, {:.0} events/s",
-        summary.events,
-        summary.applied,
-        summary.duplicates,
-        summary.too_late,
-        summary.unknown_types,
-        summary.assessments,
-        summary.events_per_sec
-    );
-    if lines::report_bad("replay", bad) { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+    eprintln!("replay: {}, {} assessments", summary.folded.describe(), summary.assessments);
+    if lines::report_bad("replay", summary.folded.bad_lines) { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }
 
 impl Summary {

@@ -43,8 +43,8 @@ pub fn run(args: &Args) -> ExitCode {
     };
     let read = if args.strict { EvalRequest::from_json_strict } else { EvalRequest::from_json };
     let mut out = BufWriter::new(io::stdout().lock());
-    let mut bad = 0usize;
-    for (n, req) in lines::parsed(input, read, &mut bad) {
+    let bad = std::cell::Cell::new(0usize);
+    for (n, req) in lines::parsed(input, read, &bad) {
         let a = engine.evaluate(&req.order, &req.context);
         let scored = Scored {
             line: n,
@@ -64,5 +64,5 @@ pub fn run(args: &Args) -> ExitCode {
         eprintln!("score: cannot write: {e}");
         return ExitCode::from(2);
     }
-    if lines::report_bad("score", bad) { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+    if lines::report_bad("score", bad.get()) { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }

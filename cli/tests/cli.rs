@@ -123,3 +123,46 @@ fn every_subcommand_has_help_with_an_example() {
         );
     }
 }
+
+#[test]
+fn backtest_measures_a_labelled_export_and_reports_what_did_not_match() {
+    let (out, stdout, stderr) = run(bin()
+        .arg("backtest")
+        .arg(repo("cli/tests/fixtures/events.jsonl"))
+        .arg("--labels")
+        .arg(repo("cli/tests/fixtures/labels.csv")));
+    // A bad event line and a bad label line: reported, counted, the rest measured.
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr.contains("labels: line 60") && stderr.contains("2 bad lines"), "{stderr}");
+    assert!(stderr.contains("1 labels name orders the events never placed"), "{stderr}");
+    assert!(stderr.contains("at review") && stderr.contains("at hold"), "both cut-offs: {stderr}");
+    let v: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON line");
+    assert_eq!(v["labels_without_orders"], 1);
+    assert_eq!(v["orders_without_labels"], 0);
+    let r = &v["reports"][0];
+    assert_eq!((r["orders"].as_u64(), r["positives"].as_u64()), (Some(57), Some(9)));
+    assert_eq!(r["curve"].as_array().map(Vec::len), Some(101));
+    assert!(r["skips"]["payment.amount_spike"].as_u64() > Some(0), "skips per rule");
+    assert!(v.get("changed").is_none(), "one rule set: nothing to compare");
+}
+
+#[test]
+fn backtest_compares_two_rule_sets() {
+    let lenient =
+        temp("lenient.json", r#"{"name":"lenient","version":"1","rules":{"payment.large_amount":{"enabled":false}}}"#);
+    let (_, stdout, stderr) = run(bin()
+        .arg("backtest")
+        .arg(repo("cli/tests/fixtures/events.jsonl"))
+        .arg("--labels")
+        .arg(repo("cli/tests/fixtures/labels.csv"))
+        .arg("--config")
+        .arg(repo("examples/config/strict-shop.json"))
+        .arg("--config")
+        .arg(&lenient));
+    let v: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    let names: Vec<&str> = v["reports"].as_array().unwrap().iter().filter_map(|r| r["ruleset"].as_str()).collect();
+    assert_eq!(names, ["strict-shop", "lenient"]);
+    let changed = v["changed"].as_array().expect("the changes");
+    assert!(!changed.is_empty());
+    assert!(changed.iter().all(|c| c["before"] != c["after"]));
+}

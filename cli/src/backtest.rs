@@ -1,0 +1,260 @@
+//! `order-anomaly backtest`: a rule set (or two) measured on a labelled
+//! event export, streamed.
+
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use order_anomaly::backtest::{BacktestReport, Tally};
+use order_anomaly::{Decision, Engine, JsonError, UtcOffset};
+use serde::{Deserialize, Serialize};
+
+use crate::lines::{self, ErrorAtLine};
+use crate::replay::{Folded, fold};
+
+/// `backtest EVENTS --labels LABELS [--config A [--config B]] [--cutoff review|hold]`
+#[derive(clap::Args)]
+pub struct Args {
+    /// Events as JSON lines (`order-anomaly schema event`), in the order
+    /// they happened; standard input when `-`.
+    events: PathBuf,
+    /// Which orders were abnormal: CSV (`order_id,label`, label 0/1 or
+    /// false/true, a header line allowed) or JSON lines
+    /// (`{"order_id": "SO-1", "abnormal": true}`).
+    #[arg(long, value_name = "LABELS")]
+    labels: PathBuf,
+    /// A rule set to measure instead of the defaults; twice to compare two
+    /// (the orders whose decision changes are listed).
+    #[arg(long = "config", value_name = "RULES", num_args = 1, action = clap::ArgAction::Append)]
+    configs: Vec<PathBuf>,
+    /// The decision from which an order counts as flagged.
+    #[arg(long, default_value = "review", value_parser = parse_decision)]
+    cutoff: Decision,
+    /// The shop's UTC offset, for rules about local time.
+    #[arg(long, default_value = "+08:00", value_parser = crate::replay::parse_offset)]
+    utc_offset: UtcOffset,
+}
+
+fn parse_decision(s: &str) -> Result<Decision, String> {
+    Decision::ALL
+        .iter()
+        .copied()
+        .find(|d| d.as_str() == s)
+        .ok_or_else(|| format!("`{s}` is no decision: use review or hold"))
+}
+
+/// An order whose decision differs between the two rule sets.
+#[derive(Serialize)]
+struct Changed {
+    order_id: String,
+    abnormal: bool,
+    before: Decision,
+    after: Decision,
+}
+
+/// What `backtest` writes: one report per rule set, and for two the changes.
+#[derive(Serialize)]
+struct Output<'a> {
+    #[serde(flatten)]
+    folded: &'a Folded,
+    /// Labelled orders never placed in the events.
+    labels_without_orders: usize,
+    /// Placed orders without a label (not measured).
+    orders_without_labels: u64,
+    reports: Vec<BacktestReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    changed: Option<Vec<Changed>>,
+}
+
+pub fn run(args: &Args) -> ExitCode {
+    let engines: Result<Vec<Engine>, String> = if args.configs.is_empty() {
+        Ok(vec![Engine::default()])
+    } else {
+        args.configs.iter().map(|c| Engine::from_config_path(c).map_err(|e| e.to_string())).collect()
+    };
+    let engines = match engines {
+        Ok(e) if e.len() <= 2 => e,
+        Ok(_) => {
+            eprintln!("backtest: at most two rule sets (--config A --config B)");
+            return ExitCode::from(2);
+        }
+        Err(e) => {
+            eprintln!("backtest: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let (mut labels, bad_labels) = match read_labels(&args.labels) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("backtest: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let input = match lines::open(Some(&args.events)) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("backtest: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut tallies: Vec<Tally> = engines.iter().map(|e| Tally::new(e.ruleset().name.clone(), args.cutoff)).collect();
+    let mut changed = (engines.len() == 2).then(Vec::new);
+    let mut unlabelled = 0u64;
+    // Each order is judged at placement only; its label is taken (and
+    // removed: what remains names orders the events never placed).
+    let folded = fold(input, args.utc_offset, false, |_, order, ctx| {
+        let Some(abnormal) = labels.remove(&order.id) else {
+            unlabelled += 1;
+            return;
+        };
+        let decisions: Vec<Decision> = engines
+            .iter()
+            .zip(&mut tallies)
+            .map(|(engine, tally)| {
+                let a = engine.evaluate(order, ctx);
+                tally.add(&a, abnormal);
+                a.decision()
+            })
+            .collect();
+        if let (Some(changed), [before, after]) = (changed.as_mut(), decisions.as_slice()) {
+            if before != after {
+                changed.push(Changed { order_id: order.id.clone(), abnormal, before: *before, after: *after });
+            }
+        }
+    });
+    let reports: Vec<BacktestReport> = tallies.iter().map(Tally::report).collect();
+    for r in &reports {
+        print_report(r);
+    }
+    if !labels.is_empty() {
+        eprintln!("backtest: {} labels name orders the events never placed", labels.len());
+    }
+    eprintln!("backtest: {}", folded.describe());
+    let out = Output {
+        folded: &folded,
+        labels_without_orders: labels.len(),
+        orders_without_labels: unlabelled,
+        reports,
+        changed,
+    };
+    let mut stdout = io::stdout().lock();
+    if let Err(e) = serde_json::to_writer(&mut stdout, &out).map_err(io::Error::from).and_then(|()| writeln!(stdout)) {
+        eprintln!("backtest: cannot write: {e}");
+        return ExitCode::from(2);
+    }
+    let bad = folded.bad_lines.saturating_add(bad_labels);
+    if lines::report_bad("backtest", bad) { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+}
+
+/// A human summary of one report on standard error.
+fn print_report(r: &BacktestReport) {
+    let pct = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{:.1}%", 100.0 * v));
+    eprintln!("rule set `{}`: {} orders, {} abnormal", r.ruleset, r.orders, r.positives);
+    for cutoff in [Decision::Review, Decision::Hold] {
+        let c = r.confusion_at(cutoff);
+        eprintln!(
+            "  at {:<6}: precision {}, recall {} ({} flagged)",
+            cutoff.as_str(),
+            pct(c.precision()),
+            pct(c.recall()),
+            c.true_positives + c.false_positives
+        );
+    }
+    for (id, m) in &r.rules {
+        eprintln!("  {id:<34} {:>7} hits  precision {:>6}  recall {:>6}", m.hits, pct(m.precision), pct(m.recall));
+    }
+}
+
+/// One label as a JSON line.
+#[derive(Deserialize)]
+struct JsonLabel {
+    order_id: String,
+    #[serde(alias = "label", deserialize_with = "flag")]
+    abnormal: bool,
+}
+
+/// `true`/`false` or `1`/`0`.
+fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Flag {
+        Bool(bool),
+        Number(u8),
+    }
+    match Flag::deserialize(d)? {
+        Flag::Bool(b) => Ok(b),
+        Flag::Number(0) => Ok(false),
+        Flag::Number(1) => Ok(true),
+        Flag::Number(_) => Err(serde::de::Error::custom("a label is 0 or 1, true or false")),
+    }
+}
+
+/// A CSV label line that does not read.
+struct BadCsv(String);
+
+impl ErrorAtLine for BadCsv {
+    fn at_line(&self, line: usize) -> String {
+        format!("line {line}: {}", self.0)
+    }
+}
+
+/// Either kind of bad label line.
+enum BadLabel {
+    Json(JsonError),
+    Csv(BadCsv),
+}
+
+impl ErrorAtLine for BadLabel {
+    fn at_line(&self, line: usize) -> String {
+        match self {
+            BadLabel::Json(e) => e.at_line(line),
+            BadLabel::Csv(e) => e.at_line(line),
+        }
+    }
+}
+
+/// One CSV line: `order_id,label`. A first line whose label is not one
+/// (a header) is skipped by the caller.
+fn csv_label(line: &str) -> Result<(String, bool), BadCsv> {
+    let mut fields = line.split(',').map(str::trim);
+    let (Some(id), Some(label)) = (fields.next(), fields.next()) else {
+        return Err(BadCsv("expected `order_id,label`".into()));
+    };
+    let abnormal = match label {
+        "1" | "true" => true,
+        "0" | "false" => false,
+        _ => return Err(BadCsv("a label is 0 or 1, true or false".into())),
+    };
+    Ok((id.trim_matches('"').to_owned(), abnormal))
+}
+
+/// The labels by order id, and how many lines were bad.
+fn read_labels(path: &std::path::Path) -> Result<(HashMap<String, bool>, usize), String> {
+    let csv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let input = lines::open(Some(path))?;
+    let bad = Cell::new(0usize);
+    let mut labels = HashMap::new();
+    for (n, line) in lines::raw(input, &bad) {
+        let parsed = if csv {
+            // A first line that is no label is a header.
+            match csv_label(&line) {
+                Err(_) if n == 1 => continue,
+                other => other.map_err(BadLabel::Csv),
+            }
+        } else {
+            order_anomaly::parse_json::<JsonLabel>(&line).map(|l| (l.order_id, l.abnormal)).map_err(BadLabel::Json)
+        };
+        match parsed {
+            Ok((id, abnormal)) => {
+                labels.insert(id, abnormal);
+            }
+            Err(e) => {
+                eprintln!("labels: {}", e.at_line(n));
+                bad.set(bad.get() + 1);
+            }
+        }
+    }
+    Ok((labels, bad.get()))
+}
