@@ -14,6 +14,7 @@
 //! a file that cannot be read, or a rule set with problems, exits 2.
 
 mod backtest;
+mod convert;
 mod lines;
 mod replay;
 mod score;
@@ -67,6 +68,12 @@ enum Command {
     ///
     /// Example: order-anomaly print-default-config > rules.json
     PrintDefaultConfig,
+    /// Writes a bundled public dataset (UCI Online Retail, Olist, the AWS
+    /// Fraud Detector sample) as an event export, and its labels as CSV, for
+    /// `replay` and `backtest`.
+    ///
+    /// Example: order-anomaly convert uci ../shared/data/uci-online-retail --out /tmp/uci
+    Convert(convert::Args),
     /// Prints the JSON Schema of an input or output format.
     ///
     /// Example: order-anomaly schema event
@@ -127,6 +134,7 @@ fn main() -> ExitCode {
         Command::Score(args) => score::run(&args),
         Command::Replay(args) => replay::run(&args),
         Command::Backtest(args) => backtest::run(&args),
+        Command::Convert(args) => convert::run(&args),
         Command::CheckConfig { file } => check_config(&file),
         Command::PrintDefaultConfig => {
             println!("{}", RuleSet::builtin().to_json_pretty());

@@ -2,11 +2,12 @@
 //! engine, assessing each order as it is placed.
 
 use std::collections::BTreeMap;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use indicatif::{ProgressBar, ProgressStyle};
 use order_anomaly::profile::{Applied, Event, EventKind, InMemoryStore};
 use order_anomaly::{Assessment, Decision, EvalContext, Order, Stage, UtcOffset};
 use serde::Serialize;
@@ -107,9 +108,21 @@ pub fn fold(
     let mut store = InMemoryStore::for_history();
     let mut seen = Folded::default();
     let started = Instant::now();
+    // Progress on standard error when a person watches it, silent otherwise.
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(
+            ProgressStyle::with_template("{elapsed_precise} {pos} events ({per_sec})")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
     let bad = std::cell::Cell::new(0usize);
     for (n, event) in lines::parsed(input, Event::from_json, &bad) {
         seen.events += 1;
+        bar.inc(1);
         let context = |store: &InMemoryStore, order: &Order, stage: Stage| {
             let mut ctx = store.context_for(order, event.at, utc_offset);
             ctx.stage = Some(stage);
@@ -137,6 +150,7 @@ pub fn fold(
             judge(n, &order, &context(&store, &order, stage));
         }
     }
+    bar.finish_and_clear();
     seen.bad_lines = bad.get();
     let secs = started.elapsed().as_secs_f64().max(1e-9);
     seen.events_per_sec = (seen.events as f64 / secs).round();

@@ -166,3 +166,22 @@ fn backtest_compares_two_rule_sets() {
     assert!(!changed.is_empty());
     assert!(changed.iter().all(|c| c["before"] != c["after"]));
 }
+
+#[test]
+fn convert_writes_a_dataset_as_events_and_labels_that_replay_and_backtest_read() {
+    let out = std::env::temp_dir().join(format!("order-anomaly-cli-convert-{}", std::process::id()));
+    std::fs::create_dir_all(&out).expect("a directory");
+    let (status, _, stderr) =
+        run(bin().args(["convert", "aws"]).arg(repo("cli/tests/fixtures/aws")).arg("--out").arg(&out));
+    assert!(status.status.success(), "{stderr}");
+    let events = std::fs::read_to_string(out.join("events.jsonl")).expect("events written");
+    assert!(events.lines().count() >= 40, "an order placed per row, and its payment");
+    assert!(std::fs::read_to_string(out.join("labels.csv")).expect("labels written").starts_with("order_id,label\n"));
+    let (o, stdout, stderr) =
+        run(bin().arg("backtest").arg(out.join("events.jsonl")).arg("--labels").arg(out.join("labels.csv")));
+    assert!(o.status.success(), "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(stdout.trim()).expect("a report");
+    assert_eq!(v["bad_lines"], 0);
+    assert_eq!(v["labels_without_orders"], 0, "every label names an order of the export");
+    assert!(v["reports"][0]["orders"].as_u64() > Some(0));
+}
