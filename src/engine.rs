@@ -184,6 +184,24 @@ impl Engine {
     /// Evaluates an order. Deterministic (time comes from `ctx.now`) and total:
     /// missing data is recorded as skipped rules, never a panic.
     pub fn evaluate(&self, order: &Order, ctx: &EvalContext) -> Assessment {
+        #[cfg(feature = "tracing")]
+        let span =
+            tracing::debug_span!("order_anomaly.evaluate", order_id = %order.id, decision = tracing::field::Empty)
+                .entered();
+        // Latency for the host's metrics only: the evaluation itself never
+        // reads the clock.
+        #[cfg(feature = "metrics")]
+        let started = std::time::Instant::now();
+        let a = self.evaluate_quietly(order, ctx);
+        #[cfg(feature = "metrics")]
+        crate::observe::record(&a, started.elapsed());
+        #[cfg(feature = "tracing")]
+        span.record("decision", a.decision().as_str());
+        a
+    }
+
+    /// [`Engine::evaluate`] without telling the observability features.
+    fn evaluate_quietly(&self, order: &Order, ctx: &EvalContext) -> Assessment {
         let inner = &*self.inner;
         let live_guard = inner.live.as_ref().map(SharedLists::load);
         let live: &Lists = live_guard.as_deref().map_or(&NO_LISTS, |l| l);

@@ -23,6 +23,7 @@ mod lists;
 mod reference;
 // What evaluation produces, and the one-line request format.
 mod assessment;
+pub mod observe;
 mod request;
 // The rule trait, then the built-in rules.
 mod rule;

@@ -32,6 +32,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("request", 4),
     // The rule trait, how built-in rules are declared, the rules, their registry.
     ("rule", 5),
+    ("observe", 5),
     ("rules::declare", 6),
     ("rules::address", 7),
     ("rules::aftersales", 7),
