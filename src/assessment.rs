@@ -358,19 +358,21 @@ impl Assessment {
 /// `total_c` it is not part of (and leaves the others as they were); a composite
 /// only adds a candidate to the maximum.
 pub(crate) fn score(flags: &[Flag]) -> u8 {
-    let plain = |f: &&Flag| f.builds_on.is_empty();
-    let base: u32 = flags.iter().filter(plain).map(|f| u32::from(f.points)).sum();
+    score_parts(flags.iter().map(|f| (&f.rule_id, f.points, f.builds_on.as_slice())))
+}
+
+/// [`score`] over (rule id, points, what it builds on) triples: the same
+/// formula for flags with other points (tuning tries many).
+pub(crate) fn score_parts<'a>(flags: impl Iterator<Item = (&'a RuleId, u8, &'a [RuleId])> + Clone) -> u8 {
+    let plain = |f: &(&RuleId, u8, &[RuleId])| f.2.is_empty();
+    let base: u32 = flags.clone().filter(plain).map(|f| u32::from(f.1)).sum();
     let best = flags
-        .iter()
-        .filter(|f| !f.builds_on.is_empty())
-        .map(|c| {
-            let parts: u32 = flags
-                .iter()
-                .filter(plain)
-                .filter(|f| c.builds_on.contains(&f.rule_id))
-                .map(|f| u32::from(f.points))
-                .sum();
-            base.saturating_sub(parts).saturating_add(u32::from(c.points))
+        .clone()
+        .filter(|f| !f.2.is_empty())
+        .map(|(_, points, builds_on)| {
+            let parts: u32 =
+                flags.clone().filter(plain).filter(|f| builds_on.contains(f.0)).map(|f| u32::from(f.1)).sum();
+            base.saturating_sub(parts).saturating_add(u32::from(points))
         })
         .fold(base, u32::max);
     u8::try_from(best.min(100)).unwrap_or(100)

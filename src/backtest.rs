@@ -5,11 +5,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::assessment::{Assessment, Decision};
+use crate::assessment::{Assessment, Decision, Thresholds, score_parts};
 use crate::context::EvalContext;
 use crate::engine::Engine;
 use crate::model::Order;
 use crate::num::{bump, ratio};
+use crate::vocab::{Action, RuleId};
 
 /// A past order, its context as it was then, and whether it turned out abnormal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -282,4 +283,111 @@ fn run(
         each(l, a.decision());
     }
     tally.report()
+}
+
+/// What tuning needs of one labelled order, kept small: the rules that
+/// fired on it (each with what it builds on and its action), and whether it
+/// was abnormal. Which rules fire does not depend on their points or on the
+/// decision thresholds, so those can be searched without evaluating again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    flags: Vec<(RuleId, Vec<RuleId>, Action)>,
+    abnormal: bool,
+}
+
+impl Sample {
+    /// The counted flags of `a`, for an order that was `abnormal` or not.
+    pub fn of(a: &Assessment, abnormal: bool) -> Self {
+        let flags = a.flags().iter().map(|f| (f.rule_id().clone(), f.builds_on().to_vec(), f.action())).collect();
+        Sample { flags, abnormal }
+    }
+
+    /// The decision under `points` and `thresholds`.
+    fn decide(&self, points: &BTreeMap<String, u8>, thresholds: Thresholds) -> Decision {
+        let of = |id: &RuleId| points.get(id.as_str()).copied().unwrap_or(0);
+        let score = score_parts(self.flags.iter().map(|(id, on, _)| (id, of(id), on.as_slice())));
+        let by_action = self.flags.iter().map(|(_, _, a)| Decision::from(*a)).max().unwrap_or_default();
+        thresholds.decide(score).max(by_action)
+    }
+}
+
+/// Points per rule and the decision thresholds: what [`tune`] searches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Tuning {
+    /// Points per rule id.
+    pub points: BTreeMap<String, u8>,
+    /// The decision thresholds.
+    pub thresholds: Thresholds,
+}
+
+impl Tuning {
+    /// The points and thresholds `engine` decides with.
+    pub fn of(engine: &Engine) -> Self {
+        let points = engine.rules().map(|r| (r.id.as_str().to_owned(), r.settings.points)).collect();
+        Tuning { points, thresholds: engine.thresholds() }
+    }
+
+    /// Flagged (decision `cutoff` or higher) against abnormal, on `samples`.
+    pub fn measure(&self, samples: &[Sample], cutoff: Decision) -> Confusion {
+        let mut c = Confusion::default();
+        for s in samples {
+            match (s.decide(&self.points, self.thresholds) >= cutoff, s.abnormal) {
+                (true, true) => bump(&mut c.true_positives),
+                (true, false) => bump(&mut c.false_positives),
+                (false, true) => bump(&mut c.false_negatives),
+                (false, false) => bump(&mut c.true_negatives),
+            }
+        }
+        c
+    }
+}
+
+/// How good a confusion is for tuning: above the precision floor, more
+/// recall (then more precision) is better; below it, nearer the floor is.
+fn merit(c: &Confusion, min_precision: f64) -> (bool, f64, f64) {
+    let (p, r) = (c.precision().unwrap_or(0.0), c.recall().unwrap_or(0.0));
+    if p >= min_precision { (true, r, p) } else { (false, p, r) }
+}
+
+/// Searches each rule's points (0 to 100 in steps of 5) and the review
+/// threshold for the most recall at `min_precision` or more on `samples`,
+/// at the `cutoff` decision, starting from `start`: coordinate ascent, a
+/// rule at a time, until a round changes nothing (at most 8 rounds). The
+/// hold threshold keeps its distance above review. Deterministic: rules in
+/// id order, ties kept at the current value.
+pub fn tune(samples: &[Sample], start: &Tuning, min_precision: f64, cutoff: Decision) -> Tuning {
+    let mut best = start.clone();
+    let mut best_merit = merit(&best.measure(samples, cutoff), min_precision);
+    let try_it = |candidate: Tuning, best: &mut Tuning, best_merit: &mut (bool, f64, f64)| {
+        let m = merit(&candidate.measure(samples, cutoff), min_precision);
+        if m > *best_merit {
+            *best = candidate;
+            *best_merit = m;
+            true
+        } else {
+            false
+        }
+    };
+    let gap = start.thresholds.hold.saturating_sub(start.thresholds.review);
+    for _ in 0..8 {
+        let mut changed = false;
+        let ids: Vec<String> = best.points.keys().cloned().collect();
+        for id in ids {
+            for p in (0..=100u8).step_by(5) {
+                let mut candidate = best.clone();
+                candidate.points.insert(id.clone(), p);
+                changed |= try_it(candidate, &mut best, &mut best_merit);
+            }
+        }
+        for review in 1..=100u8 {
+            let mut candidate = best.clone();
+            candidate.thresholds = Thresholds::new(review, review.saturating_add(gap).min(100).max(review));
+            changed |= try_it(candidate, &mut best, &mut best_merit);
+        }
+        if !changed {
+            break;
+        }
+    }
+    best
 }

@@ -420,6 +420,26 @@ fn every_cutoff_and_the_score_curve_come_from_one_pass() {
 }
 
 #[test]
+fn tuning_finds_more_recall_at_the_precision_floor_without_evaluating_again() {
+    use order_anomaly::backtest::{Sample, Tuning, tune};
+    let engine = Engine::default();
+    let samples: Vec<Sample> =
+        history().iter().map(|l| Sample::of(&engine.evaluate(&l.order, &l.context), l.abnormal)).collect();
+    let start = Tuning::of(&engine);
+    // Re-scoring with the engine's own points gives the engine's decisions.
+    assert_eq!(start.measure(&samples, Decision::Review), backtest(&engine, &history(), Decision::Review).confusion);
+    let before = start.measure(&samples, Decision::Review);
+    let tuned = tune(&samples, &start, 0.5, Decision::Review);
+    let after = tuned.measure(&samples, Decision::Review);
+    assert!(after.precision().unwrap_or(0.0) >= 0.5);
+    assert!(after.recall() >= before.recall(), "{before:?} -> {after:?}");
+    // The same search gives the same answer.
+    assert_eq!(tune(&samples, &start, 0.5, Decision::Review), tuned);
+    // A floor nothing reaches keeps the search near it, never panics.
+    let _ = tune(&samples, &start, 1.1, Decision::Review);
+}
+
+#[test]
 fn comparing_two_rule_sets_lists_the_orders_that_change() {
     let lenient = Engine::builder().disable(ids::CONTACT_PHONE_INVALID).build().unwrap();
     let cmp = compare(&Engine::default(), &lenient, &history(), Decision::Review);

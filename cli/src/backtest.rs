@@ -37,7 +37,7 @@ pub struct Args {
     utc_offset: UtcOffset,
 }
 
-fn parse_decision(s: &str) -> Result<Decision, String> {
+pub fn parse_decision(s: &str) -> Result<Decision, String> {
     Decision::ALL
         .iter()
         .copied()
@@ -231,7 +231,7 @@ fn csv_label(line: &str) -> Result<(String, bool), BadCsv> {
 }
 
 /// The labels by order id, and how many lines were bad.
-fn read_labels(path: &std::path::Path) -> Result<(HashMap<String, bool>, usize), String> {
+pub fn read_labels(path: &std::path::Path) -> Result<(HashMap<String, bool>, usize), String> {
     let csv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
     let input = lines::open(Some(path))?;
     let bad = Cell::new(0usize);

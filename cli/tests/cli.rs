@@ -185,3 +185,34 @@ fn convert_writes_a_dataset_as_events_and_labels_that_replay_and_backtest_read()
     assert_eq!(v["labels_without_orders"], 0, "every label names an order of the export");
     assert!(v["reports"][0]["orders"].as_u64() > Some(0));
 }
+
+#[test]
+fn tune_writes_a_rule_set_that_loads_and_reports_the_held_out_part() {
+    let out = temp("tuned.json", "");
+    let (status, stdout, stderr) = run(bin()
+        .arg("tune")
+        .arg(repo("cli/tests/fixtures/events.jsonl"))
+        .arg("--labels")
+        .arg(repo("cli/tests/fixtures/labels.csv"))
+        .arg("--out")
+        .arg(&out)
+        .args(["--min-precision", "0.5"]));
+    // The fixtures' bad event and label lines are reported; the rest is tuned.
+    assert_eq!(status.status.code(), Some(1), "{stderr}");
+    assert!(stdout.contains("tuned on the first 40, measured on the last 17"), "{stdout}");
+    assert!(stdout.contains("before") && stdout.contains("tuned") && stdout.contains("held-out part"), "{stdout}");
+    assert!(stdout.contains("builtin-tuned"), "{stdout}");
+    let (o, checked, e) = run(bin().arg("check-config").arg(&out));
+    assert!(o.status.success(), "{e}");
+    assert!(checked.contains("builtin-tuned"));
+    // Too small a share to split is refused.
+    let (o, _, e) = run(bin()
+        .arg("tune")
+        .arg(repo("cli/tests/fixtures/events.jsonl"))
+        .arg("--labels")
+        .arg(repo("cli/tests/fixtures/labels.csv"))
+        .arg("--out")
+        .arg(&out)
+        .args(["--tune-share", "1.5"]));
+    assert_eq!(o.status.code(), Some(2), "{e}");
+}
