@@ -29,6 +29,16 @@ fn with_stdin(cmd: &mut Command, input: &str) -> (Output, String, String) {
     (out, stdout, stderr)
 }
 
+/// `order-anomaly SUB` on the fixture export and its labels.
+fn on_fixtures(sub: &str) -> Command {
+    let mut cmd = bin();
+    cmd.arg(sub)
+        .arg(repo("cli/tests/fixtures/events.jsonl"))
+        .arg("--labels")
+        .arg(repo("cli/tests/fixtures/labels.csv"));
+    cmd
+}
+
 fn temp(name: &str, text: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("order-anomaly-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a temporary directory");
@@ -126,11 +136,7 @@ fn every_subcommand_has_help_with_an_example() {
 
 #[test]
 fn backtest_measures_a_labelled_export_and_reports_what_did_not_match() {
-    let (out, stdout, stderr) = run(bin()
-        .arg("backtest")
-        .arg(repo("cli/tests/fixtures/events.jsonl"))
-        .arg("--labels")
-        .arg(repo("cli/tests/fixtures/labels.csv")));
+    let (out, stdout, stderr) = run(&mut on_fixtures("backtest"));
     // A bad event line and a bad label line: reported, counted, the rest measured.
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr.contains("labels: line 60") && stderr.contains("2 bad lines"), "{stderr}");
@@ -150,11 +156,7 @@ fn backtest_measures_a_labelled_export_and_reports_what_did_not_match() {
 fn backtest_compares_two_rule_sets() {
     let lenient =
         temp("lenient.json", r#"{"name":"lenient","version":"1","rules":{"payment.large_amount":{"enabled":false}}}"#);
-    let (_, stdout, stderr) = run(bin()
-        .arg("backtest")
-        .arg(repo("cli/tests/fixtures/events.jsonl"))
-        .arg("--labels")
-        .arg(repo("cli/tests/fixtures/labels.csv"))
+    let (_, stdout, stderr) = run(on_fixtures("backtest")
         .arg("--config")
         .arg(repo("examples/config/strict-shop.json"))
         .arg("--config")
@@ -189,14 +191,7 @@ fn convert_writes_a_dataset_as_events_and_labels_that_replay_and_backtest_read()
 #[test]
 fn tune_writes_a_rule_set_that_loads_and_reports_the_held_out_part() {
     let out = temp("tuned.json", "");
-    let (status, stdout, stderr) = run(bin()
-        .arg("tune")
-        .arg(repo("cli/tests/fixtures/events.jsonl"))
-        .arg("--labels")
-        .arg(repo("cli/tests/fixtures/labels.csv"))
-        .arg("--out")
-        .arg(&out)
-        .args(["--min-precision", "0.5"]));
+    let (status, stdout, stderr) = run(on_fixtures("tune").arg("--out").arg(&out).args(["--min-precision", "0.5"]));
     // The fixtures' bad event and label lines are reported; the rest is tuned.
     assert_eq!(status.status.code(), Some(1), "{stderr}");
     assert!(stdout.contains("tuned on the first 40, measured on the last 17"), "{stdout}");
@@ -206,13 +201,6 @@ fn tune_writes_a_rule_set_that_loads_and_reports_the_held_out_part() {
     assert!(o.status.success(), "{e}");
     assert!(checked.contains("builtin-tuned"));
     // Too small a share to split is refused.
-    let (o, _, e) = run(bin()
-        .arg("tune")
-        .arg(repo("cli/tests/fixtures/events.jsonl"))
-        .arg("--labels")
-        .arg(repo("cli/tests/fixtures/labels.csv"))
-        .arg("--out")
-        .arg(&out)
-        .args(["--tune-share", "1.5"]));
+    let (o, _, e) = run(on_fixtures("tune").arg("--out").arg(&out).args(["--tune-share", "1.5"]));
     assert_eq!(o.status.code(), Some(2), "{e}");
 }
