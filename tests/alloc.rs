@@ -7,7 +7,10 @@ mod fixtures;
 
 use order_anomaly::{BlockEntry, Engine, EntityKind, SharedLists};
 
+// The `metrics` facade builds its keys on every call: the promise of no
+// allocation holds without that feature (the README's `cargo test`).
 #[test]
+#[cfg_attr(feature = "metrics", ignore = "the metrics feature allocates its keys per evaluation")]
 fn a_clean_order_is_evaluated_without_allocating() {
     let engine = Engine::default();
     let r = fixtures::clean();
@@ -28,6 +31,7 @@ fn a_clean_order_is_evaluated_without_allocating() {
 }
 
 #[test]
+#[cfg_attr(feature = "metrics", ignore = "the metrics feature allocates its keys per evaluation")]
 fn live_lists_add_no_allocation_to_a_clean_order() {
     // Entries that name other buyers: looked up on every evaluation, never hit.
     let live = SharedLists::default();
