@@ -133,6 +133,12 @@ pub struct CurvePoint {
     pub precision: Option<f64>,
     /// Share of the abnormal orders among them.
     pub recall: Option<f64>,
+    /// Orders scoring exactly this (the score distribution).
+    #[serde(default)]
+    pub orders_at: u64,
+    /// Of those, abnormal.
+    #[serde(default)]
+    pub abnormal_at: u64,
 }
 
 /// A backtest built one labelled assessment at a time: what [`backtest`]
@@ -217,7 +223,14 @@ impl Tally {
             .map(|(score, (all, bad))| {
                 flagged = flagged.saturating_add(*all);
                 caught = caught.saturating_add(*bad);
-                CurvePoint { score, flagged, precision: ratio(caught, flagged), recall: ratio(caught, positives) }
+                CurvePoint {
+                    score,
+                    flagged,
+                    precision: ratio(caught, flagged),
+                    recall: ratio(caught, positives),
+                    orders_at: *all,
+                    abnormal_at: *bad,
+                }
             })
             .collect();
         r

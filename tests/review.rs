@@ -413,6 +413,9 @@ fn every_cutoff_and_the_score_curve_come_from_one_pass() {
     let last = r.curve.last().unwrap();
     assert_eq!((last.score, last.flagged, last.recall, last.precision), (0, 5, Some(1.0), Some(0.4)));
     assert!(r.curve.windows(2).all(|w| w[0].flagged <= w[1].flagged));
+    // The distribution adds up to the orders and the abnormal ones.
+    assert_eq!(r.curve.iter().map(|p| p.orders_at).sum::<u64>(), 5);
+    assert_eq!(r.curve.iter().map(|p| p.abnormal_at).sum::<u64>(), 2);
     // At the Review threshold the curve agrees with the decisions.
     let at_review = r.curve.iter().find(|p| p.score == 30).unwrap();
     assert_eq!(at_review.flagged, r.confusion.true_positives + r.confusion.false_positives);

@@ -35,6 +35,9 @@ pub struct Args {
     /// The shop's UTC offset, for rules about local time.
     #[arg(long, default_value = "+08:00", value_parser = crate::replay::parse_offset)]
     utc_offset: UtcOffset,
+    /// Also write the report as one self-contained HTML page with charts.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
 }
 
 pub fn parse_decision(s: &str) -> Result<Decision, String> {
@@ -47,11 +50,11 @@ pub fn parse_decision(s: &str) -> Result<Decision, String> {
 
 /// An order whose decision differs between the two rule sets.
 #[derive(Serialize)]
-struct Changed {
-    order_id: String,
-    abnormal: bool,
-    before: Decision,
-    after: Decision,
+pub struct Changed {
+    pub order_id: String,
+    pub abnormal: bool,
+    pub before: Decision,
+    pub after: Decision,
 }
 
 /// What `backtest` writes: one report per rule set, and for two the changes.
@@ -132,6 +135,15 @@ pub fn run(args: &Args) -> ExitCode {
         eprintln!("backtest: {} labels name orders the events never placed", labels.len());
     }
     eprintln!("backtest: {}", folded.describe());
+    if let Some(path) = &args.html {
+        let page = crate::report::html(&reports, changed.as_deref());
+        if let Err(e) =
+            page.and_then(|p| std::fs::write(path, p).map_err(|e| format!("cannot write {}: {e}", path.display())))
+        {
+            eprintln!("backtest: {e}");
+            return ExitCode::from(2);
+        }
+    }
     let out = Output {
         folded: &folded,
         labels_without_orders: labels.len(),

@@ -17,6 +17,7 @@ mod backtest;
 mod convert;
 mod lines;
 mod replay;
+mod report;
 mod score;
 mod tune;
 

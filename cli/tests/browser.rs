@@ -1,0 +1,80 @@
+//! The backtest report in a real browser: headless Chromium renders the
+//! page, which must hold its charts and log no console error. Runs when
+//! `ORDER_ANOMALY_CHROMIUM` names a Chromium binary (`.ci/run` installs the
+//! Debian package `chromium` and sets it); otherwise says so and passes.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn chromium() -> Option<PathBuf> {
+    std::env::var_os("ORDER_ANOMALY_CHROMIUM").map(PathBuf::from)
+}
+
+fn repo(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
+}
+
+/// The DOM Chromium renders from `page`, and what it logged.
+fn render(chromium: &Path, page: &Path, profile: &Path) -> (String, String) {
+    let out = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--v=0",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("chromium runs");
+    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// Console messages Chromium logged (its own D-Bus and GPU noise is not).
+fn console(log: &str) -> Vec<&str> {
+    log.lines().filter(|l| l.contains("CONSOLE") || l.contains("Uncaught")).collect()
+}
+
+#[test]
+fn the_report_renders_with_its_charts_and_no_console_error() {
+    let Some(chromium) = chromium() else {
+        eprintln!("ORDER_ANOMALY_CHROMIUM is not set: the browser test did not run");
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("order-anomaly-browser-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a directory");
+    let page = dir.join("report.html");
+    let status = Command::new(env!("CARGO_BIN_EXE_order-anomaly"))
+        .arg("backtest")
+        .arg(repo("cli/tests/fixtures/events.jsonl"))
+        .arg("--labels")
+        .arg(repo("cli/tests/fixtures/labels.csv"))
+        .arg("--config")
+        .arg(repo("examples/config/strict-shop.json"))
+        .arg("--config")
+        .arg(repo("examples/config/strict-shop.toml"))
+        .arg("--html")
+        .arg(&page)
+        .output()
+        .expect("the binary runs");
+    assert!(page.exists(), "{}", String::from_utf8_lossy(&status.stderr));
+
+    let (dom, log) = render(&chromium, &page, &dir.join("profile"));
+    assert_eq!(dom.matches("<svg").count(), 4, "two charts per rule set");
+    assert!(dom.contains("Decisions that change"), "the comparison of the two rule sets");
+    assert!(dom.contains("payment.large_amount"), "the per-rule table");
+    assert!(console(&log).is_empty(), "console: {:?}", console(&log));
+
+    // The check sees a console error when there is one.
+    let broken = dir.join("broken.html");
+    std::fs::write(&broken, "<html><body><script>console.error('boom')</script></body></html>").expect("writes");
+    let (_, log) = render(&chromium, &broken, &dir.join("profile2"));
+    assert!(!console(&log).is_empty(), "a console error is noticed: {log}");
+}
