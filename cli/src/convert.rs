@@ -21,7 +21,7 @@ use std::process::ExitCode;
 use clap::ValueEnum;
 use steps::Step;
 
-/// `convert uci|olist|aws DIR [--out OUT]`
+/// `convert uci|olist|aws DIR [--labels LABELS.csv] > events.jsonl`
 #[derive(clap::Args)]
 pub struct Args {
     /// Which dataset.
@@ -29,10 +29,10 @@ pub struct Args {
     dataset: Dataset,
     /// Its directory (with the files its SOURCE.md lists).
     dir: PathBuf,
-    /// Where to write `events.jsonl` (and `labels.csv` for a dataset with
-    /// labels).
-    #[arg(long, default_value = ".")]
-    out: PathBuf,
+    /// Where to write the labels (CSV `order_id,label`), for a dataset
+    /// that has them; the events go to standard output.
+    #[arg(long, value_name = "LABELS")]
+    labels: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -63,7 +63,7 @@ pub fn run(args: &Args) -> ExitCode {
     let written = write(args, &replay);
     match written {
         Ok((events, labels)) => {
-            eprintln!("convert: {}: {events} events, {labels} labels, into {}", replay.name, args.out.display());
+            eprintln!("convert: {}: {events} events, {labels} labels written", replay.name);
             for n in &replay.notes {
                 eprintln!("  note: {n}");
             }
@@ -76,13 +76,10 @@ pub fn run(args: &Args) -> ExitCode {
     }
 }
 
-/// Writes the events and the labels; how many of each.
+/// Writes the events to standard output and the labels to `--labels`; how
+/// many of each.
 fn write(args: &Args, replay: &steps::Replay) -> Result<(usize, usize), String> {
-    let create = |name: &str| {
-        let path = args.out.join(name);
-        File::create(&path).map(BufWriter::new).map_err(|e| format!("cannot write {}: {e}", path.display()))
-    };
-    let mut events = create("events.jsonl")?;
+    let mut events = BufWriter::new(std::io::stdout().lock());
     let mut n = 0usize;
     for step in &replay.steps {
         // Re-assessment points are the `replay --stages` option's business.
@@ -92,10 +89,14 @@ fn write(args: &Args, replay: &steps::Replay) -> Result<(usize, usize), String> 
         n += 1;
     }
     events.flush().map_err(|e| e.to_string())?;
-    if replay.labels.is_empty() {
+    let Some(path) = &args.labels else {
+        if !replay.labels.is_empty() {
+            eprintln!("convert: {} labels not written: name a file with --labels", replay.labels.len());
+        }
         return Ok((n, 0));
-    }
-    let mut labels = create("labels.csv")?;
+    };
+    let mut labels =
+        File::create(path).map(BufWriter::new).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     let mut sorted: Vec<(&String, &bool)> = replay.labels.iter().collect();
     sorted.sort();
     writeln!(labels, "order_id,label").map_err(|e| e.to_string())?;

@@ -78,10 +78,10 @@ enum Command {
     /// Example: order-anomaly print-default-config > rules.json
     PrintDefaultConfig,
     /// Writes a bundled public dataset (UCI Online Retail, Olist, the AWS
-    /// Fraud Detector sample) as an event export, and its labels as CSV, for
-    /// `replay` and `backtest`.
+    /// Fraud Detector sample) as an event export on standard output, and its
+    /// labels as CSV, for `replay`, `backtest` and `tune`.
     ///
-    /// Example: order-anomaly convert uci ../shared/data/uci-online-retail --out /tmp/uci
+    /// Example: order-anomaly convert aws ../shared/data/aws-fraud-detector-sample --labels labels.csv > events.jsonl
     Convert(convert::Args),
     /// Prints the JSON Schema of an input or output format.
     ///

@@ -171,16 +171,14 @@ fn backtest_compares_two_rule_sets() {
 
 #[test]
 fn convert_writes_a_dataset_as_events_and_labels_that_replay_and_backtest_read() {
-    let out = std::env::temp_dir().join(format!("order-anomaly-cli-convert-{}", std::process::id()));
-    std::fs::create_dir_all(&out).expect("a directory");
-    let (status, _, stderr) =
-        run(bin().args(["convert", "aws"]).arg(repo("cli/tests/fixtures/aws")).arg("--out").arg(&out));
+    let labels = temp("aws-labels.csv", "");
+    let (status, events, stderr) =
+        run(bin().args(["convert", "aws"]).arg(repo("cli/tests/fixtures/aws")).arg("--labels").arg(&labels));
     assert!(status.status.success(), "{stderr}");
-    let events = std::fs::read_to_string(out.join("events.jsonl")).expect("events written");
     assert!(events.lines().count() >= 40, "an order placed per row, and its payment");
-    assert!(std::fs::read_to_string(out.join("labels.csv")).expect("labels written").starts_with("order_id,label\n"));
-    let (o, stdout, stderr) =
-        run(bin().arg("backtest").arg(out.join("events.jsonl")).arg("--labels").arg(out.join("labels.csv")));
+    assert!(std::fs::read_to_string(&labels).expect("labels written").starts_with("order_id,label\n"));
+    let events_file = temp("aws-events.jsonl", &events);
+    let (o, stdout, stderr) = run(bin().arg("backtest").arg(&events_file).arg("--labels").arg(&labels));
     assert!(o.status.success(), "{stderr}");
     let v: serde_json::Value = serde_json::from_str(stdout.trim()).expect("a report");
     assert_eq!(v["bad_lines"], 0);
