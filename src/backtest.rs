@@ -357,16 +357,19 @@ impl Tuning {
 }
 
 /// How good a confusion is for tuning: above the precision floor, more
-/// recall (then more precision) is better; below it, nearer the floor is.
+/// recall (then more precision) is better; below it, more precision (then
+/// more recall), towards the floor. A floor the data cannot meet with any
+/// recall is reached by flagging almost nothing: the command line says so.
 fn merit(c: &Confusion, min_precision: f64) -> (bool, f64, f64) {
     let (p, r) = (c.precision().unwrap_or(0.0), c.recall().unwrap_or(0.0));
     if p >= min_precision { (true, r, p) } else { (false, p, r) }
 }
 
-/// Searches each rule's points (0 to 100 in steps of 5) and the review
-/// threshold for the most recall at `min_precision` or more on `samples`,
-/// at the `cutoff` decision, starting from `start`: coordinate ascent, a
-/// rule at a time, until a round changes nothing (at most 8 rounds). The
+/// Searches the review threshold and each rule's points (0 to 100 in steps
+/// of 5) for the most recall at `min_precision` or more on `samples`, at
+/// the `cutoff` decision, starting from `start`: coordinate ascent, the
+/// threshold and then a rule at a time, until a round changes nothing (at
+/// most 8 rounds). The
 /// hold threshold keeps its distance above review. Deterministic: rules in
 /// id order, ties kept at the current value.
 pub fn tune(samples: &[Sample], start: &Tuning, min_precision: f64, cutoff: Decision) -> Tuning {
@@ -385,6 +388,13 @@ pub fn tune(samples: &[Sample], start: &Tuning, min_precision: f64, cutoff: Deci
     let gap = start.thresholds.hold.saturating_sub(start.thresholds.review);
     for _ in 0..8 {
         let mut changed = false;
+        // The thresholds first: moving one often reaches the floor without
+        // silencing any rule.
+        for review in 1..=100u8 {
+            let mut candidate = best.clone();
+            candidate.thresholds = Thresholds::new(review, review.saturating_add(gap).min(100).max(review));
+            changed |= try_it(candidate, &mut best, &mut best_merit);
+        }
         let ids: Vec<String> = best.points.keys().cloned().collect();
         for id in ids {
             for p in (0..=100u8).step_by(5) {
@@ -392,11 +402,6 @@ pub fn tune(samples: &[Sample], start: &Tuning, min_precision: f64, cutoff: Deci
                 candidate.points.insert(id.clone(), p);
                 changed |= try_it(candidate, &mut best, &mut best_merit);
             }
-        }
-        for review in 1..=100u8 {
-            let mut candidate = best.clone();
-            candidate.thresholds = Thresholds::new(review, review.saturating_add(gap).min(100).max(review));
-            changed |= try_it(candidate, &mut best, &mut best_merit);
         }
         if !changed {
             break;

@@ -96,6 +96,12 @@ pub fn run(args: &Args) -> ExitCode {
     );
     show("before", &start);
     show("tuned", &tuned);
+    let reached = tuned.measure(tuning, args.cutoff);
+    if reached.precision().unwrap_or(0.0) < args.min_precision {
+        println!("  the precision floor {} was not reached on the tuning part", args.min_precision);
+    } else if reached.recall().unwrap_or(0.0) < 0.05 {
+        println!("  the floor {} is met only by flagging almost nothing: try a lower one", args.min_precision);
+    }
     for (id, p) in &tuned.points {
         let was = start.points.get(id).copied().unwrap_or(0);
         if *p != was {
