@@ -178,31 +178,46 @@ impl Tally {
 
     /// Counts one order's assessment, and whether the order was abnormal.
     pub fn add(&mut self, a: &Assessment, abnormal: bool) {
+        let flags = a.flags().iter().map(|f| (f.rule_id(), false));
+        let shadow = a.shadow_flags().iter().map(|f| (f.rule_id(), true));
+        let skipped = a.skipped().iter().map(|s| &s.rule_id);
+        self.count(a.decision(), a.score(), flags.chain(shadow), skipped, abnormal);
+    }
+
+    /// Counts one order: its decision and score, the rules that flagged it
+    /// (and whether in shadow), those skipped, and whether it was abnormal.
+    fn count<'a>(
+        &mut self,
+        decision: Decision,
+        score: u8,
+        flags: impl Iterator<Item = (&'a RuleId, bool)>,
+        skipped: impl Iterator<Item = &'a RuleId>,
+        abnormal: bool,
+    ) {
         let r = &mut self.report;
         bump(&mut r.orders);
         r.positives = r.positives.saturating_add(u64::from(abnormal));
-        bump(r.decisions.entry(a.decision()).or_default());
+        bump(r.decisions.entry(decision).or_default());
         if abnormal {
-            bump(r.positives_by_decision.entry(a.decision()).or_default());
+            bump(r.positives_by_decision.entry(decision).or_default());
         }
         let c = &mut r.confusion;
-        match (a.decision() >= r.cutoff, abnormal) {
+        match (decision >= r.cutoff, abnormal) {
             (true, true) => bump(&mut c.true_positives),
             (true, false) => bump(&mut c.false_positives),
             (false, true) => bump(&mut c.false_negatives),
             (false, false) => bump(&mut c.true_negatives),
         }
-        for (map, flags) in [(&mut r.rules, a.flags()), (&mut r.shadow, a.shadow_flags())] {
-            for f in flags {
-                let m = map.entry(f.rule_id().to_string()).or_default();
-                bump(&mut m.hits);
-                m.true_positives = m.true_positives.saturating_add(u64::from(abnormal));
-            }
+        for (id, shadow) in flags {
+            let map = if shadow { &mut r.shadow } else { &mut r.rules };
+            let m = map.entry(id.to_string()).or_default();
+            bump(&mut m.hits);
+            m.true_positives = m.true_positives.saturating_add(u64::from(abnormal));
         }
-        for s in a.skipped() {
-            bump(r.skips.entry(s.rule_id.to_string()).or_default());
+        for id in skipped {
+            bump(r.skips.entry(id.to_string()).or_default());
         }
-        if let Some((all, bad)) = self.by_score.get_mut(usize::from(a.score())) {
+        if let Some((all, bad)) = self.by_score.get_mut(usize::from(score)) {
             bump(all);
             *bad = bad.saturating_add(u64::from(abnormal));
         }
@@ -315,12 +330,12 @@ impl Sample {
         Sample { flags, abnormal }
     }
 
-    /// The decision under `points` and `thresholds`.
-    fn decide(&self, points: &BTreeMap<String, u8>, thresholds: Thresholds) -> Decision {
+    /// The score and the decision under `points` and `thresholds`.
+    fn judge(&self, points: &BTreeMap<String, u8>, thresholds: Thresholds) -> (u8, Decision) {
         let of = |id: &RuleId| points.get(id.as_str()).copied().unwrap_or(0);
         let score = score_parts(self.flags.iter().map(|(id, on, _)| (id, of(id), on.as_slice())));
         let by_action = self.flags.iter().map(|(_, _, a)| Decision::from(*a)).max().unwrap_or_default();
-        thresholds.decide(score).max(by_action)
+        (score, thresholds.decide(score).max(by_action))
     }
 }
 
@@ -341,11 +356,26 @@ impl Tuning {
         Tuning { points, thresholds: engine.thresholds() }
     }
 
+    /// The backtest report of `samples` scored with these points and
+    /// thresholds, under the name `ruleset` (what `backtest` reports, but
+    /// without the rules' skips, which samples do not keep).
+    pub fn report(&self, samples: &[Sample], ruleset: impl Into<String>, cutoff: Decision) -> BacktestReport {
+        let mut tally = Tally::new(ruleset, cutoff);
+        for s in samples {
+            let (score, decision) = s.judge(&self.points, self.thresholds);
+            // A rule at no points still fired: it counts as a hit as it
+            // would in an engine, where only the points are zero.
+            let flags = s.flags.iter().map(|(id, _, _)| (id, false));
+            tally.count(decision, score, flags, std::iter::empty(), s.abnormal);
+        }
+        tally.report()
+    }
+
     /// Flagged (decision `cutoff` or higher) against abnormal, on `samples`.
     pub fn measure(&self, samples: &[Sample], cutoff: Decision) -> Confusion {
         let mut c = Confusion::default();
         for s in samples {
-            match (s.decide(&self.points, self.thresholds) >= cutoff, s.abnormal) {
+            match (s.judge(&self.points, self.thresholds).1 >= cutoff, s.abnormal) {
                 (true, true) => bump(&mut c.true_positives),
                 (true, false) => bump(&mut c.false_positives),
                 (false, true) => bump(&mut c.false_negatives),

@@ -438,6 +438,11 @@ fn tuning_finds_more_recall_at_the_precision_floor_without_evaluating_again() {
     assert!(after.recall() >= before.recall(), "{before:?} -> {after:?}");
     // The same search gives the same answer.
     assert_eq!(tune(&samples, &start, 0.5, Decision::Review), tuned);
+    // Re-scored samples report as the backtest does (skips aside).
+    let re = start.report(&samples, "builtin", Decision::Review);
+    let bt = backtest(&engine, &history(), Decision::Review);
+    assert_eq!((re.confusion, &re.rules, &re.decisions), (bt.confusion, &bt.rules, &bt.decisions));
+    assert_eq!(re.curve, bt.curve);
     // A floor nothing reaches keeps the search near it, never panics.
     let _ = tune(&samples, &start, 1.1, Decision::Review);
 }

@@ -38,6 +38,10 @@ pub struct Args {
     /// The shop's UTC offset, for rules about local time.
     #[arg(long, default_value = "+08:00", value_parser = crate::replay::parse_offset)]
     utc_offset: UtcOffset,
+    /// Also write the held-out part's report, before and tuned, as one
+    /// self-contained HTML page with charts.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
 }
 
 pub fn run(args: &Args) -> ExitCode {
@@ -111,6 +115,19 @@ pub fn run(args: &Args) -> ExitCode {
     let (t0, t1) = (start.thresholds, tuned.thresholds);
     if t0 != t1 {
         println!("  thresholds: review {} -> {}, hold {} -> {}", t0.review, t1.review, t0.hold, t1.hold);
+    }
+    if let Some(path) = &args.html {
+        let base = engine.ruleset().name.clone();
+        let reports = [
+            start.report(held_out, format!("{base} (held-out part)"), args.cutoff),
+            tuned.report(held_out, format!("{} (held-out part)", rules.info().name), args.cutoff),
+        ];
+        let page = crate::report::html(&reports, None)
+            .and_then(|p| std::fs::write(path, p).map_err(|e| format!("cannot write {}: {e}", path.display())));
+        if let Err(e) = page {
+            eprintln!("tune: {e}");
+            return ExitCode::from(2);
+        }
     }
     let info = rules.info();
     println!("wrote {} ({} {}, {})", args.out.display(), info.name, info.version, info.hash);

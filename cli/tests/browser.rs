@@ -72,6 +72,25 @@ fn the_report_renders_with_its_charts_and_no_console_error() {
     assert!(dom.contains("payment.large_amount"), "the per-rule table");
     assert!(console(&log).is_empty(), "console: {:?}", console(&log));
 
+    // tune's report: the held-out part before and tuned.
+    let tuned_page = dir.join("tune.html");
+    let out = Command::new(env!("CARGO_BIN_EXE_order-anomaly"))
+        .arg("tune")
+        .arg(repo("cli/tests/fixtures/events.jsonl"))
+        .arg("--labels")
+        .arg(repo("cli/tests/fixtures/labels.csv"))
+        .arg("--out")
+        .arg(dir.join("tuned.json"))
+        .arg("--html")
+        .arg(&tuned_page)
+        .output()
+        .expect("the binary runs");
+    assert!(tuned_page.exists(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (dom, log) = render(&chromium, &tuned_page, &dir.join("profile3"));
+    assert_eq!(dom.matches("<svg").count(), 4, "two charts for before and for tuned");
+    assert!(dom.contains("held-out part"));
+    assert!(console(&log).is_empty(), "console: {:?}", console(&log));
+
     // The check sees a console error when there is one.
     let broken = dir.join("broken.html");
     std::fs::write(&broken, "<html><body><script>console.error('boom')</script></body></html>").expect("writes");
