@@ -14,6 +14,16 @@ fn repo(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
 }
 
+/// `order-anomaly SUB` on the fixture export and its labels.
+fn on_fixtures(sub: &str) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_order-anomaly"));
+    cmd.arg(sub)
+        .arg(repo("cli/tests/fixtures/events.jsonl"))
+        .arg("--labels")
+        .arg(repo("cli/tests/fixtures/labels.csv"));
+    cmd
+}
+
 /// The DOM Chromium renders from `page`, and what it logged.
 fn render(chromium: &Path, page: &Path, profile: &Path) -> (String, String) {
     let out = Command::new(chromium)
@@ -51,11 +61,7 @@ fn the_report_renders_with_its_charts_and_no_console_error() {
     let dir = std::env::temp_dir().join(format!("order-anomaly-browser-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a directory");
     let page = dir.join("report.html");
-    let status = Command::new(env!("CARGO_BIN_EXE_order-anomaly"))
-        .arg("backtest")
-        .arg(repo("cli/tests/fixtures/events.jsonl"))
-        .arg("--labels")
-        .arg(repo("cli/tests/fixtures/labels.csv"))
+    let status = on_fixtures("backtest")
         .arg("--config")
         .arg(repo("examples/config/strict-shop.json"))
         .arg("--config")
@@ -74,11 +80,7 @@ fn the_report_renders_with_its_charts_and_no_console_error() {
 
     // tune's report: the held-out part before and tuned.
     let tuned_page = dir.join("tune.html");
-    let out = Command::new(env!("CARGO_BIN_EXE_order-anomaly"))
-        .arg("tune")
-        .arg(repo("cli/tests/fixtures/events.jsonl"))
-        .arg("--labels")
-        .arg(repo("cli/tests/fixtures/labels.csv"))
+    let out = on_fixtures("tune")
         .arg("--out")
         .arg(dir.join("tuned.json"))
         .arg("--html")
