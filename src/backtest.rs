@@ -386,11 +386,12 @@ impl Tuning {
     }
 }
 
-/// How good a confusion is for tuning: above the precision floor, more
+/// How good a confusion is for tuning, as a value that orders: whether the
+/// floor is met, then above the precision floor, more
 /// recall (then more precision) is better; below it, more precision (then
 /// more recall), towards the floor. A floor the data cannot meet with any
 /// recall is reached by flagging almost nothing: the command line says so.
-fn merit(c: &Confusion, min_precision: f64) -> (bool, f64, f64) {
+pub fn merit(c: &Confusion, min_precision: f64) -> (bool, f64, f64) {
     let (p, r) = (c.precision().unwrap_or(0.0), c.recall().unwrap_or(0.0));
     if p >= min_precision { (true, r, p) } else { (false, p, r) }
 }

@@ -57,10 +57,11 @@ enum Command {
     ///
     /// Example: order-anomaly backtest events.jsonl --labels labels.csv --config a.json --config b.json
     Backtest(backtest::Args),
-    /// Searches each rule's points and the decision thresholds for the most
-    /// recall at a precision floor, on the earliest part of a labelled export
-    /// (70% by default), and measures the default and the tuned rule set on
-    /// the rest; writes the tuned rule set, which loads with --config.
+    /// Searches each rule's main parameter, then each rule's points and the
+    /// decision thresholds, for the most recall at a precision floor, on the
+    /// earliest part of a labelled export (70% by default), and measures the
+    /// default and the tuned rule set on the rest; writes the tuned rule
+    /// set, which loads with --config.
     ///
     /// Example: order-anomaly tune events.jsonl --labels labels.csv --min-precision 0.5 --out tuned.json
     Tune(tune::Args),

@@ -1,11 +1,11 @@
-//! `order-anomaly tune`: rule points and decision thresholds searched on the
-//! first part of a labelled export, measured on the rest.
+//! `order-anomaly tune`: rule parameters, points and decision thresholds
+//! searched on the first part of a labelled export, measured on the rest.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use order_anomaly::backtest::{Confusion, Sample, Tuning, tune};
-use order_anomaly::{Decision, RuleSet, UtcOffset};
+use order_anomaly::backtest::{Confusion, Sample, Tuning, merit, tune};
+use order_anomaly::{Decision, Engine, EvalContext, Order, RuleSet, UtcOffset};
 use serde_json::Value;
 
 use crate::Judging;
@@ -64,21 +64,46 @@ pub fn run(args: &Args) -> ExitCode {
     // Which rules fire does not depend on their points or the thresholds:
     // each labelled order is evaluated once, then re-scored as the search
     // needs.
-    let mut samples = Vec::new();
+    // A rule's own parameters (its threshold) change which rules fire, so
+    // the labelled orders are kept, with their contexts, to evaluate again.
+    let mut labelled: Vec<(Order, EvalContext, bool)> = Vec::new();
     let folded = fold(input, args.utc_offset, false, |_, order, ctx| {
         if let Some(abnormal) = labels.remove(&order.id) {
-            samples.push(Sample::of(&engine.evaluate(order, ctx), abnormal));
+            labelled.push((order.clone(), ctx.clone(), abnormal));
         }
     });
-    let split = ((samples.len() as f64) * args.tune_share).round() as usize;
-    let (tuning, held_out) = samples.split_at(split.min(samples.len()));
-    if tuning.is_empty() || held_out.is_empty() {
-        eprintln!("tune: {} labelled orders: too few to split into a tuning and a held-out part", samples.len());
+    let split = ((labelled.len() as f64) * args.tune_share).round() as usize;
+    let (tuning_orders, held_orders) = labelled.split_at(split.min(labelled.len()));
+    if tuning_orders.is_empty() || held_orders.is_empty() {
+        eprintln!("tune: {} labelled orders: too few to split into a tuning and a held-out part", labelled.len());
         return ExitCode::from(2);
     }
+    let sample = |engine: &Engine, orders: &[(Order, EvalContext, bool)]| -> Vec<Sample> {
+        orders.iter().map(|(o, c, abnormal)| Sample::of(&engine.evaluate(o, c), *abnormal)).collect()
+    };
+    let (tuning, held_out) = (sample(&engine, tuning_orders), sample(&engine, held_orders));
     let start = Tuning::of(&engine);
-    let tuned = tune(tuning, &start, args.min_precision, args.cutoff);
-    let written = write_rule_set(args, &tuned)
+    let mut base = match base_rules(args) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("tune: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    // Each rule's main parameter first (with the points and thresholds as
+    // they are), then the points and thresholds with the rules as tuned.
+    let params = tune_parameters(&mut base, tuning_orders, &start, args);
+    let engine_tuned = rule_set(&base).and_then(|r| r.build().map_err(|e| e.to_string()));
+    let engine_tuned = match engine_tuned {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("tune: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let (tuning_now, held_now) = (sample(&engine_tuned, tuning_orders), sample(&engine_tuned, held_orders));
+    let tuned = tune(&tuning_now, &start, args.min_precision, args.cutoff);
+    let written = write_rule_set(args, &mut base, &tuned)
         .and_then(|()| RuleSet::from_path(&args.out).map_err(|e| format!("the tuned rule set does not load: {e}")));
     let rules = match written {
         Ok(r) => r,
@@ -87,20 +112,20 @@ pub fn run(args: &Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let show = |name: &str, t: &Tuning| {
+    let show = |name: &str, t: &Tuning, tuning: &[Sample], held_out: &[Sample]| {
         let (on_tuning, on_held) = (t.measure(tuning, args.cutoff), t.measure(held_out, args.cutoff));
         println!("{name:<8} tuning part: {}   held-out part: {}", figures(&on_tuning), figures(&on_held));
     };
     println!(
         "{} labelled orders: tuned on the first {}, measured on the last {} (flagged = {} or higher)",
-        samples.len(),
+        labelled.len(),
         tuning.len(),
         held_out.len(),
         args.cutoff.as_str()
     );
-    show("before", &start);
-    show("tuned", &tuned);
-    let reached = tuned.measure(tuning, args.cutoff);
+    show("before", &start, &tuning, &held_out);
+    show("tuned", &tuned, &tuning_now, &held_now);
+    let reached = tuned.measure(&tuning_now, args.cutoff);
     if reached.precision().unwrap_or(0.0) < args.min_precision {
         println!("  the precision floor {} was not reached on the tuning part", args.min_precision);
     } else if reached.recall().unwrap_or(0.0) < 0.05 {
@@ -112,6 +137,9 @@ pub fn run(args: &Args) -> ExitCode {
             println!("  {id}: {was} -> {p} points");
         }
     }
+    for (id, name, was, now) in &params {
+        println!("  {id}: {name} {was} -> {now}");
+    }
     let (t0, t1) = (start.thresholds, tuned.thresholds);
     if t0 != t1 {
         println!("  thresholds: review {} -> {}, hold {} -> {}", t0.review, t1.review, t0.hold, t1.hold);
@@ -119,8 +147,8 @@ pub fn run(args: &Args) -> ExitCode {
     if let Some(path) = &args.html {
         let base = engine.ruleset().name.clone();
         let reports = [
-            start.report(held_out, format!("{base} (held-out part)"), args.cutoff),
-            tuned.report(held_out, format!("{} (held-out part)", rules.info().name), args.cutoff),
+            start.report(&held_out, format!("{base} (held-out part)"), args.cutoff),
+            tuned.report(&held_now, format!("{} (held-out part)", rules.info().name), args.cutoff),
         ];
         let page = crate::report::html(&reports, None)
             .and_then(|p| std::fs::write(path, p).map_err(|e| format!("cannot write {}: {e}", path.display())));
@@ -141,23 +169,93 @@ fn figures(c: &Confusion) -> String {
     format!("precision {:>6} recall {:>6}", pct(c.precision()), pct(c.recall()))
 }
 
-/// The base rule set (`--config`, or the defaults) with the tuned points
-/// and thresholds, named `<base>-tuned`, written as JSON.
-fn write_rule_set(args: &Args, tuned: &Tuning) -> Result<(), String> {
+/// The base rule set (`--config`, or the defaults) as JSON.
+fn base_rules(args: &Args) -> Result<Value, String> {
     let base = match &args.judging.config {
         Some(path) => RuleSet::from_path(path).map_err(|e| e.to_string())?,
         None => RuleSet::builtin(),
     };
-    let mut v: Value = serde_json::from_str(&base.to_json_pretty()).map_err(|e| e.to_string())?;
-    let name = v["name"].as_str().unwrap_or("rules").to_owned();
-    v["name"] = Value::from(format!("{name}-tuned"));
-    v["thresholds"]["review"] = Value::from(tuned.thresholds.review);
-    v["thresholds"]["hold"] = Value::from(tuned.thresholds.hold);
+    serde_json::from_str(&base.to_json_pretty()).map_err(|e| e.to_string())
+}
+
+fn rule_set(v: &Value) -> Result<RuleSet, String> {
+    RuleSet::from_json(&v.to_string(), "tuned rule set").map_err(|e| e.to_string())
+}
+
+/// Each rule's main parameter (its first numeric one: a threshold, a count,
+/// a multiplier) tried at half, three quarters, one and a quarter, one and
+/// a half and twice its value on the tuning part, with the points and
+/// thresholds as `tuning` has them; the best kept in `rules` (ties keep
+/// the current value). Returns what changed: rule, parameter, before, after.
+fn tune_parameters(
+    rules: &mut Value,
+    orders: &[(Order, EvalContext, bool)],
+    tuning: &Tuning,
+    args: &Args,
+) -> Vec<(String, String, Value, Value)> {
+    let merit_of = |v: &Value| -> Option<(bool, f64, f64)> {
+        let engine = rule_set(v).ok()?.build().ok()?;
+        let samples: Vec<Sample> =
+            orders.iter().map(|(o, c, abnormal)| Sample::of(&engine.evaluate(o, c), *abnormal)).collect();
+        Some(merit(&tuning.measure(&samples, args.cutoff), args.min_precision))
+    };
+    let Some(mut best) = merit_of(rules) else { return Vec::new() };
+    let ids: Vec<String> = rules["rules"].as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default();
+    let mut changed = Vec::new();
+    for id in ids {
+        let main = rules["rules"][&id]["params"]
+            .as_object()
+            .and_then(|p| p.iter().find(|(_, v)| v.is_number()).map(|(k, v)| (k.clone(), v.clone())));
+        let Some((name, was)) = main else { continue };
+        let mut kept = was.clone();
+        for factor in [0.5, 0.75, 1.25, 1.5, 2.0] {
+            let Some(candidate) = scaled(&was, factor) else { continue };
+            if candidate == kept {
+                continue;
+            }
+            let mut trial = rules.clone();
+            trial["rules"][&id]["params"][&name] = candidate.clone();
+            // A value the rule refuses does not build: skipped.
+            if let Some(m) = merit_of(&trial).filter(|m| *m > best) {
+                best = m;
+                kept = candidate;
+                *rules = trial;
+            }
+        }
+        if kept != was {
+            changed.push((id, name, was, kept));
+        }
+    }
+    changed
+}
+
+/// `v` times `factor`, an integer staying an integer (and at least 1); a
+/// zero (an hour of the day, a tolerance) has no scale and is left alone.
+fn scaled(v: &Value, factor: f64) -> Option<Value> {
+    if v.as_f64() == Some(0.0) {
+        return None;
+    }
+    if let Some(n) = v.as_u64() {
+        let m = ((n as f64) * factor).round().max(1.0) as u64;
+        return Some(Value::from(m));
+    }
+    let x = v.as_f64()? * factor;
+    // Two decimals: rule-set numbers are amounts, rates and multipliers.
+    serde_json::Number::from_f64((x * 100.0).round() / 100.0).map(Value::Number)
+}
+
+/// The tuned rule set (`rules` with the tuned points and thresholds), named
+/// `<base>-tuned`, written as JSON.
+fn write_rule_set(args: &Args, rules: &mut Value, tuned: &Tuning) -> Result<(), String> {
+    let name = rules["name"].as_str().unwrap_or("rules").to_owned();
+    rules["name"] = Value::from(format!("{name}-tuned"));
+    rules["thresholds"]["review"] = Value::from(tuned.thresholds.review);
+    rules["thresholds"]["hold"] = Value::from(tuned.thresholds.hold);
     for (id, points) in &tuned.points {
-        if let Some(rule) = v["rules"].get_mut(id.as_str()).and_then(Value::as_object_mut) {
+        if let Some(rule) = rules["rules"].get_mut(id.as_str()).and_then(Value::as_object_mut) {
             rule.insert("points".into(), Value::from(*points));
         }
     }
-    let text = serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?;
+    let text = serde_json::to_string_pretty(rules).map_err(|e| e.to_string())?;
     std::fs::write(&args.out, text + "\n").map_err(|e| format!("cannot write {}: {e}", args.out.display()))
 }
