@@ -51,6 +51,23 @@ mod tests {
     }
 
     #[test]
+    fn a_share_compares_exactly_without_dividing() {
+        use std::cmp::Ordering::*;
+        let half = Decimal::new(5, 1);
+        assert_eq!(compare_share(5, 10, half), Some(Equal));
+        assert_eq!(compare_share(4, 10, half), Some(Less));
+        assert_eq!(compare_share(6, 10, half), Some(Greater));
+        assert_eq!(compare_share(1, 0, half), None);
+        // 1/3 against a rate a hair above it: a division rounded at 28
+        // digits could call them equal.
+        let third_up = "0.3333333333333333333333333334".parse().unwrap_or(Decimal::ONE);
+        assert_eq!(compare_share(1, 3, third_up), Some(Less));
+        // A limit too large for a decimal is above any count.
+        assert_eq!(compare_share(u64::MAX, u64::MAX, Decimal::MAX), Some(Less));
+        assert!(share_at_least(5, 10, half) && !share_at_least(4, 10, half) && !share_at_least(1, 0, half));
+    }
+
+    #[test]
     fn a_counter_saturates() {
         let mut c = u64::MAX;
         bump(&mut c);

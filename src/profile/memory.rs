@@ -314,6 +314,67 @@ struct EntityState {
     capped: bool,
 }
 
+/// When a record was last seen: what its expiry goes by, whether the store
+/// forgets it itself or loads it from elsewhere (one definition for both).
+trait LastSeen {
+    fn seen_at(&self) -> Option<DateTime<Utc>>;
+}
+
+impl LastSeen for UserState {
+    fn seen_at(&self) -> Option<DateTime<Utc>> {
+        self.last_seen
+    }
+}
+
+impl LastSeen for ProductState {
+    fn seen_at(&self) -> Option<DateTime<Utc>> {
+        self.last_seen
+    }
+}
+
+impl LastSeen for EntityState {
+    fn seen_at(&self) -> Option<DateTime<Utc>> {
+        self.last_seen
+    }
+}
+
+/// An order goes by its placement, or before it by its latest event.
+impl LastSeen for OrderState {
+    fn seen_at(&self) -> Option<DateTime<Utc>> {
+        self.placed_at.or(self.touched)
+    }
+}
+
+/// A link key goes by the latest account seen with it.
+impl LastSeen for Keyed<DateTime<Utc>> {
+    fn seen_at(&self) -> Option<DateTime<Utc>> {
+        self.values().max().copied()
+    }
+}
+
+/// Puts a record loaded from elsewhere in `map`, queued for expiry at its
+/// own time, so that a batch whose clock passes the horizon forgets it as
+/// this store would; one already behind `horizon` is left out.
+fn keep<V: LastSeen>(
+    map: &mut HashMap<String, V>,
+    expiry: &mut Expiry,
+    horizon: Option<DateTime<Utc>>,
+    id: &str,
+    v: V,
+) {
+    let at = v.seen_at();
+    if horizon.is_some_and(|h| at.is_some_and(|t| t < h)) {
+        return;
+    }
+    expiry.enqueue(at.unwrap_or_default(), id);
+    map.insert(id.to_owned(), v);
+}
+
+/// The time `map` holds for `id`, for the expiry queues.
+fn seen_in<V: LastSeen>(map: &HashMap<String, V>) -> impl Fn(&str) -> Option<DateTime<Utc>> + '_ {
+    move |id| map.get(id).and_then(LastSeen::seen_at)
+}
+
 /// The store's hash maps: hashbrown's, hashing with foldhash seeded per map
 /// (fast on the short keys the store holds, and not predictable to an
 /// attacker who chooses ids, as a fixed hash would be); `entry_ref` inserts
@@ -800,38 +861,38 @@ impl InMemoryStore {
     fn expire(&mut self) {
         let Some(h) = self.horizon() else { return };
         let orders = &self.orders;
-        for id in self.order_expiry.expire(h, |id| orders.get(id).and_then(|s| s.placed_at.or(s.touched))) {
+        for id in self.order_expiry.expire(h, seen_in(orders)) {
             if self.orders.remove(&id).is_some_and(|s| s.order.is_none()) {
                 self.unplaced = self.unplaced.saturating_sub(1);
             }
         }
         let products = &self.products;
-        for id in self.product_expiry.expire(h, |id| products.get(id).and_then(|p| p.last_seen)) {
+        for id in self.product_expiry.expire(h, seen_in(products)) {
             self.products.remove(&id);
         }
         let links = &self.links;
-        for key in self.link_expiry.expire(h, |k| links.get(k).and_then(|u| u.values().max().copied())) {
+        for key in self.link_expiry.expire(h, seen_in(links)) {
             self.links.remove(&key);
         }
         let entities = &self.entities;
-        for id in self.entity_expiry.expire(h, |id| entities.get(id).and_then(|e| e.last_seen)) {
+        for id in self.entity_expiry.expire(h, seen_in(entities)) {
             self.entities.remove(&id);
         }
         while self.entities.len() > self.config.max_entities {
             let entities = &self.entities;
-            let Some(id) = self.entity_expiry.oldest(|id| entities.get(id).and_then(|e| e.last_seen)) else { break };
+            let Some(id) = self.entity_expiry.oldest(seen_in(entities)) else { break };
             self.entities.remove(&id);
         }
         while self.links.len() > self.config.max_entities {
             let links = &self.links;
-            let Some(k) = self.link_expiry.oldest(|k| links.get(k).and_then(|u| u.values().max().copied())) else {
+            let Some(k) = self.link_expiry.oldest(seen_in(links)) else {
                 break;
             };
             self.links.remove(&k);
         }
         while self.users.len() > self.config.max_users {
             let users = &self.users;
-            let Some(id) = self.user_expiry.oldest(|id| users.get(id).and_then(|u| u.last_seen)) else { break };
+            let Some(id) = self.user_expiry.oldest(seen_in(users)) else { break };
             self.users.remove(&id);
         }
         let (orders, products, links, entities) = (&self.orders, &self.products, &self.links, &self.entities);
@@ -1461,47 +1522,20 @@ impl InMemoryStore {
     /// have forgotten it; a buyer never is (buyers go by number, not age).
     pub(super) fn load(&mut self, table: Table, id: &str, json: &str) -> serde_json::Result<()> {
         let h = self.horizon();
-        // Kept: queued for expiry at its own time, so that a batch whose
-        // clock passes the horizon forgets it as this store would.
-        let kept = |t: Option<DateTime<Utc>>| match (h, t) {
-            (Some(h), Some(t)) if t < h => None,
-            (_, t) => Some(t.unwrap_or_default()),
-        };
         match table {
             Table::User => {
                 let u: UserState = serde_json::from_str(json)?;
-                self.user_expiry.enqueue(u.last_seen.unwrap_or_default(), id);
+                self.user_expiry.enqueue(u.seen_at().unwrap_or_default(), id);
                 self.users.insert(id.to_owned(), u);
             }
-            Table::Product => {
-                let p: ProductState = serde_json::from_str(json)?;
-                if let Some(t) = kept(p.last_seen) {
-                    self.product_expiry.enqueue(t, id);
-                    self.products.insert(id.to_owned(), p);
-                }
-            }
+            Table::Product => keep(&mut self.products, &mut self.product_expiry, h, id, serde_json::from_str(json)?),
             Table::Order => {
                 let OrderRecord { head, mut state } = serde_json::from_str(json)?;
-                if let Some(t) = kept(state.placed_at.or(state.touched)) {
-                    state.order = head.map(|h| Arc::new(h.order(id, state.placed_at)));
-                    self.order_expiry.enqueue(t, id);
-                    self.orders.insert(id.to_owned(), state);
-                }
+                state.order = head.map(|head| Arc::new(head.order(id, state.placed_at)));
+                keep(&mut self.orders, &mut self.order_expiry, h, id, state);
             }
-            Table::Entity => {
-                let e: EntityState = serde_json::from_str(json)?;
-                if let Some(t) = kept(e.last_seen) {
-                    self.entity_expiry.enqueue(t, id);
-                    self.entities.insert(id.to_owned(), e);
-                }
-            }
-            Table::Link => {
-                let l: Keyed<DateTime<Utc>> = serde_json::from_str(json)?;
-                if let Some(t) = kept(l.values().max().copied()) {
-                    self.link_expiry.enqueue(t, id);
-                    self.links.insert(id.to_owned(), l);
-                }
-            }
+            Table::Entity => keep(&mut self.entities, &mut self.entity_expiry, h, id, serde_json::from_str(json)?),
+            Table::Link => keep(&mut self.links, &mut self.link_expiry, h, id, serde_json::from_str(json)?),
         }
         Ok(())
     }

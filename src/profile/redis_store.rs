@@ -360,7 +360,7 @@ impl RedisStore {
     /// Runs `f` on a pooled connection (connecting first if need be). An
     /// error drops the connection: the next call connects again.
     fn with_conn<T>(&self, f: impl FnOnce(&mut Conn) -> Result<T, RedisError>) -> Result<T, StoreError> {
-        let mut slot = self.slot();
+        let Some(mut slot) = self.slot() else { return Err(StoreError::unavailable("redis: no connection")) };
         if slot.is_none() {
             *slot = Some(self.connect().map_err(|e| unavailable(&e))?);
         }
@@ -371,26 +371,21 @@ impl RedisStore {
         })
     }
 
-    /// A free connection slot, or the first one when all are busy.
-    fn slot(&self) -> MutexGuard<'_, Option<Conn>> {
-        for m in &self.pool {
-            if let Ok(g) = m.try_lock() {
-                return g;
-            }
+    /// A free connection slot, or the first one when all are busy (`open`
+    /// makes at least one).
+    fn slot(&self) -> Option<MutexGuard<'_, Option<Conn>>> {
+        if let Some(free) = self.pool.iter().find_map(|m| m.try_lock().ok()) {
+            return Some(free);
         }
         // A poisoned slot only means a panic elsewhere mid-call: the
         // connection may be mid-reply, so it is dropped.
-        let first = self.pool.first().map(|m| {
+        self.pool.first().map(|m| {
             m.lock().unwrap_or_else(|p: PoisonError<_>| {
                 let mut g = p.into_inner();
                 *g = None;
                 g
             })
-        });
-        match first {
-            Some(g) => g,
-            None => unreachable_pool(),
-        }
+        })
     }
 
     fn connect(&self) -> Result<Conn, RedisError> {
@@ -907,12 +902,6 @@ fn unavailable(e: &RedisError) -> StoreError {
         e.category()
     };
     StoreError::unavailable(format!("redis: {what}"))
-}
-
-#[cold]
-fn unreachable_pool() -> ! {
-    // `open` makes at least one slot.
-    std::process::abort()
 }
 
 impl ProfileRead for RedisStore {
