@@ -54,9 +54,8 @@ mod tests {
 
     #[test]
     fn a_bad_file_keeps_the_running_engine() {
-        let dir = std::env::temp_dir().join(format!("order-anomaly-reload-test-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join("rules.json");
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("rules.json");
         let shared = SharedEngine::new(Engine::default());
         std::fs::write(&file, r#"{"name":"next","version":"2"}"#).unwrap();
         assert_eq!(shared.reload_from_path(&file).unwrap().name, "next");
@@ -64,6 +63,5 @@ mod tests {
         let err = shared.reload_from_path(&file).unwrap_err();
         assert!(err.to_string().contains("unknown rule id `payment.nope`"));
         assert_eq!(shared.get().ruleset().name, "next");
-        std::fs::remove_dir_all(&dir).ok();
     }
 }

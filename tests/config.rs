@@ -216,9 +216,8 @@ mod toml_files {
         assert!(e.is_ok(), "structure is fine; the id is checked when building");
         let err = RuleSet::from_toml("name = \"x\"\nversion = \n", "r.toml").unwrap_err();
         assert!(err.to_string().contains("line 2, column"), "{err}");
-        let dir = std::env::temp_dir().join(format!("oa-toml-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let f = dir.join("r.toml");
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("r.toml");
         std::fs::write(&f, "name = \"x\"\nversion = \"1\"\n[rules.\"payment.large_amout\"]\npoints = 5\n").unwrap();
         let err = Engine::from_config_path(&f).unwrap_err().to_string();
         assert!(err.contains("at `rules.payment.large_amout` (line 3, column 1): unknown rule id"), "{err}");
@@ -233,7 +232,6 @@ mod toml_files {
             err.contains("at `composites[0].when.compare.attribute` (line 11, column 34): unknown variant"),
             "{err}"
         );
-        std::fs::remove_dir_all(&dir).ok();
     }
 }
 

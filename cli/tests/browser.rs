@@ -58,8 +58,9 @@ fn the_report_renders_with_its_charts_and_no_console_error() {
         eprintln!("ORDER_ANOMALY_CHROMIUM is not set: the browser test did not run");
         return;
     };
-    let dir = std::env::temp_dir().join(format!("order-anomaly-browser-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("a directory");
+    // Deleted when the test ends, Chromium's profiles with it.
+    let tmp = tempfile::Builder::new().prefix("order-anomaly-browser-").tempdir().expect("a directory");
+    let dir = tmp.path();
     let page = dir.join("report.html");
     let status = on_fixtures("backtest")
         .arg("--config")

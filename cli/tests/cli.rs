@@ -39,12 +39,29 @@ fn on_fixtures(sub: &str) -> Command {
     cmd
 }
 
-fn temp(name: &str, text: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("order-anomaly-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("a temporary directory");
-    let path = dir.join(name);
+/// A file in a temporary directory of its own, deleted with it when dropped.
+struct Temp {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+impl AsRef<std::ffi::OsStr> for Temp {
+    fn as_ref(&self) -> &std::ffi::OsStr {
+        self.path.as_os_str()
+    }
+}
+
+impl AsRef<std::path::Path> for Temp {
+    fn as_ref(&self) -> &std::path::Path {
+        &self.path
+    }
+}
+
+fn temp(name: &str, text: &str) -> Temp {
+    let dir = tempfile::Builder::new().prefix("order-anomaly-cli-").tempdir().expect("a temporary directory");
+    let path = dir.path().join(name);
     std::fs::write(&path, text).expect("writes");
-    path
+    Temp { _dir: dir, path }
 }
 
 #[test]
