@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::context::Stage;
+use crate::reason::{Reasons, Text};
 use crate::vocab::{Action, Category, Evidence, Locale, Message, RuleId, Severity};
 
 /// What to do with the order.
@@ -107,9 +108,31 @@ pub struct RuleSetInfo {
 }
 
 /// A rule that fired, with everything a person or a program needs to know why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+///
+/// Its message and evidence are worded when first read
+/// ([`Flag::message`], [`Flag::evidence`], serialising), from the values
+/// the rule recorded when it fired: a host that reads only the score and the
+/// decision never pays for the words.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(from = "FlagData")]
 pub struct Flag {
+    rule_id: RuleId,
+    category: Category,
+    severity: Severity,
+    points: u8,
+    action: Action,
+    reason_code: Cow<'static, str>,
+    reasons: Reasons,
+    builds_on: Vec<RuleId>,
+}
+
+// A flag as JSON has it (the message and evidence in words): what a flag
+// reads from, and its schema (documented as the flag it is).
+/// A rule that fired, with everything a person or a program needs to know why.
+#[derive(Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(rename = "Flag"))]
+struct FlagData {
     rule_id: RuleId,
     category: Category,
     severity: Severity,
@@ -123,17 +146,72 @@ pub struct Flag {
     builds_on: Vec<RuleId>,
 }
 
+impl From<FlagData> for Flag {
+    fn from(d: FlagData) -> Self {
+        Flag {
+            rule_id: d.rule_id,
+            category: d.category,
+            severity: d.severity,
+            points: d.points,
+            action: d.action,
+            reason_code: d.reason_code,
+            reasons: Reasons::ready(Text { message: d.message, evidence: d.evidence }),
+            builds_on: d.builds_on,
+        }
+    }
+}
+
+/// The flag in words, fields in the order of [`FlagData`].
+impl Serialize for Flag {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Out<'a> {
+            rule_id: &'a RuleId,
+            category: Category,
+            severity: Severity,
+            points: u8,
+            action: Action,
+            reason_code: &'a str,
+            message: &'a Message,
+            #[serde(skip_serializing_if = "<[Evidence]>::is_empty")]
+            evidence: &'a [Evidence],
+            #[serde(skip_serializing_if = "<[RuleId]>::is_empty")]
+            builds_on: &'a [RuleId],
+        }
+        Out {
+            rule_id: &self.rule_id,
+            category: self.category,
+            severity: self.severity,
+            points: self.points,
+            action: self.action,
+            reason_code: &self.reason_code,
+            message: self.message(),
+            evidence: self.evidence(),
+            builds_on: &self.builds_on,
+        }
+        .serialize(serializer)
+    }
+}
+
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Flag {
+    fn schema_name() -> Cow<'static, str> {
+        FlagData::schema_name()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        FlagData::json_schema(generator)
+    }
+}
+
 impl Flag {
     /// Assembles a flag. Points above 100 are kept at 100.
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         rule_id: RuleId,
         category: Category,
         points: u8,
         action: Action,
         reason_code: Cow<'static, str>,
-        message: Message,
-        evidence: Vec<Evidence>,
+        reasons: Reasons,
         builds_on: Vec<RuleId>,
     ) -> Self {
         let points = points.min(100);
@@ -144,8 +222,7 @@ impl Flag {
             points,
             action,
             reason_code,
-            message,
-            evidence,
+            reasons,
             builds_on,
         }
     }
@@ -174,13 +251,13 @@ impl Flag {
     pub fn reason_code(&self) -> &str {
         &self.reason_code
     }
-    /// The message in both languages.
+    /// The message in both languages (worded on first read).
     pub fn message(&self) -> &Message {
-        &self.message
+        &self.reasons.text().message
     }
-    /// The observed values and the limits they crossed.
+    /// The observed values and the limits they crossed (worded on first read).
     pub fn evidence(&self) -> &[Evidence] {
-        &self.evidence
+        &self.reasons.text().evidence
     }
     /// For a composite: the flags it builds on, which it stands in for in the score.
     pub fn builds_on(&self) -> &[RuleId] {
@@ -304,10 +381,14 @@ impl Assessment {
     pub fn reasons(&self, locale: Locale) -> Vec<&str> {
         let mut flags: Vec<&Flag> = self.flags.iter().collect();
         flags.sort_by_key(|f| std::cmp::Reverse(f.points));
-        flags.into_iter().map(|f| f.message.get(locale)).collect()
+        flags.into_iter().map(|f| f.message().get(locale)).collect()
     }
 
     pub(crate) fn push_flag(&mut self, flag: Flag) {
+        // One allocation for the flags of nearly every order: few fire more.
+        if self.flags.capacity() == 0 {
+            self.flags.reserve_exact(FLAGS_AT_ONCE);
+        }
         self.flags.push(flag);
     }
     pub(crate) fn push_shadow(&mut self, flag: Flag) {
@@ -339,6 +420,9 @@ impl Assessment {
         self.decision = thresholds.decide(self.score).max(by_action);
     }
 }
+
+/// Room made for flags when the first fires.
+const FLAGS_AT_ONCE: usize = 8;
 
 /// The score of a set of flags, 0-100.
 ///
@@ -389,8 +473,7 @@ pub(crate) mod tests {
             points,
             Action::Score,
             Cow::Borrowed(id),
-            Message { zh: String::new(), en: String::new() },
-            Vec::new(),
+            Reasons::ready(Text::default()),
             builds_on.iter().map(|s| RuleId::from_static(s)).collect(),
         )
     }

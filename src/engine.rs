@@ -290,8 +290,7 @@ impl Engine {
                     points,
                     slot.settings.action,
                     f.reason_code,
-                    f.message,
-                    f.evidence,
+                    f.reasons,
                     f.builds_on,
                 );
                 if slot.settings.shadow {

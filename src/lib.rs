@@ -14,6 +14,7 @@ mod divisions;
 pub mod model;
 mod num;
 mod numbering;
+mod reason;
 mod text;
 mod time;
 mod vocab;

@@ -12,9 +12,10 @@ use crate::assessment::Assessment;
 use crate::context::EvalContext;
 use crate::lists::{Lists, OrderEntities, recipient_phone};
 use crate::model::{EntityProfile, EntityType, LineItem, Order, ProductProfile, UserProfile};
+use crate::reason::{Fact, Facts, Reasons, Render, Text, evidence_of};
 use crate::reference::ReferenceData;
 use crate::text::{self, PhoneKey};
-use crate::vocab::{Action, Category, Evidence, Message, ParamIssue, Personal, Privacy, RuleId};
+use crate::vocab::{Action, Category, ParamIssue, Personal, Privacy, RuleId};
 
 /// What a rule found when it fired: the reason, in words and in evidence.
 ///
@@ -23,8 +24,7 @@ use crate::vocab::{Action, Category, Evidence, Message, ParamIssue, Personal, Pr
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
     pub(crate) reason_code: Cow<'static, str>,
-    pub(crate) message: Message,
-    pub(crate) evidence: Vec<Evidence>,
+    pub(crate) reasons: Reasons,
     pub(crate) extra_points: u8,
     pub(crate) builds_on: Vec<RuleId>,
 }
@@ -33,13 +33,17 @@ impl Finding {
     /// A finding with a machine-readable reason code and the message in
     /// Chinese and English.
     pub fn new(reason_code: impl Into<Cow<'static, str>>, zh: impl Into<String>, en: impl Into<String>) -> Self {
-        Finding {
-            reason_code: reason_code.into(),
-            message: Message { zh: zh.into(), en: en.into() },
-            evidence: Vec::new(),
-            extra_points: 0,
-            builds_on: Vec::new(),
-        }
+        Finding::worded(reason_code.into(), Reasons::ready(Text::new(zh, en)))
+    }
+
+    /// A finding whose message and evidence `render` words from `facts`
+    /// when they are first read, not when the rule fires.
+    pub(crate) fn deferred(reason_code: impl Into<Cow<'static, str>>, facts: Facts, render: Render) -> Self {
+        Finding::worded(reason_code.into(), Reasons::deferred(facts, render))
+    }
+
+    fn worded(reason_code: Cow<'static, str>, reasons: Reasons) -> Self {
+        Finding { reason_code, reasons, extra_points: 0, builds_on: Vec::new() }
     }
 
     /// Adds an observed value and the limit it crossed.
@@ -50,11 +54,7 @@ impl Finding {
         observed: impl fmt::Display,
         limit: Option<impl fmt::Display>,
     ) -> Self {
-        self.evidence.push(Evidence {
-            name: name.into(),
-            observed: observed.to_string(),
-            limit: limit.map(|l| l.to_string()),
-        });
+        self.reasons.push_evidence(evidence_of(name, observed, limit));
         self
     }
 
@@ -81,6 +81,10 @@ impl Finding {
 }
 
 /// The result of evaluating one rule on one order.
+// A finding is large (its facts are inline); boxing it would allocate on
+// every firing, which its inline facts exist to avoid. An outcome is
+// returned in place, never stored.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     /// The rule looked and found nothing.
@@ -275,14 +279,23 @@ impl<'a> Input<'a> {
     /// A personal value as evidence may show it: masked unless the engine was
     /// built to reveal personal data.
     pub fn show(&self, kind: Personal, value: &str) -> String {
-        if self.privacy == Privacy::Raw {
-            return value.to_owned();
+        match self.privacy {
+            Privacy::Raw => value.to_owned(),
+            Privacy::Masked => text::masked(kind, value),
         }
-        match kind {
-            Personal::Phone => text::mask_phone(value),
-            Personal::Name => text::mask_name(value),
-            Personal::Instrument | Personal::Device => text::mask_tail(value),
-            Personal::AddressLine => "***".to_owned(),
+    }
+
+    /// [`Input::show`] as a fact of a finding: inline, no allocation, when
+    /// it fits (a masked value always does unless it is very long).
+    pub(crate) fn show_fact(&self, kind: Personal, value: &str) -> Fact {
+        Fact::written(|out| self.write_shown(kind, value, out))
+    }
+
+    /// Writes `value` as [`Input::show`] shows it.
+    pub(crate) fn write_shown(&self, kind: Personal, value: &str, out: &mut dyn fmt::Write) -> fmt::Result {
+        match self.privacy {
+            Privacy::Raw => out.write_str(value),
+            Privacy::Masked => text::write_masked(kind, value, out),
         }
     }
 }

@@ -5,9 +5,10 @@
 //! `广东省深圳市科技园12号`. Normalising streams characters instead of building
 //! strings, so a lookup on the evaluation path allocates nothing.
 
-use chrono::Duration;
+use std::fmt;
 
 use crate::numbering;
+use crate::vocab::Personal;
 use rust_decimal::Decimal;
 
 /// Folds full-width ASCII forms (`１２Ａ`) to ASCII, the ideographic space to a
@@ -244,47 +245,52 @@ fn shown(len: usize, at_most: usize) -> usize {
     (len / 3).min(at_most)
 }
 
-/// `****678`: the last digits of a phone number, never more than a third of
-/// them (three of a mainland mobile's eleven).
-pub(crate) fn mask_phone(raw: &str) -> String {
-    let digits: String = match PhoneKey::parse(raw) {
-        Some(k) => k.as_str().to_owned(),
-        None => raw.chars().filter(char::is_ascii_digit).collect(),
-    };
-    mask_tail_of(&digits, 4)
+/// Writes `raw` as evidence may show it, masked: without building a
+/// string, so a masked value fits in a finding's inline facts.
+///
+/// - phones `****678`: the last digits, never more than a third of them
+///   (three of a mainland mobile's eleven);
+/// - names `张**`: the first characters, at most a third, and a star for
+///   each of the rest (`**` for a two-character name);
+/// - payment instruments and devices `****2233`: the last characters, at
+///   most four and at most a third;
+/// - address lines `***`: nothing of them.
+pub(crate) fn write_masked(kind: Personal, raw: &str, out: &mut dyn fmt::Write) -> fmt::Result {
+    match kind {
+        Personal::Phone => match PhoneKey::parse(raw) {
+            Some(k) => write_tail(k.as_str().chars(), 4, out),
+            None => write_tail(raw.chars().filter(char::is_ascii_digit), 4, out),
+        },
+        Personal::Name => {
+            let chars = raw.trim().chars().filter(|c| !c.is_whitespace());
+            let n = chars.clone().count();
+            if n == 0 {
+                return Ok(());
+            }
+            let keep = shown(n, usize::MAX);
+            chars
+                .take(keep)
+                .chain(std::iter::repeat_n('*', n.saturating_sub(keep).max(1)))
+                .try_for_each(|c| out.write_char(c))
+        }
+        Personal::Instrument | Personal::Device => write_tail(raw.trim().chars(), 4, out),
+        Personal::AddressLine => out.write_str("***"),
+    }
 }
 
-/// `张**`: the first characters of a name, at most a third of it, and a star
-/// for each of the rest (`**` for a two-character name).
-pub(crate) fn mask_name(raw: &str) -> String {
-    let chars = raw.trim().chars().filter(|c| !c.is_whitespace());
+/// `****` and the last of `chars`: at most `at_most`, at most a third.
+fn write_tail(chars: impl Iterator<Item = char> + Clone, at_most: usize, out: &mut dyn fmt::Write) -> fmt::Result {
     let n = chars.clone().count();
-    if n == 0 {
-        return String::new();
-    }
-    let keep = shown(n, usize::MAX);
-    chars.clone().take(keep).chain(std::iter::repeat_n('*', n.saturating_sub(keep).max(1))).collect()
+    out.write_str("****")?;
+    chars.skip(n.saturating_sub(shown(n, at_most))).try_for_each(|c| out.write_char(c))
 }
 
-/// `****2233`: the last characters of a payment instrument or device id, at
-/// most four and at most a third of it.
-pub(crate) fn mask_tail(raw: &str) -> String {
-    mask_tail_of(raw.trim(), 4)
-}
-
-fn mask_tail_of(s: &str, at_most: usize) -> String {
-    format!("****{}", tail(s, shown(s.chars().count(), at_most)))
-}
-
-fn tail(s: &str, n: usize) -> &str {
-    if n == 0 {
-        return "";
-    }
-    let count = s.chars().count();
-    match s.char_indices().nth(count.saturating_sub(n)) {
-        Some((i, _)) => s.get(i..).unwrap_or(""),
-        None => s,
-    }
+/// `raw` masked as [`write_masked`] writes it.
+pub(crate) fn masked(kind: Personal, raw: &str) -> String {
+    let mut s = String::new();
+    // Writing to a `String` cannot fail.
+    let _ = write_masked(kind, raw, &mut s);
+    s
 }
 
 /// A serde error message without the input values it quotes: `invalid
@@ -304,24 +310,44 @@ pub(crate) fn without_values(message: &str) -> String {
     }
 }
 
-/// A percentage for messages: `0.3` → `30%`.
-pub(crate) fn pct(d: Decimal) -> String {
-    match d.checked_mul(Decimal::ONE_HUNDRED) {
-        Some(p) => format!("{}%", p.round_dp(1).normalize()),
-        None => format!("{d}"),
+/// A share shown as a percentage, one decimal place at most: `0.3` is `30%`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Percent(pub(crate) Decimal);
+
+impl fmt::Display for Percent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.checked_mul(Decimal::ONE_HUNDRED) {
+            Some(p) => write!(f, "{}%", p.round_dp(1).normalize()),
+            None => write!(f, "{}", self.0),
+        }
     }
 }
 
-/// Hours, one decimal place, for messages.
-pub(crate) fn hours(d: Duration) -> String {
-    // Minutes over 60 is exact to far more places than shown, and cannot overflow.
-    let h = Decimal::from(d.num_minutes()).checked_div(Decimal::from(60)).unwrap_or_default();
-    format!("{}h", h.round_dp(1).normalize())
+/// A span of minutes shown in hours, one decimal place at most: `90` is `1.5h`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Hours(pub(crate) i64);
+
+impl fmt::Display for Hours {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Minutes over 60 is exact to far more places than shown, and cannot overflow.
+        let h = Decimal::from(self.0).checked_div(Decimal::from(60)).unwrap_or_default();
+        write!(f, "{}h", h.round_dp(1).normalize())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn mask_phone(raw: &str) -> String {
+        masked(Personal::Phone, raw)
+    }
+    fn mask_name(raw: &str) -> String {
+        masked(Personal::Name, raw)
+    }
+    fn mask_tail(raw: &str) -> String {
+        masked(Personal::Instrument, raw)
+    }
 
     fn key(s: &str) -> String {
         PhoneKey::parse(s).map(|k| k.as_str().to_owned()).unwrap_or_default()
@@ -373,9 +399,11 @@ mod tests {
         assert_eq!(mask_name("张三"), "**");
         assert_eq!(mask_name("欧阳娜娜"), "欧***");
         assert_eq!(mask_name("张"), "*");
+        assert_eq!(mask_name("  "), "");
         assert_eq!(mask_tail("6222020200112233"), "****2233");
         assert_eq!(mask_tail("ab"), "****");
         assert_eq!(mask_tail("abcdef"), "****ef");
+        assert_eq!(masked(Personal::AddressLine, "科技园路1号"), "***");
     }
 
     #[test]

@@ -6,25 +6,34 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 /// A rule's stable public name, such as `payment.amount_spike`.
 ///
-/// Built-in ids borrow static strings, so cloning one never allocates.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(transparent)]
-pub struct RuleId(Cow<'static, str>);
+/// Built-in ids borrow static strings and others share one allocation, so
+/// cloning an id (as every flag does) never allocates.
+#[derive(Clone)]
+pub struct RuleId(IdText);
+
+#[derive(Clone)]
+enum IdText {
+    Static(&'static str),
+    Shared(Arc<str>),
+}
 
 impl RuleId {
     /// An id from a static string.
     pub const fn from_static(id: &'static str) -> Self {
-        RuleId(Cow::Borrowed(id))
+        RuleId(IdText::Static(id))
     }
     /// The id as text.
     pub fn as_str(&self) -> &str {
-        &self.0
+        match &self.0 {
+            IdText::Static(s) => s,
+            IdText::Shared(s) => s,
+        }
     }
     /// Whether `id` is well formed: lower-case ASCII letters, digits, `_` and
     /// `.`, starting with a letter, at most 64 characters.
@@ -37,31 +46,88 @@ impl RuleId {
 
 impl From<&str> for RuleId {
     fn from(s: &str) -> Self {
-        RuleId(Cow::Owned(s.to_owned()))
+        RuleId(IdText::Shared(Arc::from(s)))
     }
 }
 
 impl From<String> for RuleId {
     fn from(s: String) -> Self {
-        RuleId(Cow::Owned(s))
+        RuleId(IdText::Shared(Arc::from(s)))
     }
 }
 
 impl fmt::Display for RuleId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for RuleId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("RuleId").field(&self.as_str()).finish()
+    }
+}
+
+impl PartialEq for RuleId {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for RuleId {}
+
+impl std::hash::Hash for RuleId {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl PartialOrd for RuleId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for RuleId {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
     }
 }
 
 impl PartialEq<str> for RuleId {
     fn eq(&self, other: &str) -> bool {
-        self.0 == other
+        self.as_str() == other
     }
 }
 
 impl PartialEq<&str> for RuleId {
     fn eq(&self, other: &&str) -> bool {
-        self.0 == *other
+        self.as_str() == *other
+    }
+}
+
+/// As a JSON string.
+impl Serialize for RuleId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for RuleId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(RuleId::from)
+    }
+}
+
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for RuleId {
+    fn schema_name() -> Cow<'static, str> {
+        "RuleId".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut schema = String::json_schema(generator);
+        schema.insert("description".into(), "A rule's stable public name, such as `payment.amount_spike`.".into());
+        schema
     }
 }
 
@@ -142,7 +208,7 @@ pub enum Action {
 }
 
 /// A message in both languages the crate speaks.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Message {

@@ -20,6 +20,7 @@ const LAYERS: &[(&str, u8)] = &[
     // Normalising and masking text (phones through the numbering plan); the
     // order models; the parameter checks of the built-in rules.
     ("text", 1),
+    ("reason", 2),
     ("divisions", 2),
     ("model", 1),
     ("rules::checks", 1),

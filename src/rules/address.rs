@@ -6,6 +6,7 @@ use super::checks::Checks;
 use super::declare::{Logic, builtin_rule};
 use super::ids;
 use crate::model::{AddressChange, ShippingAddress};
+use crate::reason::{Fact, Text, facts};
 use crate::rule::{Finding, Input, Outcome};
 use crate::text::distinct;
 use crate::time::Window;
@@ -28,15 +29,18 @@ impl Logic for LockerWithoutUnit {
             return Outcome::missing("shipping.detail");
         };
         match input.reference().locker(detail) {
-            Some(m) if !m.has_unit => Outcome::Fired(
-                Finding::new(
-                    ids::ADDRESS_LOCKER_WITHOUT_UNIT,
-                    format!("收货地址为快递柜/代收点（{}）但无具体柜号", m.keyword),
-                    format!("the address names a parcel locker ({}) but no locker number", m.keyword),
-                )
-                .evidence("locker_keyword", m.keyword, None::<&str>)
-                .evidence("address_line", input.show(Personal::AddressLine, detail), None::<&str>),
-            ),
+            Some(m) if !m.has_unit => Outcome::Fired(Finding::deferred(
+                ids::ADDRESS_LOCKER_WITHOUT_UNIT,
+                facts([Fact::text(m.keyword), input.show_fact(Personal::AddressLine, detail)]),
+                |[keyword, line, ..]| {
+                    Text::new(
+                        format!("收货地址为快递柜/代收点（{keyword}）但无具体柜号"),
+                        format!("the address names a parcel locker ({keyword}) but no locker number"),
+                    )
+                    .evidence("locker_keyword", keyword, None::<&str>)
+                    .evidence("address_line", line, None::<&str>)
+                },
+            )),
             _ => Outcome::NotFired,
         }
     }
@@ -72,15 +76,18 @@ impl Logic for RemoteNoHistory {
         if past.iter().any(|p| region.matches(p)) {
             return Outcome::NotFired;
         }
-        Outcome::Fired(
-            Finding::new(
-                ids::ADDRESS_REMOTE_NO_HISTORY,
-                format!("收货地为偏远地区（{}）且用户无该地区历史订单", region.name),
-                format!("ships to a remote region ({}) the buyer never ordered to before", region.name),
-            )
-            .evidence("remote_region", &region.name, None::<&str>)
-            .evidence("past_destination_regions", past.len(), None::<&str>),
-        )
+        Outcome::Fired(Finding::deferred(
+            ids::ADDRESS_REMOTE_NO_HISTORY,
+            facts([Fact::text(&region.name), past.len().into()]),
+            |[region, past, ..]| {
+                Text::new(
+                    format!("收货地为偏远地区（{region}）且用户无该地区历史订单"),
+                    format!("ships to a remote region ({region}) the buyer never ordered to before"),
+                )
+                .evidence("remote_region", region, None::<&str>)
+                .evidence("past_destination_regions", past, None::<&str>)
+            },
+        ))
     }
 }
 
@@ -142,23 +149,25 @@ impl Logic for FrequentChange {
             .filter(|c| c.detail.as_deref().is_some_and(|d| input.reference().locker(d).is_some()))
             .count();
         let first_day = changes.clone().map(|c| input.local(c.at).date()).min();
-        Outcome::Fired(
-            Finding::new(
-                ids::ADDRESS_FREQUENT_CHANGE,
-                format!("{} 内收货地址连续 {run} 天变更，涉及 {cities} 个城市（其中快递柜 {lockers} 次）", self.window),
-                format!(
-                    "shipping address changed on {run} consecutive days, to {cities} cities, within {} ({lockers} to parcel lockers)",
-                    self.window
-                ),
-            )
-            .evidence("consecutive_days", run, Some(self.min_changes))
-            .evidence("distinct_cities", cities, Some(self.min_changes))
-            .evidence("locker_addresses", lockers, None::<&str>)
-            .evidence(
-                "first_change_day",
-                first_day.map(|d| format!("{}-{:02}-{:02}", d.year(), d.month(), d.day())).unwrap_or_default(),
-                None::<&str>,
-            ),
-        )
+        let first_day = Fact::written(|w| match first_day {
+            Some(d) => write!(w, "{}-{:02}-{:02}", d.year(), d.month(), d.day()),
+            None => Ok(()),
+        });
+        Outcome::Fired(Finding::deferred(
+            ids::ADDRESS_FREQUENT_CHANGE,
+            facts([run.into(), cities.into(), lockers.into(), first_day, self.window.into(), self.min_changes.into()]),
+            |[run, cities, lockers, first_day, window, limit, ..]| {
+                Text::new(
+                    format!("{window} 内收货地址连续 {run} 天变更，涉及 {cities} 个城市（其中快递柜 {lockers} 次）"),
+                    format!(
+                        "shipping address changed on {run} consecutive days, to {cities} cities, within {window} ({lockers} to parcel lockers)"
+                    ),
+                )
+                .evidence("consecutive_days", run, Some(limit))
+                .evidence("distinct_cities", cities, Some(limit))
+                .evidence("locker_addresses", lockers, None::<&str>)
+                .evidence("first_change_day", first_day, None::<&str>)
+            },
+        ))
     }
 }

@@ -6,8 +6,8 @@ use super::checks::Checks;
 use super::declare::{Logic, builtin_rule};
 use super::ids;
 use crate::model::{AfterSaleKind, ComplaintType};
+use crate::reason::{Fact, Text, facts};
 use crate::rule::{Finding, Input, Outcome};
-use crate::text::pct;
 use crate::time::Window;
 use crate::vocab::ParamIssue;
 
@@ -49,20 +49,26 @@ impl Logic for HighReturnRate {
         if !above.is_some_and(std::cmp::Ordering::is_gt) {
             return Outcome::NotFired;
         }
-        let r = crate::num::share(u64::from(returned), u64::from(n)).map(pct).unwrap_or_default();
-        Outcome::Fired(
-            Finding::new(
-                ids::AFTERSALES_HIGH_RETURN_RATE,
-                format!("{} 内退换货率 {r}（{returned}/{n}），超过 {}", self.window, pct(self.max_rate)),
-                format!(
-                    "return/exchange rate {r} ({returned} of {n}) within {}, above {}",
-                    self.window,
-                    pct(self.max_rate)
-                ),
-            )
-            .evidence("return_rate", r, Some(pct(self.max_rate)))
-            .evidence("orders_in_window", n, Some(self.min_orders)),
-        )
+        let r = crate::num::share(u64::from(returned), u64::from(n)).map_or(Fact::None, Fact::Percent);
+        Outcome::Fired(Finding::deferred(
+            ids::AFTERSALES_HIGH_RETURN_RATE,
+            facts([
+                r,
+                returned.into(),
+                n.into(),
+                self.window.into(),
+                Fact::Percent(self.max_rate),
+                self.min_orders.into(),
+            ]),
+            |[r, returned, n, window, max_rate, min_orders, ..]| {
+                Text::new(
+                    format!("{window} 内退换货率 {r}（{returned}/{n}），超过 {max_rate}"),
+                    format!("return/exchange rate {r} ({returned} of {n}) within {window}, above {max_rate}"),
+                )
+                .evidence("return_rate", r, Some(max_rate))
+                .evidence("orders_in_window", n, Some(min_orders))
+            },
+        ))
     }
 }
 
@@ -118,14 +124,17 @@ impl Logic for HighRiskComplaint {
             },
         };
         let (zh, en) = type_name(found);
-        Outcome::Fired(
-            Finding::new(
-                code,
-                format!("{scope_zh}有高风险投诉：{zh}"),
-                format!("{scope_en} filed a high-risk complaint: {en}"),
-            )
-            .evidence("complaint_type", en, None::<&str>)
-            .evidence("scope", scope_en, None::<&str>),
-        )
+        Outcome::Fired(Finding::deferred(
+            code,
+            facts([scope_zh.into(), scope_en.into(), zh.into(), en.into()]),
+            |[scope_zh, scope_en, zh, en, ..]| {
+                Text::new(
+                    format!("{scope_zh}有高风险投诉：{zh}"),
+                    format!("{scope_en} filed a high-risk complaint: {en}"),
+                )
+                .evidence("complaint_type", en, None::<&str>)
+                .evidence("scope", scope_en, None::<&str>)
+            },
+        ))
     }
 }

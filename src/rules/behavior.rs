@@ -7,8 +7,9 @@ use super::checks::Checks;
 use super::declare::{Logic, builtin_rule};
 use super::ids;
 use crate::model::{EntityType, UserProfile};
+use crate::reason::{Fact, Text, facts};
 use crate::rule::{Finding, Input, Outcome};
-use crate::text::{cmp_folded, distinct, folded, pct, same_text};
+use crate::text::{cmp_folded, distinct, folded, same_text};
 use crate::time::Window;
 use crate::vocab::ParamIssue;
 
@@ -43,15 +44,18 @@ impl Logic for OrderBurst {
         if n < self.min_orders {
             return Outcome::NotFired;
         }
-        Outcome::Fired(
-            Finding::new(
-                ids::BEHAVIOR_ORDER_BURST,
-                format!("{} 内同一用户下单 {n} 笔", self.window),
-                format!("{n} orders by the same buyer within {}", self.window),
-            )
-            .evidence("orders_in_window", n, Some(self.min_orders))
-            .evidence("window", self.window, None::<&str>),
-        )
+        Outcome::Fired(Finding::deferred(
+            ids::BEHAVIOR_ORDER_BURST,
+            facts([n.into(), self.min_orders.into(), self.window.into()]),
+            |[n, limit, window, ..]| {
+                Text::new(
+                    format!("{window} 内同一用户下单 {n} 笔"),
+                    format!("{n} orders by the same buyer within {window}"),
+                )
+                .evidence("orders_in_window", n, Some(limit))
+                .evidence("window", window, None::<&str>)
+            },
+        ))
     }
 }
 
@@ -94,19 +98,22 @@ impl Logic for NightBatch {
         if n < self.min_orders {
             return Outcome::NotFired;
         }
-        let at = local.format("%H:%M");
-        Outcome::Fired(
-            Finding::new(
-                ids::BEHAVIOR_NIGHT_BATCH,
-                format!("凌晨 {at}（当地时间）批量下单：{} 内 {n} 笔", self.window),
-                format!(
-                    "batch ordering in the small hours: {n} orders within {}, this one at {at} local time",
-                    self.window
-                ),
-            )
-            .evidence("local_time", at, Some(format!("{:02}:00-{:02}:00", self.from_hour, self.to_hour)))
-            .evidence("orders_in_window", n, Some(self.min_orders)),
-        )
+        let at = Fact::written(|w| write!(w, "{:02}:{:02}", local.hour(), local.minute()));
+        let hours = Fact::written(|w| write!(w, "{:02}:00-{:02}:00", self.from_hour, self.to_hour));
+        Outcome::Fired(Finding::deferred(
+            ids::BEHAVIOR_NIGHT_BATCH,
+            facts([at, n.into(), self.window.into(), hours, self.min_orders.into()]),
+            |[at, n, window, hours, limit, ..]| {
+                Text::new(
+                    format!("凌晨 {at}（当地时间）批量下单：{window} 内 {n} 笔"),
+                    format!(
+                        "batch ordering in the small hours: {n} orders within {window}, this one at {at} local time"
+                    ),
+                )
+                .evidence("local_time", at, Some(hours))
+                .evidence("orders_in_window", n, Some(limit))
+            },
+        ))
     }
 }
 
@@ -150,17 +157,28 @@ impl Logic for FrequentCancel {
         if cancels < self.min_cancellations && !by_rate {
             return Outcome::NotFired;
         }
-        let rate_s = rate.map(pct).unwrap_or_else(|| "n/a".to_owned());
-        Outcome::Fired(
-            Finding::new(
-                ids::BEHAVIOR_FREQUENT_CANCEL,
-                format!("{} 内取消订单 {cancels} 次，取消率 {rate_s}", self.window),
-                format!("{cancels} cancellations within {}, cancel rate {rate_s}", self.window),
-            )
-            .evidence("cancellations", cancels, Some(self.min_cancellations))
-            .evidence("cancel_rate", rate_s, Some(pct(self.max_cancel_rate)))
-            .evidence("orders_in_window", placed_n, Some(self.min_orders_for_rate)),
-        )
+        let rate = rate.map_or(Fact::Static("n/a"), Fact::Percent);
+        Outcome::Fired(Finding::deferred(
+            ids::BEHAVIOR_FREQUENT_CANCEL,
+            facts([
+                cancels.into(),
+                rate,
+                self.window.into(),
+                self.min_cancellations.into(),
+                Fact::Percent(self.max_cancel_rate),
+                placed_n.into(),
+                self.min_orders_for_rate.into(),
+            ]),
+            |[cancels, rate, window, min_cancellations, max_rate, placed, min_placed, ..]| {
+                Text::new(
+                    format!("{window} 内取消订单 {cancels} 次，取消率 {rate}"),
+                    format!("{cancels} cancellations within {window}, cancel rate {rate}"),
+                )
+                .evidence("cancellations", cancels, Some(min_cancellations))
+                .evidence("cancel_rate", rate, Some(max_rate))
+                .evidence("orders_in_window", placed, Some(min_placed))
+            },
+        ))
     }
 }
 
@@ -243,15 +261,18 @@ impl Logic for MultiAccount {
         if n < self.min_accounts {
             return Outcome::NotFired;
         }
-        Outcome::Fired(
-            Finding::new(
-                ids::BEHAVIOR_MULTI_ACCOUNT,
-                format!("{n} 个关联账号在 {} 内购买同类商品", self.window),
-                format!("{n} linked accounts bought the same kind of goods within {}", self.window),
-            )
-            .evidence("linked_accounts", n, Some(self.min_accounts))
-            .evidence("window", self.window, None::<&str>),
-        )
+        Outcome::Fired(Finding::deferred(
+            ids::BEHAVIOR_MULTI_ACCOUNT,
+            facts([n.into(), self.min_accounts.into(), self.window.into()]),
+            |[n, limit, window, ..]| {
+                Text::new(
+                    format!("{n} 个关联账号在 {window} 内购买同类商品"),
+                    format!("{n} linked accounts bought the same kind of goods within {window}"),
+                )
+                .evidence("linked_accounts", n, Some(limit))
+                .evidence("window", window, None::<&str>)
+            },
+        ))
     }
 }
 
@@ -293,15 +314,21 @@ impl Logic for EntityVelocity {
             return Outcome::NotFired;
         }
         let kind = entity.kind.as_str();
-        Outcome::Fired(
-            Finding::new(
-                ids::BEHAVIOR_ENTITY_VELOCITY,
-                format!("同一{}在 {} 内有 {n} 笔订单（含本单）", entity_zh(entity.kind), self.window),
-                format!("{n} orders on one {} within {} (this one included)", kind.replace('_', " "), self.window),
-            )
-            .evidence("entity", kind, None::<&str>)
-            .evidence("orders", n, Some(self.min_orders)),
-        )
+        Outcome::Fired(Finding::deferred(
+            ids::BEHAVIOR_ENTITY_VELOCITY,
+            facts([n.into(), kind.into(), entity_zh(entity.kind).into(), self.window.into(), self.min_orders.into()]),
+            |[n, kind, kind_zh, window, limit, ..]| {
+                Text::new(
+                    format!("同一{kind_zh}在 {window} 内有 {n} 笔订单（含本单）"),
+                    format!(
+                        "{n} orders on one {} within {window} (this one included)",
+                        kind.to_string().replace('_', " ")
+                    ),
+                )
+                .evidence("entity", kind, None::<&str>)
+                .evidence("orders", n, Some(limit))
+            },
+        ))
     }
 }
 

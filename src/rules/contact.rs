@@ -4,6 +4,7 @@ use super::checks::Checks;
 use super::declare::{Logic, builtin_rule};
 use super::ids;
 use crate::model::Order;
+use crate::reason::{Fact, Text, facts};
 use crate::rule::{Finding, Input, Outcome};
 use crate::text::{PhoneKey, same_text};
 use crate::vocab::{ParamIssue, Personal};
@@ -48,16 +49,18 @@ impl Logic for PhoneInvalid {
         if input.recipient_phone().is_some_and(|k| valid_for(&k, country)) {
             return Outcome::NotFired;
         }
-        let shown = input.show(Personal::Phone, raw);
-        Outcome::Fired(
-            Finding::new(
-                ids::CONTACT_PHONE_INVALID,
-                format!("收件人电话 {shown} 不是 {country} 的有效号码"),
-                format!("recipient phone {shown} is not a valid number for {country}"),
-            )
-            .evidence("phone", shown, None::<&str>)
-            .evidence("country", country, None::<&str>),
-        )
+        Outcome::Fired(Finding::deferred(
+            ids::CONTACT_PHONE_INVALID,
+            facts([input.show_fact(Personal::Phone, raw), Fact::text(country)]),
+            |[shown, country, ..]| {
+                Text::new(
+                    format!("收件人电话 {shown} 不是 {country} 的有效号码"),
+                    format!("recipient phone {shown} is not a valid number for {country}"),
+                )
+                .evidence("phone", shown, None::<&str>)
+                .evidence("country", country, None::<&str>)
+            },
+        ))
     }
 }
 
@@ -83,15 +86,18 @@ impl Logic for PhoneUnreachable {
         if missed < self.min_unanswered {
             return Outcome::NotFired;
         }
-        Outcome::Fired(
-            Finding::new(
-                ids::CONTACT_PHONE_UNREACHABLE,
-                format!("核实电话 {missed} 次无人接听"),
-                format!("{missed} verification calls went unanswered"),
-            )
-            .evidence("unanswered_calls", missed, Some(self.min_unanswered))
-            .evidence("calls", calls.len(), None::<&str>),
-        )
+        Outcome::Fired(Finding::deferred(
+            ids::CONTACT_PHONE_UNREACHABLE,
+            facts([missed.into(), self.min_unanswered.into(), calls.len().into()]),
+            |[missed, limit, calls, ..]| {
+                Text::new(
+                    format!("核实电话 {missed} 次无人接听"),
+                    format!("{missed} verification calls went unanswered"),
+                )
+                .evidence("unanswered_calls", missed, Some(limit))
+                .evidence("calls", calls, None::<&str>)
+            },
+        ))
     }
 }
 
@@ -120,15 +126,17 @@ impl Logic for PhoneFraudListed {
         if !lists.iter().any(|l| l.is_fraud_phone(&key)) {
             return Outcome::NotFired;
         }
-        let shown = input.show(Personal::Phone, raw);
-        Outcome::Fired(
-            Finding::new(
-                ids::CONTACT_PHONE_FRAUD_LISTED,
-                format!("收件人电话 {shown} 被标记为诈骗号码"),
-                format!("recipient phone {shown} is on the fraud-number list"),
-            )
-            .evidence("phone", shown, None::<&str>),
-        )
+        Outcome::Fired(Finding::deferred(
+            ids::CONTACT_PHONE_FRAUD_LISTED,
+            facts([input.show_fact(Personal::Phone, raw)]),
+            |[shown, ..]| {
+                Text::new(
+                    format!("收件人电话 {shown} 被标记为诈骗号码"),
+                    format!("recipient phone {shown} is on the fraud-number list"),
+                )
+                .evidence("phone", shown, None::<&str>)
+            },
+        ))
     }
 }
 
@@ -154,15 +162,17 @@ impl Logic for RecipientMismatch {
         if noted || known.iter().any(|k| same_text(k, name)) {
             return Outcome::NotFired;
         }
-        let shown = input.show(Personal::Name, name);
-        Outcome::Fired(
-            Finding::new(
-                ids::CONTACT_RECIPIENT_MISMATCH,
-                format!("收件人 {shown} 与历史订单均不一致，且无备注说明"),
-                format!("recipient {shown} appears on no past order and the order has no note"),
-            )
-            .evidence("recipient", shown, None::<&str>)
-            .evidence("known_recipients", known.len(), None::<&str>),
-        )
+        Outcome::Fired(Finding::deferred(
+            ids::CONTACT_RECIPIENT_MISMATCH,
+            facts([input.show_fact(Personal::Name, name), known.len().into()]),
+            |[shown, known, ..]| {
+                Text::new(
+                    format!("收件人 {shown} 与历史订单均不一致，且无备注说明"),
+                    format!("recipient {shown} appears on no past order and the order has no note"),
+                )
+                .evidence("recipient", shown, None::<&str>)
+                .evidence("known_recipients", known, None::<&str>)
+            },
+        ))
     }
 }

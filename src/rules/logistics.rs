@@ -3,8 +3,8 @@
 use super::checks::Checks;
 use super::declare::{Logic, builtin_rule};
 use super::ids;
+use crate::reason::{Fact, Text, facts};
 use crate::rule::{Finding, Input, Outcome};
-use crate::text::hours;
 use crate::time::Window;
 use crate::vocab::ParamIssue;
 
@@ -36,15 +36,16 @@ impl Logic for Stalled {
         if idle <= self.max_idle.duration() {
             return Outcome::NotFired;
         }
-        let h = hours(idle);
-        let limit = hours(self.max_idle.duration());
-        Outcome::Fired(
-            Finding::new(
-                ids::LOGISTICS_STALLED,
-                format!("物流停滞：最后一次物流更新在 {h} 前（上限 {limit}）"),
-                format!("logistics stalled: last tracking event {h} ago, limit {limit}"),
-            )
-            .evidence("hours_since_last_event", h, Some(limit)),
-        )
+        Outcome::Fired(Finding::deferred(
+            ids::LOGISTICS_STALLED,
+            facts([Fact::Hours(idle.num_minutes()), Fact::Hours(self.max_idle.duration().num_minutes())]),
+            |[h, limit, ..]| {
+                Text::new(
+                    format!("物流停滞：最后一次物流更新在 {h} 前（上限 {limit}）"),
+                    format!("logistics stalled: last tracking event {h} ago, limit {limit}"),
+                )
+                .evidence("hours_since_last_event", h, Some(limit))
+            },
+        ))
     }
 }

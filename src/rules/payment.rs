@@ -8,6 +8,7 @@ use super::declare::{Logic, builtin_rule};
 use super::ids;
 use crate::divisions::{self, city_stem, province_of_city};
 use crate::model::{AttemptStatus, EntityType, Location, Order, Payment};
+use crate::reason::{Fact, Text, facts};
 use crate::rule::{Finding, Input, Outcome};
 use crate::text::same_text;
 use crate::time::Window;
@@ -40,17 +41,20 @@ impl Logic for AmountMismatch {
         if diff.is_some_and(|d| d <= self.tolerance) {
             return Outcome::NotFired;
         }
-        let shown = diff.map_or_else(|| "overflow".to_owned(), |d| d.to_string());
-        Outcome::Fired(
-            Finding::new(
-                ids::PAYMENT_AMOUNT_MISMATCH,
-                format!("支付金额 {paid} 与应付金额 {} 不符（差额 {shown}）", o.payable_amount),
-                format!("paid {paid} differs from payable {} (difference {shown})", o.payable_amount),
-            )
-            .evidence("paid_amount", paid, None::<&str>)
-            .evidence("payable_amount", o.payable_amount, None::<&str>)
-            .evidence("difference", shown, Some(self.tolerance)),
-        )
+        let shown = diff.map_or(Fact::Static("overflow"), Fact::Dec);
+        Outcome::Fired(Finding::deferred(
+            ids::PAYMENT_AMOUNT_MISMATCH,
+            facts([paid.into(), o.payable_amount.into(), shown, self.tolerance.into()]),
+            |[paid, payable, shown, tolerance, ..]| {
+                Text::new(
+                    format!("支付金额 {paid} 与应付金额 {payable} 不符（差额 {shown}）"),
+                    format!("paid {paid} differs from payable {payable} (difference {shown})"),
+                )
+                .evidence("paid_amount", paid, None::<&str>)
+                .evidence("payable_amount", payable, None::<&str>)
+                .evidence("difference", shown, Some(tolerance))
+            },
+        ))
     }
 }
 
@@ -80,14 +84,17 @@ impl Logic for FailedAttempts {
         if failures < self.min_failures {
             return Outcome::NotFired;
         }
-        Outcome::Fired(
-            Finding::new(
-                ids::PAYMENT_FAILED_ATTEMPTS,
-                format!("支付失败 {failures} 次（阈值 {} 次）", self.min_failures),
-                format!("{failures} failed payment attempts (limit {})", self.min_failures),
-            )
-            .evidence("failed_attempts", failures, Some(self.min_failures)),
-        )
+        Outcome::Fired(Finding::deferred(
+            ids::PAYMENT_FAILED_ATTEMPTS,
+            facts([failures.into(), self.min_failures.into()]),
+            |[failures, limit, ..]| {
+                Text::new(
+                    format!("支付失败 {failures} 次（阈值 {limit} 次）"),
+                    format!("{failures} failed payment attempts (limit {limit})"),
+                )
+                .evidence("failed_attempts", failures, Some(limit))
+            },
+        ))
     }
 }
 
@@ -112,14 +119,17 @@ impl Logic for InsufficientBalance {
         if n < self.min_count {
             return Outcome::NotFired;
         }
-        Outcome::Fired(
-            Finding::new(
-                ids::PAYMENT_INSUFFICIENT_BALANCE,
-                format!("{n} 次支付因余额不足失败"),
-                format!("{n} payment attempts failed for insufficient balance"),
-            )
-            .evidence("insufficient_balance_failures", n, Some(self.min_count)),
-        )
+        Outcome::Fired(Finding::deferred(
+            ids::PAYMENT_INSUFFICIENT_BALANCE,
+            facts([n.into(), self.min_count.into()]),
+            |[n, limit, ..]| {
+                Text::new(
+                    format!("{n} 次支付因余额不足失败"),
+                    format!("{n} payment attempts failed for insufficient balance"),
+                )
+                .evidence("insufficient_balance_failures", n, Some(limit))
+            },
+        ))
     }
 }
 
@@ -148,18 +158,24 @@ impl Logic for PaymentTimeout {
             return Outcome::NotFired;
         }
         let minutes = late.num_minutes();
-        let (zh, en) = if paid_at.is_some() {
-            (
-                format!("下单 {minutes} 分钟后才支付，超过 {} 支付时限", self.window),
-                format!("paid {minutes} min after the order, past the {} payment window", self.window),
-            )
+        let facts = facts([minutes.into(), self.window.into()]);
+        Outcome::Fired(if paid_at.is_some() {
+            Finding::deferred(code, facts, |[minutes, window, ..]| {
+                Text::new(
+                    format!("下单 {minutes} 分钟后才支付，超过 {window} 支付时限"),
+                    format!("paid {minutes} min after the order, past the {window} payment window"),
+                )
+                .evidence("minutes_to_payment", minutes, Some(window))
+            })
         } else {
-            (
-                format!("下单 {minutes} 分钟仍未支付，超过 {} 支付时限", self.window),
-                format!("unpaid {minutes} min after the order, past the {} payment window", self.window),
-            )
-        };
-        Outcome::Fired(Finding::new(code, zh, en).evidence("minutes_to_payment", minutes, Some(self.window)))
+            Finding::deferred(code, facts, |[minutes, window, ..]| {
+                Text::new(
+                    format!("下单 {minutes} 分钟仍未支付，超过 {window} 支付时限"),
+                    format!("unpaid {minutes} min after the order, past the {window} payment window"),
+                )
+                .evidence("minutes_to_payment", minutes, Some(window))
+            })
+        })
     }
 }
 
@@ -181,14 +197,17 @@ impl Logic for LargeAmount {
         if amount < self.threshold {
             return Outcome::NotFired;
         }
-        Outcome::Fired(
-            Finding::new(
-                ids::PAYMENT_LARGE_AMOUNT,
-                format!("大额订单：应付 {amount}（阈值 {}）", self.threshold),
-                format!("large order: payable {amount} (limit {})", self.threshold),
-            )
-            .evidence("payable_amount", amount, Some(self.threshold)),
-        )
+        Outcome::Fired(Finding::deferred(
+            ids::PAYMENT_LARGE_AMOUNT,
+            facts([amount.into(), self.threshold.into()]),
+            |[amount, threshold, ..]| {
+                Text::new(
+                    format!("大额订单：应付 {amount}（阈值 {threshold}）"),
+                    format!("large order: payable {amount} (limit {threshold})"),
+                )
+                .evidence("payable_amount", amount, Some(threshold))
+            },
+        ))
     }
 }
 
@@ -242,20 +261,26 @@ impl Logic for RemoteLogin {
         if usual.iter().any(|u| same_place(u, here)) {
             return Outcome::NotFired;
         }
-        let at = place(here);
-        Outcome::Fired(
-            Finding::new(
-                ids::PAYMENT_REMOTE_LOGIN,
-                format!("异地支付：支付地 {at} 不在用户 {} 个常用地点中", usual.len()),
-                format!("paid from {at}, none of the buyer's {} usual locations", usual.len()),
-            )
-            .evidence("payment_location", at, None::<&str>)
-            .evidence(
-                "usual_locations",
-                usual.iter().map(place).collect::<Vec<_>>().join(", "),
-                None::<&str>,
-            ),
-        )
+        let listed = Fact::written(|w| {
+            usual.iter().enumerate().try_for_each(|(i, l)| {
+                if i > 0 {
+                    w.write_str(", ")?;
+                }
+                w.write_str(place(l))
+            })
+        });
+        Outcome::Fired(Finding::deferred(
+            ids::PAYMENT_REMOTE_LOGIN,
+            facts([Fact::text(place(here)), usual.len().into(), listed]),
+            |[at, n, listed, ..]| {
+                Text::new(
+                    format!("异地支付：支付地 {at} 不在用户 {n} 个常用地点中"),
+                    format!("paid from {at}, none of the buyer's {n} usual locations"),
+                )
+                .evidence("payment_location", at, None::<&str>)
+                .evidence("usual_locations", listed, None::<&str>)
+            },
+        ))
     }
 }
 
@@ -296,15 +321,18 @@ impl Logic for AccountChurn {
         if n < self.min_accounts {
             return Outcome::NotFired;
         }
-        Outcome::Fired(
-            Finding::new(
-                ids::PAYMENT_ACCOUNT_CHURN,
-                format!("{} 内使用了 {n} 个不同支付账户", self.window),
-                format!("{n} distinct payment accounts within {}", self.window),
-            )
-            .evidence("distinct_accounts", n, Some(self.min_accounts))
-            .evidence("window", self.window, None::<&str>),
-        )
+        Outcome::Fired(Finding::deferred(
+            ids::PAYMENT_ACCOUNT_CHURN,
+            facts([n.into(), self.min_accounts.into(), self.window.into()]),
+            |[n, limit, window, ..]| {
+                Text::new(
+                    format!("{window} 内使用了 {n} 个不同支付账户"),
+                    format!("{n} distinct payment accounts within {window}"),
+                )
+                .evidence("distinct_accounts", n, Some(limit))
+                .evidence("window", window, None::<&str>)
+            },
+        ))
     }
 }
 
@@ -369,14 +397,19 @@ impl Logic for AmountSpike {
         };
         let aov = aov.round_dp(2);
         Outcome::Fired(
-            Finding::new(
+            Finding::deferred(
                 ids::PAYMENT_AMOUNT_SPIKE,
-                format!("订单金额 {amount} 是历史客单价 {aov} 的 {ratio} 倍（阈值 {} 倍）", self.multiplier),
-                format!("amount {amount} is {ratio}x the average order value {aov} (limit {}x)", self.multiplier),
+                facts([amount.into(), aov.into(), ratio.into(), self.multiplier.into(), self.floor.into()]),
+                |[amount, aov, ratio, multiplier, floor, ..]| {
+                    Text::new(
+                        format!("订单金额 {amount} 是历史客单价 {aov} 的 {ratio} 倍（阈值 {multiplier} 倍）"),
+                        format!("amount {amount} is {ratio}x the average order value {aov} (limit {multiplier}x)"),
+                    )
+                    .evidence("amount_ratio", ratio, Some(multiplier))
+                    .evidence("average_order_value", aov, None::<&str>)
+                    .evidence("payable_amount", amount, Some(floor))
+                },
             )
-            .evidence("amount_ratio", ratio, Some(self.multiplier))
-            .evidence("average_order_value", aov, None::<&str>)
-            .evidence("payable_amount", amount, Some(self.floor))
             .extra_points(extra),
         )
     }
@@ -400,16 +433,15 @@ impl Logic for NewInstrument {
         if user.payment_instruments.iter().any(|k| same_text(&k.id, id)) {
             return Outcome::NotFired;
         }
-        let shown = input.show(Personal::Instrument, id);
-        Outcome::Fired(
-            Finding::new(
-                ids::PAYMENT_NEW_INSTRUMENT,
-                format!("首次使用的支付账户 {shown}"),
-                format!("payment account {shown} never used before"),
-            )
-            .evidence("instrument", shown, None::<&str>)
-            .evidence("known_instruments", user.payment_instruments.len(), None::<&str>),
-        )
+        Outcome::Fired(Finding::deferred(
+            ids::PAYMENT_NEW_INSTRUMENT,
+            facts([input.show_fact(Personal::Instrument, id), user.payment_instruments.len().into()]),
+            |[shown, known, ..]| {
+                Text::new(format!("首次使用的支付账户 {shown}"), format!("payment account {shown} never used before"))
+                    .evidence("instrument", shown, None::<&str>)
+                    .evidence("known_instruments", known, None::<&str>)
+            },
+        ))
     }
 }
 
@@ -447,18 +479,25 @@ impl Logic for InstrumentShared {
             return Outcome::NotFired;
         }
         // Past the profile's cap the count is a lower bound: say so.
-        let shown = if card.buyers_capped { format!("≥{n}") } else { n.to_string() };
-        Outcome::Fired(
-            Finding::new(
-                ids::PAYMENT_INSTRUMENT_SHARED,
-                format!("支付账户在 {} 内被 {shown} 个不同买家使用（含本单）", self.window),
-                format!(
-                    "the payment instrument was used by {shown} distinct buyers within {} (this one included)",
-                    self.window
-                ),
-            )
-            .evidence("distinct_buyers", shown, Some(self.min_buyers))
-            .evidence("instrument", input.show(Personal::Instrument, &card.key), None::<&str>),
-        )
+        let shown = if card.buyers_capped { Fact::written(|w| write!(w, "≥{n}")) } else { n.into() };
+        Outcome::Fired(Finding::deferred(
+            ids::PAYMENT_INSTRUMENT_SHARED,
+            facts([
+                shown,
+                self.window.into(),
+                self.min_buyers.into(),
+                input.show_fact(Personal::Instrument, &card.key),
+            ]),
+            |[shown, window, limit, instrument, ..]| {
+                Text::new(
+                    format!("支付账户在 {window} 内被 {shown} 个不同买家使用（含本单）"),
+                    format!(
+                        "the payment instrument was used by {shown} distinct buyers within {window} (this one included)"
+                    ),
+                )
+                .evidence("distinct_buyers", shown, Some(limit))
+                .evidence("instrument", instrument, None::<&str>)
+            },
+        ))
     }
 }

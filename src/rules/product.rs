@@ -7,8 +7,9 @@ use super::declare::{Logic, builtin_rule};
 use super::ids;
 use crate::model::LineItem;
 use crate::num::share_at_least;
+use crate::reason::{Fact, Text, facts};
 use crate::rule::{Finding, Input, Outcome};
-use crate::text::{contains_folded, pct};
+use crate::text::contains_folded;
 use crate::time::Window;
 use crate::vocab::ParamIssue;
 
@@ -88,15 +89,18 @@ impl Logic for HighValueNoHistory {
             return Outcome::NotFired;
         };
         let category = input.item_category(item).unwrap_or("high_value");
-        Outcome::Fired(
-            Finding::new(
-                ids::PRODUCT_HIGH_VALUE_NO_HISTORY,
-                format!("无历史消费记录的用户购买高价值易变现商品（{category}）"),
-                format!("a buyer with no purchase history buys high-value, easily resold goods ({category})"),
-            )
-            .evidence("product_id", &item.product_id, None::<&str>)
-            .evidence("category", category, None::<&str>),
-        )
+        Outcome::Fired(Finding::deferred(
+            ids::PRODUCT_HIGH_VALUE_NO_HISTORY,
+            facts([Fact::text(&item.product_id), Fact::text(category)]),
+            |[product, category, ..]| {
+                Text::new(
+                    format!("无历史消费记录的用户购买高价值易变现商品（{category}）"),
+                    format!("a buyer with no purchase history buys high-value, easily resold goods ({category})"),
+                )
+                .evidence("product_id", product, None::<&str>)
+                .evidence("category", category, None::<&str>)
+            },
+        ))
     }
 }
 
@@ -136,23 +140,31 @@ impl Logic for FraudLinked {
             if !by_complaints && !by_rate {
                 continue;
             }
-            let rate_s = p.abnormal_link_rate().map(pct).unwrap_or_else(|| "n/a".to_owned());
-            return Outcome::Fired(
-                Finding::new(
-                    if by_complaints { "product.fraud_linked.complaints" } else { "product.fraud_linked.link_rate" },
+            let rate = p.abnormal_link_rate().map_or(Fact::Static("n/a"), Fact::Percent);
+            let facts = facts([
+                Fact::text(&p.product_id),
+                self.window.into(),
+                complaints.into(),
+                rate,
+                self.min_complaints.into(),
+                Fact::Percent(self.max_link_rate),
+            ]);
+            let code = if by_complaints { "product.fraud_linked.complaints" } else { "product.fraud_linked.link_rate" };
+            return Outcome::Fired(Finding::deferred(
+                code,
+                facts,
+                |[product, window, complaints, rate, min, max_rate, ..]| {
+                    Text::new(
+                    format!("商品 {product} 在 {window} 内关联 {complaints} 起诈骗投诉，异常订单关联率 {rate}"),
                     format!(
-                        "商品 {} 在 {} 内关联 {complaints} 起诈骗投诉，异常订单关联率 {rate_s}",
-                        p.product_id, self.window
-                    ),
-                    format!(
-                        "product {} has {complaints} fraud complaints within {} and an abnormal-order link rate of {rate_s}",
-                        p.product_id, self.window
+                        "product {product} has {complaints} fraud complaints within {window} and an abnormal-order link rate of {rate}"
                     ),
                 )
-                .evidence("product_id", &p.product_id, None::<&str>)
-                .evidence("fraud_complaints", complaints, Some(self.min_complaints))
-                .evidence("abnormal_link_rate", rate_s, Some(pct(self.max_link_rate))),
-            );
+                .evidence("product_id", product, None::<&str>)
+                .evidence("fraud_complaints", complaints, Some(min))
+                .evidence("abnormal_link_rate", rate, Some(max_rate))
+                },
+            ));
         }
         Outcome::NotFired
     }
@@ -215,16 +227,27 @@ impl Logic for TurnoverSpike {
                 continue;
             }
             let avg = Decimal::from(in_window).checked_div(Decimal::from(hours)).unwrap_or_default().round_dp(2);
-            return Outcome::Fired(
-                Finding::new(
-                    ids::PRODUCT_TURNOVER_SPIKE,
-                    format!("商品 {} 近 1 小时下单 {last_hour} 件，是近 {} 小时均值 {avg} 件的 {} 倍以上", item.product_id, hours, self.multiplier),
-                    format!("{last_hour} units of {} ordered in the last hour, at least {}x the hourly average {avg} over {}", item.product_id, self.multiplier, self.window),
-                )
-                .evidence("product_id", &item.product_id, None::<&str>)
-                .evidence("units_last_hour", last_hour, Some(self.min_units))
-                .evidence("average_hourly_units", avg, None::<&str>),
-            );
+            return Outcome::Fired(Finding::deferred(
+                ids::PRODUCT_TURNOVER_SPIKE,
+                facts([
+                    Fact::text(&item.product_id),
+                    last_hour.into(),
+                    hours.into(),
+                    avg.into(),
+                    self.multiplier.into(),
+                    self.window.into(),
+                    self.min_units.into(),
+                ]),
+                |[product, last_hour, hours, avg, multiplier, window, min_units, ..]| {
+                    Text::new(
+                        format!("商品 {product} 近 1 小时下单 {last_hour} 件，是近 {hours} 小时均值 {avg} 件的 {multiplier} 倍以上"),
+                        format!("{last_hour} units of {product} ordered in the last hour, at least {multiplier}x the hourly average {avg} over {window}"),
+                    )
+                    .evidence("product_id", product, None::<&str>)
+                    .evidence("units_last_hour", last_hour, Some(min_units))
+                    .evidence("average_hourly_units", avg, None::<&str>)
+                },
+            ));
         }
         if judged { Outcome::NotFired } else { Outcome::missing("product unit history") }
     }
@@ -256,38 +279,50 @@ impl Logic for StockShare {
                 judged = true;
                 if share_at_least(quantity, stock, self.max_share) {
                     let share = Decimal::from(quantity).checked_div(Decimal::from(stock)).unwrap_or_default();
-                    return Outcome::Fired(
-                        Finding::new(
-                            ids::PRODUCT_STOCK_SHARE,
-                            format!(
-                                "单笔订单购买商品 {} 共 {quantity} 件，占现有库存 {stock} 件的 {}",
-                                item.product_id,
-                                pct(share)
-                            ),
-                            format!(
-                                "one order takes {quantity} of the {stock} units of {} on hand ({})",
-                                item.product_id,
-                                pct(share)
-                            ),
-                        )
-                        .evidence("product_id", &item.product_id, None::<&str>)
-                        .evidence("stock_share", pct(share), Some(pct(self.max_share))),
-                    );
+                    return Outcome::Fired(Finding::deferred(
+                        ids::PRODUCT_STOCK_SHARE,
+                        facts([
+                            Fact::text(&item.product_id),
+                            quantity.into(),
+                            stock.into(),
+                            Fact::Percent(share),
+                            Fact::Percent(self.max_share),
+                        ]),
+                        |[product, quantity, stock, share, max_share, ..]| {
+                            Text::new(
+                                format!("单笔订单购买商品 {product} 共 {quantity} 件，占现有库存 {stock} 件的 {share}"),
+                                format!(
+                                    "one order takes {quantity} of the {stock} units of {product} on hand ({share})"
+                                ),
+                            )
+                            .evidence("product_id", product, None::<&str>)
+                            .evidence("stock_share", share, Some(max_share))
+                        },
+                    ));
                 }
             }
             if let Some(median) = p.median_quantity.filter(|m| *m > 0) {
                 judged = true;
                 let limit = u64::from(median).saturating_mul(u64::from(self.median_multiple));
                 if quantity >= limit {
-                    return Outcome::Fired(
-                        Finding::new(
-                            ids::PRODUCT_STOCK_SHARE,
-                            format!("单笔订单购买商品 {} 共 {quantity} 件，是常见单笔数量 {median} 件的 {} 倍以上", item.product_id, self.median_multiple),
-                            format!("one order takes {quantity} units of {}, at least {}x its median order quantity {median}", item.product_id, self.median_multiple),
-                        )
-                        .evidence("product_id", &item.product_id, None::<&str>)
-                        .evidence("quantity", quantity, Some(limit)),
-                    );
+                    return Outcome::Fired(Finding::deferred(
+                        ids::PRODUCT_STOCK_SHARE,
+                        facts([
+                            Fact::text(&item.product_id),
+                            quantity.into(),
+                            median.into(),
+                            self.median_multiple.into(),
+                            limit.into(),
+                        ]),
+                        |[product, quantity, median, multiple, limit, ..]| {
+                            Text::new(
+                                format!("单笔订单购买商品 {product} 共 {quantity} 件，是常见单笔数量 {median} 件的 {multiple} 倍以上"),
+                                format!("one order takes {quantity} units of {product}, at least {multiple}x its median order quantity {median}"),
+                            )
+                            .evidence("product_id", product, None::<&str>)
+                            .evidence("quantity", quantity, Some(limit))
+                        },
+                    ));
                 }
             }
         }
