@@ -453,9 +453,6 @@ fn comparing_two_rule_sets_lists_the_orders_that_change() {
     let cmp = compare(&Engine::default(), &lenient, &history(), Decision::Review);
     assert_eq!(cmp.changed.len(), 1);
     let ch = &cmp.changed[0];
-    assert_eq!(
-        (ch.order_id.as_str(), ch.before, ch.after, ch.abnormal),
-        ("R1", Decision::Review, Decision::Pass, false)
-    );
+    assert_eq!((&*ch.order_id, ch.before, ch.after, ch.abnormal), ("R1", Decision::Review, Decision::Pass, false));
     assert_eq!(cmp.after.confusion.false_positives, 0);
 }

@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -74,14 +76,14 @@ impl Bucket {
 #[non_exhaustive]
 pub struct BuyerSeen {
     /// The buyer.
-    pub user_id: String,
+    pub user_id: Arc<str>,
     /// When they last ordered with the entity.
     pub last_seen: DateTime<Utc>,
 }
 
 impl BuyerSeen {
     /// `user_id`, last seen at `last_seen`.
-    pub fn new(user_id: impl Into<String>, last_seen: DateTime<Utc>) -> Self {
+    pub fn new(user_id: impl Into<Arc<str>>, last_seen: DateTime<Utc>) -> Self {
         BuyerSeen { user_id: user_id.into(), last_seen }
     }
 }

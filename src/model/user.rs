@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -32,10 +34,10 @@ pub struct UserProfile {
     pub payment_instruments: Vec<KnownInstrument>,
     /// Recipient names on past orders.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub recipient_names: Vec<String>,
+    pub recipient_names: Vec<Arc<str>>,
     /// Provinces or region codes past orders shipped to.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub destination_regions: Vec<String>,
+    pub destination_regions: Vec<Arc<str>>,
     /// Where the buyer usually logs in and pays from.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub usual_locations: Vec<Location>,
@@ -97,7 +99,7 @@ impl UserProfile {
 #[non_exhaustive]
 pub struct PastOrder {
     /// Its id.
-    pub order_id: String,
+    pub order_id: Arc<str>,
     /// When it was placed.
     pub placed_at: DateTime<Utc>,
     /// Its payable amount.
@@ -113,7 +115,7 @@ pub struct PastOrder {
 
 impl PastOrder {
     /// An order of `amount` placed at `placed_at`.
-    pub fn new(order_id: impl Into<String>, placed_at: DateTime<Utc>, amount: Decimal) -> Self {
+    pub fn new(order_id: impl Into<Arc<str>>, placed_at: DateTime<Utc>, amount: Decimal) -> Self {
         PastOrder { order_id: order_id.into(), placed_at, amount, cancelled_at: None, returned_at: None }
     }
 }
@@ -124,7 +126,7 @@ impl PastOrder {
 #[non_exhaustive]
 pub struct KnownInstrument {
     /// The instrument token, as on [`Payment::instrument_id`](crate::model::Payment::instrument_id).
-    pub id: String,
+    pub id: Arc<str>,
     /// First use.
     pub first_seen: DateTime<Utc>,
     /// Latest use.
@@ -133,7 +135,7 @@ pub struct KnownInstrument {
 
 impl KnownInstrument {
     /// Instrument `id`, first seen and last used at the given times.
-    pub fn new(id: impl Into<String>, first_seen: DateTime<Utc>, last_used: DateTime<Utc>) -> Self {
+    pub fn new(id: impl Into<Arc<str>>, first_seen: DateTime<Utc>, last_used: DateTime<Utc>) -> Self {
         KnownInstrument { id: id.into(), first_seen, last_used }
     }
 }
@@ -187,7 +189,7 @@ impl ComplaintRecord {
 #[non_exhaustive]
 pub struct LinkedAccount {
     /// The other account.
-    pub user_id: String,
+    pub user_id: Arc<str>,
     /// What links them.
     pub via: LinkKind,
     /// What that account bought recently.
@@ -197,7 +199,7 @@ pub struct LinkedAccount {
 
 impl LinkedAccount {
     /// Account `user_id`, linked `via` a shared entity, with its purchases.
-    pub fn new(user_id: impl Into<String>, via: LinkKind, purchases: Vec<LinkedPurchase>) -> Self {
+    pub fn new(user_id: impl Into<Arc<str>>, via: LinkKind, purchases: Vec<LinkedPurchase>) -> Self {
         LinkedAccount { user_id: user_id.into(), via, purchases }
     }
 }
@@ -234,14 +236,14 @@ crate::vocab::lenient_enum!(LinkKind {
 #[non_exhaustive]
 pub struct LinkedPurchase {
     /// The category bought.
-    pub category: String,
+    pub category: Arc<str>,
     /// When.
     pub at: DateTime<Utc>,
 }
 
 impl LinkedPurchase {
     /// A purchase in `category` at `at`.
-    pub fn new(category: impl Into<String>, at: DateTime<Utc>) -> Self {
+    pub fn new(category: impl Into<Arc<str>>, at: DateTime<Utc>) -> Self {
         LinkedPurchase { category: category.into(), at }
     }
 }

@@ -113,10 +113,10 @@ fn known_history<S: ProfileStore>(store: &mut S) -> Result<(), String> {
     let p = store.user_profile("u-1", None).map_err(|e| e.to_string())?.ok_or("no profile for u-1")?;
     expect("order count", p.order_count, 3)?;
     expect("total spent", p.total_spent, money("360.00"))?;
-    let ids: Vec<&str> = p.recent_orders.iter().map(|o| o.order_id.as_str()).collect();
+    let ids: Vec<&str> = p.recent_orders.iter().map(|o| &*o.order_id).collect();
     expect("recent orders", ids, vec!["o1", "o2", "o3"])?;
     expect("o2 cancelled at", p.recent_orders.get(1).and_then(|o| o.cancelled_at), Some(minutes(12)))?;
-    let mut cards: Vec<&str> = p.payment_instruments.iter().map(|k| k.id.as_str()).collect();
+    let mut cards: Vec<&str> = p.payment_instruments.iter().map(|k| &*k.id).collect();
     cards.sort_unstable();
     expect("instruments", cards, vec!["card-a", "card-b"])?;
     expect("stage of o1", store.stage("o1").map_err(|e| e.to_string())?, Some(Stage::Paid))?;
@@ -192,7 +192,7 @@ fn shared_device<S: ProfileStore>(store: &mut S) -> Result<(), String> {
         ],
     )?;
     let p = store.user_profile("u-b", None).map_err(|e| e.to_string())?.ok_or("no profile for u-b")?;
-    let linked: Vec<&str> = p.linked_accounts.iter().map(|a| a.user_id.as_str()).collect();
+    let linked: Vec<&str> = p.linked_accounts.iter().map(|a| &*a.user_id).collect();
     expect("accounts linked to u-b", linked, vec!["u-a"])
 }
 

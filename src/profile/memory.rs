@@ -181,7 +181,7 @@ fn see(map: &mut Keyed<Seen>, key: &str, at: DateTime<Utc>, source: &str, max: u
 /// costs hundreds of bytes even for one entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
-struct Keyed<V>(Vec<(String, V)>);
+struct Keyed<V>(Vec<(Arc<str>, V)>);
 
 impl<V> Default for Keyed<V> {
     fn default() -> Self {
@@ -191,7 +191,7 @@ impl<V> Default for Keyed<V> {
 
 impl<V> Keyed<V> {
     fn position(&self, key: &str) -> Result<usize, usize> {
-        self.0.binary_search_by(|(k, _)| k.as_str().cmp(key))
+        self.0.binary_search_by(|(k, _)| (**k).cmp(key))
     }
     fn get_mut(&mut self, key: &str) -> Option<&mut V> {
         self.position(key).ok().and_then(|i| self.0.get_mut(i)).map(|(_, v)| v)
@@ -207,7 +207,7 @@ impl<V> Keyed<V> {
             Err(i) => {
                 // Grow by one: these maps hold a few entries each.
                 self.0.reserve_exact(1);
-                self.0.insert(i, (key.to_owned(), value));
+                self.0.insert(i, (Arc::from(key), value));
             }
         }
     }
@@ -217,16 +217,16 @@ impl<V> Keyed<V> {
     fn len(&self) -> usize {
         self.0.len()
     }
-    fn iter(&self) -> impl Iterator<Item = (&String, &V)> {
+    fn iter(&self) -> impl Iterator<Item = (&Arc<str>, &V)> {
         self.0.iter().map(|(k, v)| (k, v))
     }
-    fn keys(&self) -> impl Iterator<Item = &String> {
+    fn keys(&self) -> impl Iterator<Item = &Arc<str>> {
         self.0.iter().map(|(k, _)| k)
     }
     fn values(&self) -> impl Iterator<Item = &V> {
         self.0.iter().map(|(_, v)| v)
     }
-    fn retain(&mut self, mut keep: impl FnMut(&String, &V) -> bool) {
+    fn retain(&mut self, mut keep: impl FnMut(&Arc<str>, &V) -> bool) {
         self.0.retain(|(k, v)| keep(k, v));
     }
 }
@@ -248,7 +248,7 @@ struct UserState {
     locations: Keyed<Seen>,
     link_keys: Keyed<Seen>,
     /// (placed_at, order_id) of orders within retention.
-    orders: Vec<(DateTime<Utc>, String)>,
+    orders: Vec<(DateTime<Utc>, Arc<str>)>,
     address_changes: Vec<AddressChange>,
     complaints: Vec<ComplaintRecord>,
     /// The categories bought, each with its latest purchase, at most
@@ -309,7 +309,7 @@ struct EntityState {
     daily: Series<(u32, Decimal)>,
     /// Buyers and when each last ordered with it, at most
     /// [`StoreConfig::max_buyers_per_entity`] (the most recent).
-    buyers: Vec<(String, DateTime<Utc>)>,
+    buyers: Vec<(Arc<str>, DateTime<Utc>)>,
     /// More buyers were seen than are kept.
     capped: bool,
 }
@@ -715,7 +715,7 @@ impl InMemoryStore {
             let u = self.user_at(&order.user_id, at);
             u.order_count = u.order_count.saturating_add(1);
             u.total_spent = u.total_spent.checked_add(amount).unwrap_or(u.total_spent);
-            insert_sorted(&mut u.orders, (at, id.clone()), |o| o.0);
+            insert_sorted(&mut u.orders, (at, Arc::from(id.as_str())), |o| o.0);
             if u.orders.len() > cap {
                 let excess = u.orders.len().saturating_sub(cap);
                 dropped_orders.extend(u.orders.drain(..excess).map(|(_, old)| old));
@@ -756,7 +756,7 @@ impl InMemoryStore {
             }
         }
         for old in dropped_orders {
-            self.orders.remove(&old);
+            self.orders.remove(&*old);
         }
         for (kind, k) in &entities {
             if link_kind(*kind).is_some() {
@@ -836,11 +836,11 @@ impl InMemoryStore {
             };
             e.hourly.add(hour, HOURS, (0, Decimal::ZERO), count);
             e.daily.add(day, days, (0, Decimal::ZERO), count);
-            match e.buyers.iter_mut().find(|(u, _)| *u == order.user_id) {
+            match e.buyers.iter_mut().find(|(u, _)| **u == *order.user_id) {
                 Some((_, t)) => *t = (*t).max(at),
                 None => {
                     e.buyers.reserve_exact(1);
-                    e.buyers.push((order.user_id.clone(), at));
+                    e.buyers.push((Arc::from(&*order.user_id), at));
                 }
             }
             if e.buyers.len() > cap {
@@ -1019,8 +1019,11 @@ fn latest(slot: &mut Option<DateTime<Utc>>, at: DateTime<Utc>) {
 
 /// Drops the entries of `v` (sorted by time) before `horizon`.
 fn drop_before<T>(v: &mut Vec<T>, horizon: DateTime<Utc>, at: impl Fn(&T) -> DateTime<Utc>) {
-    let old = v.partition_point(|x| at(x) < horizon);
-    v.drain(..old);
+    // Usually nothing is that old: the oldest entry says so without a search.
+    if v.first().is_some_and(|x| at(x) < horizon) {
+        let old = v.partition_point(|x| at(x) < horizon);
+        v.drain(..old);
+    }
 }
 
 /// Inserts keeping `v` sorted by `key` (events may arrive out of order).
@@ -1212,7 +1215,7 @@ impl InMemoryStore {
         };
         let excluded = exclude.and_then(|id| {
             let s = self.orders.get(id)?;
-            (s.order.as_ref().map(|o| o.user_id.as_str()) == Some(user_id)).then_some((id, s))
+            (s.order.as_ref().map(|o| &*o.user_id) == Some(user_id)).then_some((id, s))
         });
         let not_from_this_order = |s: &&Seen| excluded.is_none_or(|(id, _)| s.first_source != id);
         let horizon = self.horizon();
@@ -1231,12 +1234,12 @@ impl InMemoryStore {
         profile.recent_orders = u
             .orders
             .iter()
-            .filter(|(at, id)| kept(*at) && excluded.is_none_or(|(x, _)| x != id))
+            .filter(|(at, id)| kept(*at) && excluded.is_none_or(|(x, _)| *x != **id))
             .filter_map(|(at, id)| {
-                let s = self.orders.get(id)?;
+                let s = self.orders.get(&**id)?;
                 let amount = s.order.as_ref().map_or(Decimal::ZERO, |o| o.payable_amount);
                 Some(PastOrder {
-                    order_id: id.clone(),
+                    order_id: Arc::clone(id),
                     placed_at: *at,
                     amount,
                     cancelled_at: s.cancelled_at,
@@ -1248,7 +1251,7 @@ impl InMemoryStore {
             .instruments
             .iter()
             .filter(|(_, s)| not_from_this_order(s))
-            .map(|(id, s)| KnownInstrument { id: id.clone(), first_seen: s.first, last_used: s.last })
+            .map(|(id, s)| KnownInstrument { id: Arc::clone(id), first_seen: s.first, last_used: s.last })
             .collect();
         profile.recipient_names =
             u.names.iter().filter(|(_, s)| not_from_this_order(s)).map(|(n, _)| n.clone()).collect();
@@ -1263,7 +1266,7 @@ impl InMemoryStore {
         profile.address_changes = u.address_changes.iter().filter(|c| kept(c.at)).cloned().collect();
         profile.complaints = u.complaints.iter().filter(|c| kept(c.at)).cloned().collect();
         profile.linked_accounts =
-            self.linked_through(user_id, u.link_keys.keys().map(String::as_str).chain(extra_keys.iter().copied()));
+            self.linked_through(user_id, u.link_keys.keys().map(|k| &**k).chain(extra_keys.iter().copied()));
         Some(profile)
     }
 
@@ -1276,26 +1279,31 @@ impl InMemoryStore {
         let mut keys: Vec<&str> = keys.collect();
         keys.sort_unstable();
         keys.dedup();
-        let mut linked: BTreeMap<&str, LinkKind> = BTreeMap::new();
+        // Each account once, linked via the first key (in key order) that
+        // names it: hashed while gathering (an account shows up under many
+        // keys), then put in account order.
+        let mut linked: HashMap<&Arc<str>, LinkKind> = HashMap::default();
         for &key in &keys {
             let (Some(via), Some(others)) = (link_kind_of(key), self.links.get(key)) else { continue };
-            for (other, _) in others.iter().filter(|(o, t)| o.as_str() != user_id && kept(**t)) {
-                linked.entry(other.as_str()).or_insert(via);
+            for (other, _) in others.iter().filter(|(o, t)| &***o != user_id && kept(**t)) {
+                linked.entry(other).or_insert(via);
             }
         }
+        let mut linked: Vec<(&Arc<str>, LinkKind)> = linked.into_iter().collect();
+        linked.sort_unstable_by(|a, b| a.0.cmp(b.0));
         linked
             .into_iter()
             .map(|(other, via)| LinkedAccount {
-                user_id: other.to_owned(),
+                user_id: Arc::clone(other),
                 via,
                 purchases: self
                     .users
-                    .get(other)
+                    .get(&**other)
                     .map(|o| {
                         o.categories
                             .iter()
                             .filter(|(_, t)| kept(**t))
-                            .map(|(c, t)| LinkedPurchase { category: c.clone(), at: *t })
+                            .map(|(c, t)| LinkedPurchase { category: Arc::clone(c), at: *t })
                             .collect()
                     })
                     .unwrap_or_default(),

@@ -46,27 +46,42 @@ impl<T: Clone> Series<T> {
     /// Adds to the bucket of `index` with `add`, creating it from `zero`,
     /// and drops the buckets more than `keep` before the newest.
     pub(crate) fn add(&mut self, index: i64, keep: i64, zero: T, add: impl FnOnce(&mut T)) {
-        let pos = self.buckets.partition_point(|(i, _)| *i < index);
-        match self.buckets.get_mut(pos) {
-            Some((i, v)) if *i == index => add(v),
-            _ => {
-                let mut v = zero;
-                add(&mut v);
-                // Grow by doubling, but never past the span: most entities
-                // are seen a few times (a one-bucket series holds one), and a
-                // busy one reaches its span in a few allocations, not one per
-                // bucket.
-                if self.buckets.len() == self.buckets.capacity() {
-                    let room = usize::try_from(keep).unwrap_or(usize::MAX).saturating_sub(self.buckets.len());
-                    self.buckets.reserve_exact(self.buckets.len().min(room).max(1));
+        // Most additions land in the newest bucket or just after it: look
+        // there before searching (one memory access, not a binary search).
+        match self.buckets.back_mut() {
+            Some((i, v)) if *i == index => {
+                add(v);
+                return;
+            }
+            Some((i, _)) if *i < index => self.insert_at(self.buckets.len(), index, keep, zero, add),
+            None => self.insert_at(0, index, keep, zero, add),
+            Some(_) => {
+                let pos = self.buckets.partition_point(|(i, _)| *i < index);
+                match self.buckets.get_mut(pos) {
+                    Some((i, v)) if *i == index => add(v),
+                    _ => self.insert_at(pos, index, keep, zero, add),
                 }
-                self.buckets.insert(pos, (index, v));
             }
         }
         let newest = self.buckets.back().map_or(index, |(i, _)| *i);
         let oldest_kept = newest.saturating_sub(keep.saturating_sub(1));
-        let stale = self.buckets.partition_point(|(i, _)| *i < oldest_kept);
-        self.buckets.drain(..stale);
+        while self.buckets.front().is_some_and(|(i, _)| *i < oldest_kept) {
+            self.buckets.pop_front();
+        }
+    }
+
+    /// Inserts bucket `index` at `pos`, made from `zero` with `add`.
+    fn insert_at(&mut self, pos: usize, index: i64, keep: i64, zero: T, add: impl FnOnce(&mut T)) {
+        let mut v = zero;
+        add(&mut v);
+        // Grow by doubling, but never past the span: most entities are seen
+        // a few times (a one-bucket series holds one), and a busy one
+        // reaches its span in a few allocations, not one per bucket.
+        if self.buckets.len() == self.buckets.capacity() {
+            let room = usize::try_from(keep).unwrap_or(usize::MAX).saturating_sub(self.buckets.len());
+            self.buckets.reserve_exact(self.buckets.len().min(room).max(1));
+        }
+        self.buckets.insert(pos, (index, v));
     }
 
     /// The buckets from index `since` on.

@@ -17,7 +17,7 @@ use crate::vocab::ParamIssue;
 fn orders_in_window(input: &Input<'_>, user: &UserProfile, window: Window) -> u32 {
     let span = window.ending(input.now());
     let this = &input.order().id;
-    let past = user.recent_orders.iter().filter(|p| &p.order_id != this && span.contains(p.placed_at)).count();
+    let past = user.recent_orders.iter().filter(|p| *p.order_id != **this && span.contains(p.placed_at)).count();
     u32::try_from(past.saturating_add(1)).unwrap_or(u32::MAX)
 }
 
@@ -253,7 +253,7 @@ impl Logic for MultiAccount {
         if u32::try_from(same_kind.clone().count()).unwrap_or(u32::MAX) < self.min_accounts {
             return Outcome::NotFired;
         }
-        let mut ids: Vec<&str> = same_kind.map(|a| a.user_id.as_str()).collect();
+        let mut ids: Vec<&str> = same_kind.map(|a| &*a.user_id).collect();
         ids.sort_unstable();
         ids.dedup();
         let distinct = ids.len();

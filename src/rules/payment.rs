@@ -473,7 +473,7 @@ impl Logic for InstrumentShared {
         };
         let span = self.window.ending(input.now());
         let me = input.order().user_id.as_str();
-        let others = card.buyers.iter().filter(|b| b.user_id != me && span.contains(b.last_seen)).count();
+        let others = card.buyers.iter().filter(|b| &*b.user_id != me && span.contains(b.last_seen)).count();
         let n = u32::try_from(others).unwrap_or(u32::MAX).saturating_add(1);
         if n < self.min_buyers {
             return Outcome::NotFired;
