@@ -4,7 +4,9 @@
 //! heavy buyer's history for 20 buyers), `context_for` (assembling the
 //! context of one order of a heavy buyer linked to 19 others) and
 //! `context_for_typical` (of a buyer with three orders). Group `profile_scale`: the same million orders
-//! from 1,000 buyers and from 1,000,000. The heap the store holds is
+//! from 1,000 buyers and from 1,000,000 (placements only: the worst case).
+//! Group `profile_scale_mixed`: a million orders with the event mix of a
+//! real export over 330 days, from 1,000 buyers and from 1,000,000. The heap the store holds is
 //! measured by `cargo run --release --example memory` (counting allocations
 //! would slow these benches down).
 
@@ -43,6 +45,31 @@ fn profile(c: &mut Criterion) {
     g.sample_size(10);
     for (name, buyers) in [("fold_1m_orders_1k_buyers", 1_000), ("fold_1m_orders_1m_buyers", 1_000_000)] {
         let stream = history::many_buyers(buyers, 1_000_000);
+        g.throughput(Throughput::Elements(stream.len() as u64));
+        g.bench_function(name, |b| {
+            b.iter_batched(
+                InMemoryStore::for_history,
+                |mut s| {
+                    for e in &stream {
+                        s.apply(e);
+                    }
+                    s
+                },
+                BatchSize::PerIteration,
+            )
+        });
+    }
+    g.finish();
+
+    // The same, with the event mix of a real export (payments, shipping,
+    // delivery, cancellations, logins: about four and a half events per
+    // order) spread over most of a year, so the store also forgets: a
+    // million orders from 1,000 buyers (about 90 each within retention) and
+    // from 1,000,000 (one each).
+    let mut g = c.benchmark_group("profile_scale_mixed");
+    g.sample_size(10);
+    for (name, buyers) in [("fold_1m_orders_1k_buyers", 1_000), ("fold_1m_orders_1m_buyers", 1_000_000)] {
+        let stream = history::many_buyers_mixed(buyers, 1_000_000, 330);
         g.throughput(Throughput::Elements(stream.len() as u64));
         g.bench_function(name, |b| {
             b.iter_batched(

@@ -111,27 +111,64 @@ pub fn heavy_buyer(user: &str, days: i64) -> Vec<Event> {
 /// stream for measuring how folding scales with the number of buyers.
 pub fn many_buyers(buyers: usize, orders: usize) -> Vec<Event> {
     (0..orders)
-        .map(|n| {
-            let user = format!("b{}", n % buyers);
-            let at = start() + Duration::seconds(2 * n as i64);
-            let amount = Decimal::new(1000 + (n as i64 % 50) * 100, 2);
-            let mut shipping = ShippingAddress::default();
-            shipping.province = Some("广东省".into());
-            shipping.city = Some("深圳市".into());
-            shipping.detail = Some(format!("科技园路{}号", n % buyers));
-            let mut recipient = Recipient::default();
-            recipient.name = Some("张三".into());
-            recipient.phone = Some(format!("138{:08}", n % buyers));
-            let mut client = ClientInfo::default();
-            client.device_id = Some(format!("dev-{user}"));
-            let order = Order::new(format!("o{n}"), user.as_str(), at, amount)
-                .with_currency("CNY")
-                .with_item(LineItem::new(format!("p-{}", n % 500), amount, 1).with_category(format!("cat-{}", n % 6)))
-                .with_payment(Payment::with_instrument(format!("card-{user}")))
-                .with_shipping(shipping)
-                .with_recipient(recipient)
-                .with_client(client);
-            Event::placed(format!("e{n}"), order)
-        })
+        .map(|n| Event::placed(format!("e{n}"), order_of(n, buyers, start() + Duration::seconds(2 * n as i64))))
         .collect()
+}
+
+/// Order `n` of [`many_buyers`], placed at `at` by buyer `n % buyers`.
+fn order_of(n: usize, buyers: usize, at: DateTime<Utc>) -> Order {
+    let user = format!("b{}", n % buyers);
+    let amount = Decimal::new(1000 + (n as i64 % 50) * 100, 2);
+    let mut shipping = ShippingAddress::default();
+    shipping.province = Some("广东省".into());
+    shipping.city = Some("深圳市".into());
+    shipping.detail = Some(format!("科技园路{}号", n % buyers));
+    let mut recipient = Recipient::default();
+    recipient.name = Some("张三".into());
+    recipient.phone = Some(format!("138{:08}", n % buyers));
+    let mut client = ClientInfo::default();
+    client.device_id = Some(format!("dev-{user}"));
+    Order::new(format!("o{n}"), user.as_str(), at, amount)
+        .with_currency("CNY")
+        .with_item(LineItem::new(format!("p-{}", n % 500), amount, 1).with_category(format!("cat-{}", n % 6)))
+        .with_payment(Payment::with_instrument(format!("card-{user}")))
+        .with_shipping(shipping)
+        .with_recipient(recipient)
+        .with_client(client)
+}
+
+/// The orders of [`many_buyers`] spread evenly over `days`, each with the
+/// events of a real export: a login before every third, its payment, and
+/// then a cancellation (every fifth) or its shipping and delivery. The same
+/// events whatever the number of buyers, so that only that number differs.
+pub fn many_buyers_mixed(buyers: usize, orders: usize, days: i64) -> Vec<Event> {
+    let spacing = Duration::days(days).num_milliseconds() / orders.max(1) as i64;
+    let mut out = Vec::with_capacity(orders * 9 / 2);
+    for n in 0..orders {
+        let at = start() + Duration::milliseconds(spacing * n as i64);
+        let order = order_of(n, buyers, at);
+        let (id, user) = (order.id.clone(), order.user_id.clone());
+        let ev = |s: &str, at, kind| Event::new(format!("{id}-{s}"), at, kind);
+        if n % 3 == 0 {
+            let device_id = Some(format!("dev-{user}"));
+            let kind = EventKind::Login { user_id: user.clone(), location: None, device_id };
+            out.push(ev("login", at - Duration::minutes(5), kind));
+        }
+        let amount = order.payable_amount;
+        out.push(Event::placed(format!("{id}-placed"), order));
+        out.push(ev(
+            "paid",
+            at + Duration::minutes(1),
+            EventKind::Paid { order_id: id.clone(), amount, instrument_id: None },
+        ));
+        if n % 5 == 0 {
+            out.push(ev("cancel", at + Duration::minutes(30), EventKind::Cancelled { order_id: id.clone() }));
+        } else {
+            let shipped = EventKind::Shipped { order_id: id.clone(), carrier: None, tracking_number: None };
+            out.push(ev("ship", at + Duration::hours(2), shipped));
+            out.push(ev("deliver", at + Duration::hours(26), EventKind::Delivered { order_id: id.clone() }));
+        }
+    }
+    out.sort_by_key(|e| e.at);
+    out
 }

@@ -8,19 +8,21 @@
 //! amortised per key and per window, whatever the number of keys.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Expiry {
-    queue: BTreeSet<(DateTime<Utc>, String)>,
+    /// (last seen, key), the key shared with the map that holds its record.
+    queue: BTreeSet<(DateTime<Utc>, Arc<str>)>,
 }
 
 impl Expiry {
     /// Queues `key`, last seen at `at` (once, when it first appears).
-    pub(crate) fn enqueue(&mut self, at: DateTime<Utc>, key: &str) {
-        self.queue.insert((at, key.to_owned()));
+    pub(crate) fn enqueue(&mut self, at: DateTime<Utc>, key: &Arc<str>) {
+        self.queue.insert((at, Arc::clone(key)));
     }
 
     /// The keys not seen since before `limit`, removed from the queue.
@@ -29,7 +31,7 @@ impl Expiry {
         &mut self,
         limit: DateTime<Utc>,
         last_seen: impl Fn(&str) -> Option<DateTime<Utc>>,
-    ) -> Vec<String> {
+    ) -> Vec<Arc<str>> {
         let mut gone = Vec::new();
         while self.queue.first().is_some_and(|(t, _)| *t < limit) {
             let Some((_, key)) = self.queue.pop_first() else { break };
@@ -46,7 +48,7 @@ impl Expiry {
 
     /// The oldest queued key, by its real last sighting, for evicting past
     /// a bound on count.
-    pub(crate) fn oldest(&mut self, last_seen: impl Fn(&str) -> Option<DateTime<Utc>>) -> Option<String> {
+    pub(crate) fn oldest(&mut self, last_seen: impl Fn(&str) -> Option<DateTime<Utc>>) -> Option<Arc<str>> {
         while let Some((t, key)) = self.queue.pop_first() {
             match last_seen(&key) {
                 Some(real) if real > t => {
@@ -89,12 +91,12 @@ mod tests {
         let mut q = Expiry::default();
         let mut seen = HashMap::new();
         for (k, h) in [("a", 0), ("b", 1), ("c", 2)] {
-            q.enqueue(t(h), k);
+            q.enqueue(t(h), &Arc::from(k));
             seen.insert(k, t(h));
         }
         seen.insert("a", t(10)); // touched later: the queue is not told
         let gone = q.expire(t(3), |k| seen.get(k).copied());
-        assert_eq!(gone, ["b", "c"]);
+        assert_eq!(gone, [Arc::from("b"), Arc::from("c")]);
         assert_eq!(q.len(), 1, "a was requeued at its real time");
         assert_eq!(q.oldest(|k| seen.get(k).copied()).as_deref(), Some("a"));
     }

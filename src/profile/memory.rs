@@ -142,17 +142,17 @@ struct Seen {
     count: u32,
     /// The order (or event) that first showed it, so a later assessment of
     /// that order does not count the fact as history.
-    first_source: String,
+    first_source: Key,
 }
 
 impl Seen {
-    fn new(at: DateTime<Utc>, source: &str) -> Self {
-        Seen { first: at, last: at, count: 1, first_source: source.to_owned() }
+    fn new(at: DateTime<Utc>, source: Key) -> Self {
+        Seen { first: at, last: at, count: 1, first_source: source }
     }
-    fn see(&mut self, at: DateTime<Utc>, source: &str) {
-        if at < self.first || (at == self.first && source < self.first_source.as_str()) {
+    fn see(&mut self, at: DateTime<Utc>, source: &str, shared: impl FnOnce() -> Key) {
+        if at < self.first || (at == self.first && source < &*self.first_source) {
             self.first = at;
-            self.first_source = source.to_owned();
+            self.first_source = shared();
         }
         self.last = self.last.max(at);
         self.count = self.count.saturating_add(1);
@@ -161,10 +161,23 @@ impl Seen {
 
 /// Records a sighting in a map capped at `max` entries, evicting the least
 /// recently seen (ties by key, so the result does not depend on arrival order).
-fn see(map: &mut Keyed<Seen>, key: &str, at: DateTime<Utc>, source: &str, max: usize) {
-    match map.get_mut(key) {
-        Some(s) => s.see(at, source),
-        None => map.insert(key, Seen::new(at, source)),
+/// The source's text is shared, not copied, when it is kept.
+fn see(map: &mut Keyed<Seen>, key: impl AsRef<str> + Into<Key>, at: DateTime<Utc>, source: &Key, max: usize) {
+    see_from(map, key, at, source, || Key::clone(source), max);
+}
+
+/// [`see`], with the source's text made only if it is kept.
+fn see_from(
+    map: &mut Keyed<Seen>,
+    key: impl AsRef<str> + Into<Key>,
+    at: DateTime<Utc>,
+    source: &str,
+    shared: impl FnOnce() -> Key,
+    max: usize,
+) {
+    match map.get_mut(key.as_ref()) {
+        Some(s) => s.see(at, source, shared),
+        None => map.insert(key, Seen::new(at, shared())),
     }
     while map.len() > max {
         let oldest =
@@ -181,7 +194,7 @@ fn see(map: &mut Keyed<Seen>, key: &str, at: DateTime<Utc>, source: &str, max: u
 /// costs hundreds of bytes even for one entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
-struct Keyed<V>(Vec<(Arc<str>, V)>);
+struct Keyed<V>(Vec<(Key, V)>);
 
 impl<V> Default for Keyed<V> {
     fn default() -> Self {
@@ -197,8 +210,8 @@ impl<V> Keyed<V> {
         self.position(key).ok().and_then(|i| self.0.get_mut(i)).map(|(_, v)| v)
     }
     /// Sets `key` to `value`.
-    fn insert(&mut self, key: &str, value: V) {
-        match self.position(key) {
+    fn insert(&mut self, key: impl AsRef<str> + Into<Key>, value: V) {
+        match self.position(key.as_ref()) {
             Ok(i) => {
                 if let Some(slot) = self.0.get_mut(i) {
                     slot.1 = value;
@@ -207,7 +220,7 @@ impl<V> Keyed<V> {
             Err(i) => {
                 // Grow by one: these maps hold a few entries each.
                 self.0.reserve_exact(1);
-                self.0.insert(i, (Arc::from(key), value));
+                self.0.insert(i, (key.into(), value));
             }
         }
     }
@@ -355,24 +368,48 @@ impl LastSeen for Keyed<DateTime<Utc>> {
 /// Puts a record loaded from elsewhere in `map`, queued for expiry at its
 /// own time, so that a batch whose clock passes the horizon forgets it as
 /// this store would; one already behind `horizon` is left out.
-fn keep<V: LastSeen>(
-    map: &mut HashMap<String, V>,
-    expiry: &mut Expiry,
-    horizon: Option<DateTime<Utc>>,
-    id: &str,
-    v: V,
-) {
+fn keep<V: LastSeen>(map: &mut HashMap<Key, V>, expiry: &mut Expiry, horizon: Option<DateTime<Utc>>, id: &str, v: V) {
     let at = v.seen_at();
     if horizon.is_some_and(|h| at.is_some_and(|t| t < h)) {
         return;
     }
-    expiry.enqueue(at.unwrap_or_default(), id);
-    map.insert(id.to_owned(), v);
+    let key = Key::from(id);
+    expiry.enqueue(at.unwrap_or_default(), &key);
+    map.insert(key, v);
 }
 
 /// The time `map` holds for `id`, for the expiry queues.
-fn seen_in<V: LastSeen>(map: &HashMap<String, V>) -> impl Fn(&str) -> Option<DateTime<Utc>> + '_ {
+fn seen_in<V: LastSeen>(map: &HashMap<Key, V>) -> impl Fn(&str) -> Option<DateTime<Utc>> + '_ {
     move |id| map.get(id).and_then(LastSeen::seen_at)
+}
+
+/// The record of `id` in `map`; a new one is stored under `key()` (the
+/// text of `id`, shared with whatever else holds it) and queued in `expiry`
+/// at `at`.
+fn slot<'m, V: Default>(
+    map: &'m mut HashMap<Key, V>,
+    expiry: &mut Expiry,
+    id: &str,
+    key: impl FnOnce() -> Key,
+    at: DateTime<Utc>,
+) -> &'m mut V {
+    match map.entry_ref(id) {
+        EntryRef::Occupied(o) => o.into_mut(),
+        EntryRef::Vacant(v) => {
+            let k = key();
+            expiry.enqueue(at, &k);
+            v.insert_with_key(k, V::default())
+        }
+    }
+}
+
+/// Text the store holds in several places (a map's key, its expiry queue,
+/// the records that name it, the contexts built from them): allocated once.
+type Key = Arc<str>;
+
+/// The key `map` holds for `id`, shared; a new one if it holds none.
+fn shared_key<V>(map: &HashMap<Key, V>, id: &str) -> Key {
+    map.get_key_value(id).map_or_else(|| Key::from(id), |(k, _)| Key::clone(k))
 }
 
 /// The store's hash maps: hashbrown's, hashing with foldhash seeded per map
@@ -380,6 +417,7 @@ fn seen_in<V: LastSeen>(map: &HashMap<String, V>) -> impl Fn(&str) -> Option<Dat
 /// attacker who chooses ids, as a fixed hash would be); `entry_ref` inserts
 /// by `&str` and allocates a key only when it is new.
 type HashMap<K, V> = hashbrown::HashMap<K, V>;
+use hashbrown::hash_map::EntryRef;
 
 /// The key of the event-id hashes: random per store, kept in its snapshot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -521,13 +559,13 @@ pub struct InMemoryStore {
     ahead_run: usize,
     #[serde(default)]
     ahead_until: Option<DateTime<Utc>>,
-    users: HashMap<String, UserState>,
-    products: HashMap<String, ProductState>,
-    orders: HashMap<String, OrderState>,
+    users: HashMap<Key, UserState>,
+    products: HashMap<Key, ProductState>,
+    orders: HashMap<Key, OrderState>,
     /// Entity profiles by `kind:key`, and when each was last touched, in
     /// time order: expiry pops the front, never walks the map.
     #[serde(default)]
-    entities: HashMap<String, EntityState>,
+    entities: HashMap<Key, EntityState>,
     #[serde(default)]
     entity_expiry: Expiry,
     /// Expiry queues of orders, products and link keys (by retention) and of
@@ -542,7 +580,7 @@ pub struct InMemoryStore {
     #[serde(default)]
     user_expiry: Expiry,
     /// Accounts by link key, each with when it was last seen with the key.
-    links: HashMap<String, Keyed<DateTime<Utc>>>,
+    links: HashMap<Key, Keyed<DateTime<Utc>>>,
     too_late: u64,
     /// Events dropped: held ones crowded out, or at the unplaced-order bound.
     #[serde(default)]
@@ -620,11 +658,8 @@ impl InMemoryStore {
 
     /// The buyer, noting they were seen at `at`.
     fn user_at(&mut self, id: &str, at: DateTime<Utc>) -> &mut UserState {
-        if !self.users.contains_key(id) {
-            self.user_expiry.enqueue(at, id);
-        }
         let horizon = self.horizon();
-        let u = self.users.entry_ref(id).or_default();
+        let u = slot(&mut self.users, &mut self.user_expiry, id, || Key::from(id), at);
         latest(&mut u.last_seen, at);
         // The buyer's windowed facts expire as the buyer is touched.
         if let Some(h) = horizon {
@@ -637,11 +672,8 @@ impl InMemoryStore {
     }
 
     fn product_at(&mut self, id: &str, at: DateTime<Utc>) -> &mut ProductState {
-        if !self.products.contains_key(id) {
-            self.product_expiry.enqueue(at, id);
-        }
         let horizon = self.horizon();
-        let p = self.products.entry_ref(id).or_default();
+        let p = slot(&mut self.products, &mut self.product_expiry, id, || Key::from(id), at);
         latest(&mut p.last_seen, at);
         if let Some(h) = horizon {
             drop_before(&mut p.fraud_complaints, h, |t| *t);
@@ -650,26 +682,32 @@ impl InMemoryStore {
     }
 
     fn order_state(&mut self, id: &str) -> &mut OrderState {
+        self.order_state_keyed(id, || Key::from(id))
+    }
+
+    /// [`InMemoryStore::order_state`] of an id whose text is shared already.
+    fn order_state_of(&mut self, id: &Key) -> &mut OrderState {
+        self.order_state_keyed(id, || Key::clone(id))
+    }
+
+    fn order_state_keyed(&mut self, id: &str, key: impl FnOnce() -> Key) -> &mut OrderState {
         if !self.orders.contains_key(id) {
             self.unplaced = self.unplaced.saturating_add(1);
-            // Queued at the latest time seen: its own events come at or after.
-            self.order_expiry.enqueue(self.watermark.unwrap_or_default(), id);
         }
-        self.orders.entry_ref(id).or_default()
+        // Queued at the latest time seen: its own events come at or after.
+        let at = self.watermark.unwrap_or_default();
+        slot(&mut self.orders, &mut self.order_expiry, id, key, at)
     }
 
     /// Links `user` to `key`, keeping the most recently seen accounts.
-    fn link(&mut self, key: &str, user: &str, at: DateTime<Utc>) {
+    fn link(&mut self, key: &Key, user: &Key, at: DateTime<Utc>) {
         let max = self.config.max_links_per_key;
-        if !self.links.contains_key(key) {
-            self.link_expiry.enqueue(at, key);
-        }
         let horizon = self.horizon();
-        let users = self.links.entry_ref(key).or_default();
+        let users = slot(&mut self.links, &mut self.link_expiry, key, || Key::clone(key), at);
         match users.get_mut(user) {
             Some(t) => *t = (*t).max(at),
             None => {
-                users.insert(user, at);
+                users.insert(Key::clone(user), at);
                 // Accounts not seen with the key within retention go when
                 // another comes (reads skip them meanwhile).
                 if let Some(h) = horizon {
@@ -695,7 +733,7 @@ impl InMemoryStore {
     fn place(&mut self, at: DateTime<Utc>, shared: &Arc<Order>) {
         let order: &Order = shared;
         // An order placed twice (redelivered under a new event id) counts once.
-        if self.orders.get(&order.id).is_some_and(|s| s.order.is_some()) {
+        if self.orders.get(order.id.as_str()).is_some_and(|s| s.order.is_some()) {
             return;
         }
         let max = self.config.max_known;
@@ -704,24 +742,28 @@ impl InMemoryStore {
         // `kind:key` ids: the entity profiles' keys, and for a card, device,
         // phone or address the account-link keys too.
         let entities = entity_ids(order);
-        let links = || entities.iter().filter(|(kind, _)| link_kind(*kind).is_some()).map(|(_, id)| id.as_str());
-        let id = order.id.clone();
+        let links = || entities.iter().filter(|(kind, _)| link_kind(*kind).is_some()).map(|(_, id)| id);
+        // The order's id, shared by the buyer's record, the sightings it
+        // first showed and the order's own record (made already if events
+        // came before it).
+        let id = shared_key(&self.orders, &order.id);
         let categories = order.items.iter().filter_map(|i| i.category.as_deref()).filter(|c| !c.trim().is_empty());
         // Orders beyond the buyer's bound leave the store with their state.
         let mut dropped_orders = Vec::new();
         // A payment that arrived before its order names the instrument used.
-        let paid_with = self.orders.get(&id).and_then(|s| s.paid.as_ref()).and_then(|(t, _, i)| Some((*t, i.clone()?)));
+        let paid_with =
+            self.orders.get(&*id).and_then(|s| s.paid.as_ref()).and_then(|(t, _, i)| Some((*t, i.clone()?)));
         {
             let u = self.user_at(&order.user_id, at);
             u.order_count = u.order_count.saturating_add(1);
             u.total_spent = u.total_spent.checked_add(amount).unwrap_or(u.total_spent);
-            insert_sorted(&mut u.orders, (at, Arc::from(id.as_str())), |o| o.0);
+            insert_sorted(&mut u.orders, (at, Key::clone(&id)), |o| o.0);
             if u.orders.len() > cap {
                 let excess = u.orders.len().saturating_sub(cap);
                 dropped_orders.extend(u.orders.drain(..excess).map(|(_, old)| old));
             }
             if let Some((t, i)) = paid_with {
-                see(&mut u.instruments, &i, t, &id, max);
+                see(&mut u.instruments, i, t, &id, max);
             }
             if let Some(i) = order.payment.as_ref().and_then(|p| p.instrument_id.as_deref()) {
                 see(&mut u.instruments, i, at, &id, max);
@@ -735,10 +777,13 @@ impl InMemoryStore {
                 see(&mut u.regions, r, at, &id, max);
             }
             if let Some(l) = order.client.as_ref().and_then(|c| c.location.as_ref()) {
-                see(&mut u.locations, &location_key(l), at, &id, max);
+                see(&mut u.locations, location_key(l), at, &id, max);
             }
+            // Room for the new keys at once (the map grows one by one).
+            let new_keys = links().filter(|k| u.link_keys.position(k).is_err()).count();
+            u.link_keys.0.reserve_exact(new_keys);
             for k in links() {
-                see(&mut u.link_keys, k, at, &id, max);
+                see(&mut u.link_keys, Key::clone(k), at, &id, max);
             }
             for c in categories {
                 match u.categories.get_mut(c) {
@@ -758,12 +803,14 @@ impl InMemoryStore {
         for old in dropped_orders {
             self.orders.remove(&*old);
         }
+        // The buyer's id, shared by the links and entity profiles that name it.
+        let user = shared_key(&self.users, &order.user_id);
         for (kind, k) in &entities {
             if link_kind(*kind).is_some() {
-                self.link(k, &order.user_id, at);
+                self.link(k, &user, at);
             }
         }
-        self.see_entities(at, order, &entities);
+        self.see_entities(at, order, &user, &entities);
         let (hour, day, days) = (Width::Hour.index(at), Width::Day.index(at), self.retention_days());
         for item in &order.items {
             let units = u64::try_from(item.quantity.max(0)).unwrap_or(0);
@@ -780,10 +827,10 @@ impl InMemoryStore {
                 p.category.clone_from(&item.category);
             }
         }
-        let state = self.order_state(&id);
+        let state = self.order_state_of(&id);
         state.order = Some(Arc::clone(shared));
         self.unplaced = self.unplaced.saturating_sub(1);
-        let state = self.order_state(&id);
+        let state = self.order_state_of(&id);
         state.placed_at = Some(at);
         if state.confirmed_abnormal {
             self.count_abnormal(&id);
@@ -798,7 +845,7 @@ impl InMemoryStore {
             .map(|o| o.items.iter().map(|i| i.product_id.clone()).collect())
             .unwrap_or_default();
         for p in items {
-            let p = self.products.entry(p).or_default();
+            let p = self.products.entry_ref(p.as_str()).or_default();
             p.abnormal_orders = p.abnormal_orders.saturating_add(1);
         }
     }
@@ -819,14 +866,11 @@ impl InMemoryStore {
     }
 
     /// Counts the order on each entity it names.
-    fn see_entities(&mut self, at: DateTime<Utc>, order: &Order, entities: &[(EntityType, String)]) {
+    fn see_entities(&mut self, at: DateTime<Utc>, order: &Order, user: &Key, entities: &[(EntityType, Key)]) {
         let (hour, day, days) = (Width::Hour.index(at), Width::Day.index(at), self.retention_days());
         let cap = self.config.max_buyers_per_entity;
         for (_, id) in entities {
-            if !self.entities.contains_key(id.as_str()) {
-                self.entity_expiry.enqueue(at, id);
-            }
-            let e = self.entities.entry_ref(id.as_str()).or_default();
+            let e = slot(&mut self.entities, &mut self.entity_expiry, id, || Key::clone(id), at);
             e.first_seen = Some(e.first_seen.map_or(at, |t| t.min(at)));
             latest(&mut e.last_seen, at);
             let amount = order.payable_amount;
@@ -836,11 +880,11 @@ impl InMemoryStore {
             };
             e.hourly.add(hour, HOURS, (0, Decimal::ZERO), count);
             e.daily.add(day, days, (0, Decimal::ZERO), count);
-            match e.buyers.iter_mut().find(|(u, _)| **u == *order.user_id) {
+            match e.buyers.iter_mut().find(|(u, _)| u == user) {
                 Some((_, t)) => *t = (*t).max(at),
                 None => {
                     e.buyers.reserve_exact(1);
-                    e.buyers.push((Arc::from(&*order.user_id), at));
+                    e.buyers.push((Key::clone(user), at));
                 }
             }
             if e.buyers.len() > cap {
@@ -913,7 +957,7 @@ impl InMemoryStore {
         // The order's own contribution, if it was applied: taken back out.
         let own = self
             .orders
-            .get(&order.id)
+            .get(order.id.as_str())
             .filter(|s| s.order.is_some())
             .and_then(|s| s.placed_at)
             .map(|t| (Width::Hour.index(t), Width::Day.index(t)));
@@ -1074,9 +1118,10 @@ impl InMemoryStore {
             EventKind::Paid { order_id, amount, instrument_id } => {
                 let max = self.config.max_known;
                 self.order_state(order_id).paid = Some((at, *amount, instrument_id.clone()));
-                let user = self.orders.get(order_id).and_then(|s| s.order.as_ref()).map(|o| o.user_id.clone());
+                let user = self.orders.get(order_id.as_str()).and_then(|s| s.order.as_ref()).map(|o| o.user_id.clone());
                 if let (Some(i), Some(u)) = (instrument_id, user) {
-                    see(&mut self.user_at(&u, at).instruments, i, at, order_id, max);
+                    let source = shared_key(&self.orders, order_id);
+                    see(&mut self.user_at(&u, at).instruments, i.as_str(), at, &source, max);
                 }
             }
             EventKind::PaymentFailed { order_id, reason } => {
@@ -1126,12 +1171,15 @@ impl InMemoryStore {
             EventKind::Login { user_id, location, device_id } => {
                 let max = self.config.max_known;
                 let u = self.user_at(user_id, at);
+                let source = || Key::from(event.id.as_str());
                 if let Some(l) = location {
-                    see(&mut u.locations, &location_key(l), at, &event.id, max);
+                    see_from(&mut u.locations, location_key(l), at, &event.id, source, max);
                 }
                 if let Some(key) = login_link_key(device_id.as_deref()) {
-                    see(&mut self.user_at(user_id, at).link_keys, &key, at, &event.id, max);
-                    self.link(&key, user_id, at);
+                    let key = Key::from(key);
+                    see_from(&mut self.user_at(user_id, at).link_keys, Key::clone(&key), at, &event.id, source, max);
+                    let user = shared_key(&self.users, user_id);
+                    self.link(&key, &user, at);
                 }
             }
             EventKind::VerificationCall { order_id, answered } => {
@@ -1217,7 +1265,7 @@ impl InMemoryStore {
             let s = self.orders.get(id)?;
             (s.order.as_ref().map(|o| &*o.user_id) == Some(user_id)).then_some((id, s))
         });
-        let not_from_this_order = |s: &&Seen| excluded.is_none_or(|(id, _)| s.first_source != id);
+        let not_from_this_order = |s: &&Seen| excluded.is_none_or(|(id, _)| &*s.first_source != id);
         let horizon = self.horizon();
         let kept = |t: DateTime<Utc>| horizon.is_none_or(|h| t >= h);
         let mut profile = UserProfile {
@@ -1328,7 +1376,7 @@ impl InMemoryStore {
         let p = self.products.get(product_id)?;
         let horizon = self.horizon();
         let applied =
-            order.and_then(|o| self.orders.get(&o.id).filter(|s| s.order.is_some()).and_then(|s| s.placed_at));
+            order.and_then(|o| self.orders.get(o.id.as_str()).filter(|s| s.order.is_some()).and_then(|s| s.placed_at));
         let own_units: u64 = order
             .filter(|_| applied.is_some())
             .map(|o| {
@@ -1384,7 +1432,7 @@ impl InMemoryStore {
         // address count too: on a first order, they are the only links.
         let entities = entity_ids(order);
         let keys: Vec<&str> =
-            entities.iter().filter(|(kind, _)| link_kind(*kind).is_some()).map(|(_, id)| id.as_str()).collect();
+            entities.iter().filter(|(kind, _)| link_kind(*kind).is_some()).map(|(_, id)| &**id).collect();
         ctx.user = self.user_profile_linking(&order.user_id, Some(&order.id), &keys);
         for item in &order.items {
             if let Some(p) = self.product_profile_at(&item.product_id, now, Some(order)) {
@@ -1533,8 +1581,9 @@ impl InMemoryStore {
         match table {
             Table::User => {
                 let u: UserState = serde_json::from_str(json)?;
-                self.user_expiry.enqueue(u.seen_at().unwrap_or_default(), id);
-                self.users.insert(id.to_owned(), u);
+                let key = Key::from(id);
+                self.user_expiry.enqueue(u.seen_at().unwrap_or_default(), &key);
+                self.users.insert(key, u);
             }
             Table::Product => keep(&mut self.products, &mut self.product_expiry, h, id, serde_json::from_str(json)?),
             Table::Order => {
@@ -1575,11 +1624,11 @@ impl InMemoryStore {
     /// The ids of every record of `table` the store holds.
     pub(super) fn ids(&self, table: Table) -> Vec<String> {
         match table {
-            Table::User => self.users.keys().cloned().collect(),
-            Table::Product => self.products.keys().cloned().collect(),
-            Table::Order => self.orders.keys().cloned().collect(),
-            Table::Entity => self.entities.keys().cloned().collect(),
-            Table::Link => self.links.keys().cloned().collect(),
+            Table::User => self.users.keys().map(|k| k.to_string()).collect(),
+            Table::Product => self.products.keys().map(|k| k.to_string()).collect(),
+            Table::Order => self.orders.keys().map(|k| k.to_string()).collect(),
+            Table::Entity => self.entities.keys().map(|k| k.to_string()).collect(),
+            Table::Link => self.links.keys().map(|k| k.to_string()).collect(),
         }
     }
 

@@ -762,9 +762,9 @@ fn touches(e: &Event, out: &mut BTreeSet<(Table, String)>) {
             out.extend(order.items.iter().map(|i| (Table::Product, i.product_id.clone())));
             for (kind, id) in entity_ids(order) {
                 if link_kind(kind).is_some() {
-                    out.insert((Table::Link, id.clone()));
+                    out.insert((Table::Link, id.to_string()));
                 }
-                out.insert((Table::Entity, id));
+                out.insert((Table::Entity, id.to_string()));
             }
         }
         EventKind::Complaint { user_id, product_id, .. } => {

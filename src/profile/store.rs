@@ -4,6 +4,8 @@
 //! [`ProfileRead`] and [`ProfileWrite`] over it, and checks itself with
 //! [`conformance`](super::conformance).
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -170,26 +172,30 @@ pub fn entity_keys(order: &Order) -> Vec<(EntityType, String)> {
 }
 
 /// The entities an order names as `kind:key` ids (the store's keys for
-/// entity profiles and account links), each built in one allocation.
-pub(crate) fn entity_ids(order: &Order) -> Vec<(EntityType, String)> {
-    fn id(kind: EntityType, chars: impl Iterator<Item = char>) -> Option<(EntityType, String)> {
-        let mut s = String::from(kind.as_str());
+/// entity profiles and account links), each in one allocation (the text is
+/// written in a buffer reused for every id, then shared).
+pub(crate) fn entity_ids(order: &Order) -> Vec<(EntityType, Arc<str>)> {
+    let buf = std::cell::RefCell::new(String::new());
+    let id = |kind: EntityType, chars: &mut dyn Iterator<Item = char>| -> Option<(EntityType, Arc<str>)> {
+        let mut s = buf.try_borrow_mut().ok()?;
+        s.clear();
+        s.push_str(kind.as_str());
         s.push(':');
         let prefix = s.len();
         s.extend(chars);
-        (s.len() > prefix).then_some((kind, s))
-    }
+        (s.len() > prefix).then(|| (kind, Arc::from(s.as_str())))
+    };
     let client = order.client.as_ref();
     let address = order.shipping.as_ref().filter(|a| a.detail.is_some()).and_then(|a| {
         let parts = [a.province.as_deref(), a.city.as_deref(), a.district.as_deref(), a.detail.as_deref()];
-        id(EntityType::Address, parts.into_iter().flatten().flat_map(address_chars))
+        id(EntityType::Address, &mut parts.into_iter().flatten().flat_map(address_chars))
     });
     let phone = order.recipient.as_ref().and_then(|r| r.phone.as_deref()).and_then(PhoneKey::parse);
-    let text = |kind, v: Option<&str>| v.and_then(|v| id(kind, folded(v)));
+    let text = |kind, v: Option<&str>| v.and_then(|v| id(kind, &mut folded(v)));
     [
         text(EntityType::PaymentInstrument, order.payment.as_ref().and_then(|p| p.instrument_id.as_deref())),
         text(EntityType::Device, client.and_then(|c| c.device_id.as_deref())),
-        phone.and_then(|k| id(EntityType::Phone, k.as_str().chars())),
+        phone.and_then(|k| id(EntityType::Phone, &mut k.as_str().chars())),
         address,
         text(EntityType::Ip, client.and_then(|c| c.ip.as_deref())),
         text(EntityType::Email, client.and_then(|c| c.email.as_deref())),
@@ -203,7 +209,7 @@ pub(crate) fn entity_ids(order: &Order) -> Vec<(EntityType, String)> {
 /// `device:…`, `phone:…`, `address:…`, `payment_instrument:…`: the ids of its
 /// [`entity_keys`] of those four kinds.
 pub fn link_keys(order: &Order) -> Vec<(LinkKind, String)> {
-    entity_ids(order).into_iter().filter_map(|(kind, id)| Some((link_kind(kind)?, id))).collect()
+    entity_ids(order).into_iter().filter_map(|(kind, id)| Some((link_kind(kind)?, id.to_string()))).collect()
 }
 
 /// How an entity of `kind` links accounts, for the four kinds that do.
