@@ -35,58 +35,114 @@ impl Width {
 }
 
 /// Values in time buckets of one width over a span of `keep` buckets.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+///
+/// The newest bucket is kept inline, the older ones in a ring: an entity
+/// seen within one hour (most are) costs no allocation for its series.
+/// Serialised as one list of buckets, oldest first.
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Series<T> {
-    /// (bucket index, value), by index: a ring, since buckets come at the
-    /// back and leave at the front (a vector shifted the whole span for each).
-    buckets: VecDeque<(i64, T)>,
+    /// (bucket index, value) of the buckets before the newest, by index:
+    /// a ring, since buckets come at the back and leave at the front.
+    older: VecDeque<(i64, T)>,
+    /// The newest bucket; `None` only when there is none at all.
+    newest: Option<(i64, T)>,
+}
+
+impl<T> Default for Series<T> {
+    fn default() -> Self {
+        Series { older: VecDeque::new(), newest: None }
+    }
 }
 
 impl<T: Clone> Series<T> {
     /// Adds to the bucket of `index` with `add`, creating it from `zero`,
     /// and drops the buckets more than `keep` before the newest.
     pub(crate) fn add(&mut self, index: i64, keep: i64, zero: T, add: impl FnOnce(&mut T)) {
-        // Most additions land in the newest bucket or just after it: look
-        // there before searching (one memory access, not a binary search).
-        match self.buckets.back_mut() {
-            Some((i, v)) if *i == index => {
-                add(v);
-                return;
+        match self.newest.as_ref().map(|(i, _)| *i) {
+            // Most additions land in the newest bucket or start the next.
+            Some(n) if n == index => {
+                if let Some((_, v)) = &mut self.newest {
+                    add(v);
+                }
             }
-            Some((i, _)) if *i < index => self.insert_at(self.buckets.len(), index, keep, zero, add),
-            None => self.insert_at(0, index, keep, zero, add),
+            Some(n) if n < index => {
+                if let Some(previous) = self.newest.replace(made(index, zero, add)) {
+                    let end = self.older.len();
+                    Self::push(&mut self.older, end, previous, keep);
+                }
+            }
+            None => self.newest = Some(made(index, zero, add)),
+            // A late addition, before the newest bucket.
             Some(_) => {
-                let pos = self.buckets.partition_point(|(i, _)| *i < index);
-                match self.buckets.get_mut(pos) {
+                let pos = self.older.partition_point(|(i, _)| *i < index);
+                match self.older.get_mut(pos) {
                     Some((i, v)) if *i == index => add(v),
-                    _ => self.insert_at(pos, index, keep, zero, add),
+                    _ => Self::push(&mut self.older, pos, made(index, zero, add), keep),
                 }
             }
         }
-        let newest = self.buckets.back().map_or(index, |(i, _)| *i);
+        let newest = self.newest.as_ref().map_or(index, |(i, _)| *i);
         let oldest_kept = newest.saturating_sub(keep.saturating_sub(1));
-        while self.buckets.front().is_some_and(|(i, _)| *i < oldest_kept) {
-            self.buckets.pop_front();
+        while self.older.front().is_some_and(|(i, _)| *i < oldest_kept) {
+            self.older.pop_front();
         }
     }
 
-    /// Inserts bucket `index` at `pos`, made from `zero` with `add`.
-    fn insert_at(&mut self, pos: usize, index: i64, keep: i64, zero: T, add: impl FnOnce(&mut T)) {
-        let mut v = zero;
-        add(&mut v);
-        // Grow by doubling, but never past the span: most entities are seen
-        // a few times (a one-bucket series holds one), and a busy one
-        // reaches its span in a few allocations, not one per bucket.
-        if self.buckets.len() == self.buckets.capacity() {
-            let room = usize::try_from(keep).unwrap_or(usize::MAX).saturating_sub(self.buckets.len());
-            self.buckets.reserve_exact(self.buckets.len().min(room).max(1));
+    /// Inserts `bucket` in `older` at `pos`.
+    fn push(older: &mut VecDeque<(i64, T)>, pos: usize, bucket: (i64, T), keep: i64) {
+        // Grow by doubling, but never past the span: a busy entity reaches
+        // its span in a few allocations, not one per bucket.
+        if older.len() == older.capacity() {
+            let room = usize::try_from(keep).unwrap_or(usize::MAX).saturating_sub(older.len());
+            older.reserve_exact(older.len().min(room).max(1));
         }
-        self.buckets.insert(pos, (index, v));
+        older.insert(pos, bucket);
     }
 
-    /// The buckets from index `since` on.
+    /// The buckets from index `since` on, oldest first.
     pub(crate) fn since(&self, since: i64) -> impl Iterator<Item = (i64, &T)> {
-        self.buckets.iter().filter(move |(i, _)| *i >= since).map(|(i, v)| (*i, v))
+        self.buckets().filter(move |(i, _)| *i >= since)
+    }
+
+    /// Every bucket, oldest first.
+    fn buckets(&self) -> impl Iterator<Item = (i64, &T)> {
+        self.older.iter().chain(self.newest.as_ref()).map(|(i, v)| (*i, v))
+    }
+
+    /// How many buckets it holds.
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.older.len().saturating_add(usize::from(self.newest.is_some()))
+    }
+}
+
+/// Bucket `index` made from `zero` with `add`.
+fn made<T>(index: i64, zero: T, add: impl FnOnce(&mut T)) -> (i64, T) {
+    let mut v = zero;
+    add(&mut v);
+    (index, v)
+}
+
+/// The stored form: `{"buckets": [[index, value], …]}`, oldest first.
+#[derive(Serialize, Deserialize)]
+struct Stored<B> {
+    #[serde(default)]
+    buckets: B,
+}
+
+impl<T: Serialize + Clone> Serialize for Series<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let buckets: Vec<(i64, &T)> = self.buckets().collect();
+        Stored { buckets }.serialize(serializer)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Series<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let Stored { buckets }: Stored<VecDeque<(i64, T)>> = Stored::deserialize(deserializer)?;
+        let mut older = buckets;
+        let newest = older.pop_back();
+        Ok(Series { older, newest })
     }
 }
 
@@ -100,13 +156,13 @@ mod tests {
         for i in 0..100 {
             s.add(i, 48, 0, |v| *v += 1);
         }
-        assert_eq!(s.buckets.len(), 48);
+        assert_eq!(s.len(), 48);
         assert_eq!(s.since(0).next().map(|(i, _)| i), Some(52));
         // A late addition inside the span lands in its bucket.
         s.add(60, 48, 0, |v| *v += 5);
         assert_eq!(s.since(60).next(), Some((60, &6)));
         // One before the span is dropped at once.
         s.add(10, 48, 0, |v| *v += 1);
-        assert_eq!(s.buckets.len(), 48);
+        assert_eq!(s.len(), 48);
     }
 }
