@@ -161,7 +161,7 @@ impl From<FlagData> for Flag {
     }
 }
 
-/// The flag in words, fields in the order of [`FlagData`].
+/// The flag in words, fields in the order of `FlagData`.
 impl Serialize for Flag {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         #[derive(Serialize)]
