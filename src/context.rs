@@ -27,9 +27,12 @@ pub struct EvalContext {
     /// The buyer's profile; `None` for a buyer with no history.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<UserProfile>,
-    /// Profiles of the order's products, by product id.
+    /// Profiles of the order's products, by product id. Boxed, so that a
+    /// node of the map stays small (a few hundred bytes, not two kilobytes)
+    /// however large a profile grows; insert with `profile.into()` or
+    /// [`EvalContext::with_product`].
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub products: BTreeMap<String, ProductProfile>,
+    pub products: BTreeMap<String, Box<ProductProfile>>,
     /// Profiles of the order's entities (its card, device, phone, address,
     /// IP, email), without this order; one per entity the order names, with
     /// empty counts for one never seen.
@@ -86,7 +89,7 @@ impl EvalContext {
     /// Adds a product profile.
     #[must_use]
     pub fn with_product(mut self, product: ProductProfile) -> Self {
-        self.products.insert(product.product_id.clone(), product);
+        self.products.insert(product.product_id.clone(), Box::new(product));
         self
     }
 

@@ -244,7 +244,7 @@ impl<'a> Input<'a> {
     /// The profile of product `product_id`, if the context has one.
     pub fn product(&self, product_id: &str) -> Option<&'a ProductProfile> {
         self.note_history();
-        self.ctx.products.get(product_id)
+        self.ctx.products.get(product_id).map(|p| &**p)
     }
     /// The profile of the order's entity of `kind` (its card, device, ...),
     /// if the context has one.

@@ -962,17 +962,16 @@ impl InMemoryStore {
             .and_then(|s| s.placed_at)
             .map(|t| (Width::Hour.index(t), Width::Day.index(t)));
         let buckets = |series: &Series<(u32, Decimal)>, width: Width, since: i64, own: Option<i64>| {
-            series
-                .since(since)
-                .filter_map(|(i, (n, amount))| {
-                    let (n, amount) = if own == Some(i) {
-                        (n.saturating_sub(1), amount.checked_sub(order.payable_amount).unwrap_or(*amount))
-                    } else {
-                        (*n, *amount)
-                    };
-                    (n > 0).then(|| Bucket::new(width.start(i), n, amount))
-                })
-                .collect::<Vec<_>>()
+            let mut out = Vec::with_capacity(series.len());
+            out.extend(series.since(since).filter_map(|(i, (n, amount))| {
+                let (n, amount) = if own == Some(i) {
+                    (n.saturating_sub(1), amount.checked_sub(order.payable_amount).unwrap_or(*amount))
+                } else {
+                    (*n, *amount)
+                };
+                (n > 0).then(|| Bucket::new(width.start(i), n, amount))
+            }));
+            out
         };
         profile.hourly = buckets(&e.hourly, Width::Hour, self.first_bucket(Width::Hour, now), own.map(|o| o.0));
         profile.daily = buckets(&e.daily, Width::Day, self.first_bucket(Width::Day, now), own.map(|o| o.1));
@@ -1389,13 +1388,13 @@ impl InMemoryStore {
             .unwrap_or(0);
         let units = |series: &Series<u64>, width: Width, since: i64| -> Vec<UnitsBucket> {
             let own = applied.map(|t| width.index(t));
-            series
-                .since(since)
-                .filter_map(|(i, u)| {
-                    let u = if own == Some(i) { u.saturating_sub(own_units) } else { *u };
-                    (u > 0).then(|| UnitsBucket::new(width.start(i), u))
-                })
-                .collect()
+            // At most one bucket each: one allocation, not one per doubling.
+            let mut out = Vec::with_capacity(series.len());
+            out.extend(series.since(since).filter_map(|(i, u)| {
+                let u = if own == Some(i) { u.saturating_sub(own_units) } else { *u };
+                (u > 0).then(|| UnitsBucket::new(width.start(i), u))
+            }));
+            out
         };
         Some(ProductProfile {
             product_id: product_id.to_owned(),
@@ -1436,7 +1435,7 @@ impl InMemoryStore {
         ctx.user = self.user_profile_linking(&order.user_id, Some(&order.id), &keys);
         for item in &order.items {
             if let Some(p) = self.product_profile_at(&item.product_id, now, Some(order)) {
-                ctx.products.insert(item.product_id.clone(), p);
+                ctx.products.insert(item.product_id.clone(), Box::new(p));
             }
         }
         ctx.entities = entities.iter().map(|(kind, id)| self.entity_profile(*kind, id, order, now)).collect();

@@ -110,8 +110,7 @@ impl<T: Clone> Series<T> {
     }
 
     /// How many buckets it holds.
-    #[cfg(test)]
-    fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.older.len().saturating_add(usize::from(self.newest.is_some()))
     }
 }

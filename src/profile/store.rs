@@ -112,7 +112,7 @@ pub trait ProfileRead {
         ctx.user = self.user_profile(&order.user_id, Some(&order.id))?;
         for item in &order.items {
             if let Some(p) = self.product_profile(&item.product_id)? {
-                ctx.products.insert(item.product_id.clone(), p);
+                ctx.products.insert(item.product_id.clone(), Box::new(p));
             }
         }
         ctx.stage = Some(self.stage(&order.id)?.unwrap_or(Stage::Placed));
@@ -175,7 +175,8 @@ pub fn entity_keys(order: &Order) -> Vec<(EntityType, String)> {
 /// entity profiles and account links), each in one allocation (the text is
 /// written in a buffer reused for every id, then shared).
 pub(crate) fn entity_ids(order: &Order) -> Vec<(EntityType, Arc<str>)> {
-    let buf = std::cell::RefCell::new(String::new());
+    // Room for most ids at once (it grows for a longer one).
+    let buf = std::cell::RefCell::new(String::with_capacity(64));
     let id = |kind: EntityType, chars: &mut dyn Iterator<Item = char>| -> Option<(EntityType, Arc<str>)> {
         let mut s = buf.try_borrow_mut().ok()?;
         s.clear();
