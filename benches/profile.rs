@@ -40,51 +40,15 @@ fn profile(c: &mut Criterion) {
     g.finish();
 
     // How folding scales with the number of buyers: the same 1,000,000
-    // orders from 1,000 buyers and from 1,000,000.
-    let mut g = c.benchmark_group("profile_scale");
-    g.sample_size(10);
-    for (name, buyers) in [("fold_1m_orders_1k_buyers", 1_000), ("fold_1m_orders_1m_buyers", 1_000_000)] {
-        let stream = history::many_buyers(buyers, 1_000_000);
-        g.throughput(Throughput::Elements(stream.len() as u64));
-        g.bench_function(name, |b| {
-            b.iter_batched(
-                InMemoryStore::for_history,
-                |mut s| {
-                    for e in &stream {
-                        s.apply(e);
-                    }
-                    s
-                },
-                BatchSize::PerIteration,
-            )
-        });
-    }
-    g.finish();
-
+    // orders from 1,000 buyers and from 1,000,000, placements only (the
+    // worst case).
+    fold_by_buyers(c, "profile_scale", |buyers| history::many_buyers(buyers, 1_000_000));
     // The same, with the event mix of a real export (payments, shipping,
     // delivery, cancellations, logins: about four and a half events per
     // order) spread over most of a year, so the store also forgets: a
     // million orders from 1,000 buyers (about 90 each within retention) and
     // from 1,000,000 (one each).
-    let mut g = c.benchmark_group("profile_scale_mixed");
-    g.sample_size(10);
-    for (name, buyers) in [("fold_1m_orders_1k_buyers", 1_000), ("fold_1m_orders_1m_buyers", 1_000_000)] {
-        let stream = history::many_buyers_mixed(buyers, 1_000_000, 330);
-        g.throughput(Throughput::Elements(stream.len() as u64));
-        g.bench_function(name, |b| {
-            b.iter_batched(
-                InMemoryStore::for_history,
-                |mut s| {
-                    for e in &stream {
-                        s.apply(e);
-                    }
-                    s
-                },
-                BatchSize::PerIteration,
-            )
-        });
-    }
-    g.finish();
+    fold_by_buyers(c, "profile_scale_mixed", |buyers| history::many_buyers_mixed(buyers, 1_000_000, 330));
 
     let mut store = InMemoryStore::for_history();
     for e in &sorted {
@@ -117,6 +81,30 @@ fn profile(c: &mut Criterion) {
     g.bench_function("context_for_typical", |b| {
         b.iter(|| typical.context_for(black_box(&order), order.created_at, UtcOffset::china()))
     });
+    g.finish();
+}
+
+/// Group `group`: folding `stream(buyers)` into an empty store, for 1,000
+/// buyers and for 1,000,000.
+fn fold_by_buyers(c: &mut Criterion, group: &str, stream: impl Fn(usize) -> Vec<order_anomaly::profile::Event>) {
+    let mut g = c.benchmark_group(group);
+    g.sample_size(10);
+    for (name, buyers) in [("fold_1m_orders_1k_buyers", 1_000), ("fold_1m_orders_1m_buyers", 1_000_000)] {
+        let stream = stream(buyers);
+        g.throughput(Throughput::Elements(stream.len() as u64));
+        g.bench_function(name, |b| {
+            b.iter_batched(
+                InMemoryStore::for_history,
+                |mut s| {
+                    for e in &stream {
+                        s.apply(e);
+                    }
+                    s
+                },
+                BatchSize::PerIteration,
+            )
+        });
+    }
     g.finish();
 }
 

@@ -140,6 +140,8 @@ struct FlagData {
     action: Action,
     reason_code: Cow<'static, str>,
     message: Message,
+    // Never serialised (`Flag` writes itself); `skip_serializing_if` tells
+    // the schema these lists may be absent, as they are in the output.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     evidence: Vec<Evidence>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -62,25 +62,11 @@ pub fn heavy_buyer(user: &str, days: i64) -> Vec<Event> {
                 .with_client(client);
             let ev = |s: &str, at, kind| Event::new(format!("{id}-{s}"), at, kind);
             out.push(Event::placed(format!("{id}-placed"), order));
-            out.push(ev(
-                "paid",
-                at + Duration::minutes(1),
-                EventKind::Paid { order_id: id.clone(), amount, instrument_id: None },
-            ));
-            if n % 5 == 0 {
-                out.push(ev("cancel", at + Duration::minutes(30), EventKind::Cancelled { order_id: id.clone() }));
+            let cancelled = n % 5 == 0;
+            out.extend(fulfilment(&id, at, amount, cancelled, Duration::minutes(50)));
+            if cancelled {
                 continue;
             }
-            out.push(ev(
-                "ship",
-                at + Duration::hours(2),
-                EventKind::Shipped { order_id: id.clone(), carrier: None, tracking_number: None },
-            ));
-            out.push(ev(
-                "deliver",
-                at + Duration::hours(2) + Duration::minutes(50),
-                EventKind::Delivered { order_id: id.clone() },
-            ));
             if n % 7 == 0 {
                 out.push(ev(
                     "return",
@@ -104,6 +90,26 @@ pub fn heavy_buyer(user: &str, days: i64) -> Vec<Event> {
     }
     out.sort_by_key(|e| e.at);
     out
+}
+
+/// What follows order `id`, placed at `at`: its payment a minute later, then
+/// its cancellation half an hour after placing (when `cancelled`) or its
+/// shipping two hours after placing and its delivery `delivery` after that.
+fn fulfilment(id: &str, at: DateTime<Utc>, amount: Decimal, cancelled: bool, delivery: Duration) -> Vec<Event> {
+    let ev = |s: &str, at, kind| Event::new(format!("{id}-{s}"), at, kind);
+    let order_id = || id.to_owned();
+    let paid =
+        ev("paid", at + Duration::minutes(1), EventKind::Paid { order_id: order_id(), amount, instrument_id: None });
+    if cancelled {
+        return vec![paid, ev("cancel", at + Duration::minutes(30), EventKind::Cancelled { order_id: order_id() })];
+    }
+    let shipped_at = at + Duration::hours(2);
+    let shipped = EventKind::Shipped { order_id: order_id(), carrier: None, tracking_number: None };
+    vec![
+        paid,
+        ev("ship", shipped_at, shipped),
+        ev("deliver", shipped_at + delivery, EventKind::Delivered { order_id: order_id() }),
+    ]
 }
 
 /// `orders` orders placed by `buyers` distinct buyers in turn, one every two
@@ -156,18 +162,7 @@ pub fn many_buyers_mixed(buyers: usize, orders: usize, days: i64) -> Vec<Event> 
         }
         let amount = order.payable_amount;
         out.push(Event::placed(format!("{id}-placed"), order));
-        out.push(ev(
-            "paid",
-            at + Duration::minutes(1),
-            EventKind::Paid { order_id: id.clone(), amount, instrument_id: None },
-        ));
-        if n % 5 == 0 {
-            out.push(ev("cancel", at + Duration::minutes(30), EventKind::Cancelled { order_id: id.clone() }));
-        } else {
-            let shipped = EventKind::Shipped { order_id: id.clone(), carrier: None, tracking_number: None };
-            out.push(ev("ship", at + Duration::hours(2), shipped));
-            out.push(ev("deliver", at + Duration::hours(26), EventKind::Delivered { order_id: id.clone() }));
-        }
+        out.extend(fulfilment(&id, at, amount, n % 5 == 0, Duration::days(1)));
     }
     out.sort_by_key(|e| e.at);
     out

@@ -175,35 +175,30 @@ pub fn entity_keys(order: &Order) -> Vec<(EntityType, String)> {
 /// entity profiles and account links), each in one allocation (the text is
 /// written in a buffer reused for every id, then shared).
 pub(crate) fn entity_ids(order: &Order) -> Vec<(EntityType, Arc<str>)> {
+    fn id(buf: &mut String, kind: EntityType, chars: impl Iterator<Item = char>) -> Option<(EntityType, Arc<str>)> {
+        buf.clear();
+        buf.push_str(kind.as_str());
+        buf.push(':');
+        let prefix = buf.len();
+        buf.extend(chars);
+        (buf.len() > prefix).then(|| (kind, Arc::from(buf.as_str())))
+    }
     // Room for most ids at once (it grows for a longer one).
-    let buf = std::cell::RefCell::new(String::with_capacity(64));
-    let id = |kind: EntityType, chars: &mut dyn Iterator<Item = char>| -> Option<(EntityType, Arc<str>)> {
-        let mut s = buf.try_borrow_mut().ok()?;
-        s.clear();
-        s.push_str(kind.as_str());
-        s.push(':');
-        let prefix = s.len();
-        s.extend(chars);
-        (s.len() > prefix).then(|| (kind, Arc::from(s.as_str())))
-    };
+    let mut buf = String::with_capacity(64);
     let client = order.client.as_ref();
+    let text = |kind, v: Option<&str>, buf: &mut String| v.and_then(|v| id(buf, kind, folded(v)));
+    let card =
+        text(EntityType::PaymentInstrument, order.payment.as_ref().and_then(|p| p.instrument_id.as_deref()), &mut buf);
+    let device = text(EntityType::Device, client.and_then(|c| c.device_id.as_deref()), &mut buf);
+    let phone = order.recipient.as_ref().and_then(|r| r.phone.as_deref()).and_then(PhoneKey::parse);
+    let phone = phone.and_then(|k| id(&mut buf, EntityType::Phone, k.as_str().chars()));
     let address = order.shipping.as_ref().filter(|a| a.detail.is_some()).and_then(|a| {
         let parts = [a.province.as_deref(), a.city.as_deref(), a.district.as_deref(), a.detail.as_deref()];
-        id(EntityType::Address, &mut parts.into_iter().flatten().flat_map(address_chars))
+        id(&mut buf, EntityType::Address, parts.into_iter().flatten().flat_map(address_chars))
     });
-    let phone = order.recipient.as_ref().and_then(|r| r.phone.as_deref()).and_then(PhoneKey::parse);
-    let text = |kind, v: Option<&str>| v.and_then(|v| id(kind, &mut folded(v)));
-    [
-        text(EntityType::PaymentInstrument, order.payment.as_ref().and_then(|p| p.instrument_id.as_deref())),
-        text(EntityType::Device, client.and_then(|c| c.device_id.as_deref())),
-        phone.and_then(|k| id(EntityType::Phone, &mut k.as_str().chars())),
-        address,
-        text(EntityType::Ip, client.and_then(|c| c.ip.as_deref())),
-        text(EntityType::Email, client.and_then(|c| c.email.as_deref())),
-    ]
-    .into_iter()
-    .flatten()
-    .collect()
+    let ip = text(EntityType::Ip, client.and_then(|c| c.ip.as_deref()), &mut buf);
+    let email = text(EntityType::Email, client.and_then(|c| c.email.as_deref()), &mut buf);
+    [card, device, phone, address, ip, email].into_iter().flatten().collect()
 }
 
 /// The keys under which an order links its buyer to other accounts:
