@@ -105,8 +105,9 @@ fn scale(c: &mut Criterion) {
     user.recent_orders = (0..n)
         .map(|i| PastOrder::new(format!("H-{i}"), now - Duration::seconds(i * 25), "100".parse().expect("decimal")))
         .collect();
-    user.address_changes =
-        (0..n).map(|i| AddressChange::new(now - Duration::seconds(i * 6), Some(format!("城市{}", i % 5000)))).collect();
+    user.address_changes = (0..n)
+        .map(|i| AddressChange::new(now - Duration::seconds(i * 6), Some(format!("城市{}", i % 5000).into())))
+        .collect();
     user.linked_accounts = (0..n)
         .map(|i| {
             let bought = vec![LinkedPurchase::new("茶叶", now - Duration::hours(1))];

@@ -2,6 +2,7 @@
 //! and the lists.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -32,7 +33,7 @@ pub struct EvalContext {
     /// however large a profile grows; insert with `profile.into()` or
     /// [`EvalContext::with_product`].
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub products: BTreeMap<String, Box<ProductProfile>>,
+    pub products: BTreeMap<Arc<str>, Box<ProductProfile>>,
     /// Profiles of the order's entities (its card, device, phone, address,
     /// IP, email), without this order; one per entity the order names, with
     /// empty counts for one never seen.
@@ -89,7 +90,7 @@ impl EvalContext {
     /// Adds a product profile.
     #[must_use]
     pub fn with_product(mut self, product: ProductProfile) -> Self {
-        self.products.insert(product.product_id.clone(), Box::new(product));
+        self.products.insert(Arc::clone(&product.product_id), Box::new(product));
         self
     }
 

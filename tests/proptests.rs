@@ -189,8 +189,9 @@ fn user() -> impl Strategy<Value = UserProfile> {
     let instruments =
         prop::collection::vec((select(IDS), time()).prop_map(|(id, t)| KnownInstrument::new(id, t, t)), 0..4);
     let changes = prop::collection::vec(
-        (time(), opt(text(&["杭州市", "南京市"])), opt(text(DETAILS)))
-            .prop_map(|(at, city, detail)| build!(AddressChange { at, city, detail })),
+        (time(), opt(text(&["杭州市", "南京市"])), opt(text(DETAILS))).prop_map(|(at, city, detail)| {
+            build!(AddressChange { at, city: city.map(Into::into), detail: detail.map(Into::into) })
+        }),
         0..4,
     );
     let linked = prop::collection::vec(

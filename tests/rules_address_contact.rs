@@ -112,7 +112,7 @@ mod frequent_change {
                 build!(AddressChange {
                     at: ago(Duration::days(*d)),
                     city: Some((*city).into()),
-                    detail: Some(format!("{city}丰巢快递柜")),
+                    detail: Some(format!("{city}丰巢快递柜").into()),
                 })
             })
             .collect();

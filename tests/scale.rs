@@ -64,7 +64,7 @@ fn an_order_with_megabyte_fields_is_evaluated() {
 fn a_hundred_thousand_address_changes_in_a_week() {
     let mut p = profile();
     p.address_changes = (0..100_000)
-        .map(|i| AddressChange::new(ago(Duration::seconds(i * 6)), Some(format!("城市{}", i % 5000))))
+        .map(|i| AddressChange::new(ago(Duration::seconds(i * 6)), Some(format!("城市{}", i % 5000).into())))
         .collect();
     let a = within("100k address changes", move || eval(&order(), &EvalContext::at(now()).with_user(p)));
     let f = assert_fires(&a, ids::ADDRESS_FREQUENT_CHANGE);

@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -7,11 +9,12 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ProductProfile {
-    /// The product (SKU) id.
-    pub product_id: String,
+    /// The product (SKU) id (shared text: a store's profiles copy a pointer,
+    /// not the id).
+    pub product_id: Arc<str>,
     /// Its category, when the order lines do not say.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub category: Option<String>,
+    pub category: Option<Arc<str>>,
     /// Marked by the shop as high-value or easily resold (高价值易变现).
     #[serde(default)]
     pub high_value: bool,
@@ -59,7 +62,7 @@ impl UnitsBucket {
 
 impl ProductProfile {
     /// An empty profile of product `product_id`.
-    pub fn new(product_id: impl Into<String>) -> Self {
+    pub fn new(product_id: impl Into<Arc<str>>) -> Self {
         ProductProfile { product_id: product_id.into(), ..ProductProfile::default() }
     }
 }

@@ -149,15 +149,15 @@ pub struct AddressChange {
     pub at: DateTime<Utc>,
     /// The new address's city.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub city: Option<String>,
+    pub city: Option<Arc<str>>,
     /// The new address's detail line (to tell parcel lockers).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
+    pub detail: Option<Arc<str>>,
 }
 
 impl AddressChange {
     /// A change at `at` to an address in `city`.
-    pub fn new(at: DateTime<Utc>, city: Option<String>) -> Self {
+    pub fn new(at: DateTime<Utc>, city: Option<Arc<str>>) -> Self {
         AddressChange { at, city, detail: None }
     }
 }
@@ -173,7 +173,7 @@ pub struct ComplaintRecord {
     pub complaint_type: ComplaintType,
     /// On which order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub order_id: Option<String>,
+    pub order_id: Option<Arc<str>>,
 }
 
 impl ComplaintRecord {

@@ -9,13 +9,13 @@ use serde::{Deserialize, Serialize};
 
 use super::events::{Event, EventKind};
 use super::expiry::Expiry;
-use super::series::{Series, Width};
-use super::store::{Applied, ProfileRead, ProfileWrite, StoreError, entity_ids, link_kind};
+use super::series::{Series, Starts, Width};
+use super::store::{Applied, EntityIds, ProfileRead, ProfileWrite, StoreError, entity_ids, key_of, link_kind};
 use crate::context::{EvalContext, Stage};
 use crate::model::{
     AddressChange, AfterSale, AfterSaleKind, Bucket, BuyerSeen, ComplaintRecord, ComplaintType, EntityProfile,
-    EntityType, KnownInstrument, LinkKind, LinkedAccount, LinkedPurchase, Location, Logistics, Order, PastOrder,
-    Payment, PaymentAttempt, ProductProfile, TrackingEvent, UnitsBucket, UserProfile, VerificationCall,
+    EntityType, KnownInstrument, LineItem, LinkKind, LinkedAccount, LinkedPurchase, Location, Logistics, Order,
+    PastOrder, Payment, PaymentAttempt, ProductProfile, TrackingEvent, UnitsBucket, UserProfile, VerificationCall,
 };
 use crate::text::folded;
 use crate::time::{UtcOffset, Window};
@@ -275,7 +275,7 @@ struct ProductState {
     /// The latest order or complaint naming the product.
     #[serde(default)]
     last_seen: Option<DateTime<Utc>>,
-    category: Option<String>,
+    category: Option<Arc<str>>,
     orders: u32,
     abnormal_orders: u32,
     fraud_complaints: Vec<DateTime<Utc>>,
@@ -287,29 +287,108 @@ struct ProductState {
     /// Units on hand, and when the OMS said so.
     #[serde(default)]
     stock: Option<(DateTime<Utc>, u64)>,
-    /// Order lines by quantity (quantities over 16 in power-of-two bins), for
-    /// the median order quantity.
+    /// Order lines by quantity, for the median order quantity.
     #[serde(default)]
-    quantities: BTreeMap<u32, u32>,
+    quantities: Quantities,
 }
 
-impl ProductState {
-    /// The median quantity per order line.
-    fn median_quantity(&self) -> Option<u32> {
-        let total: u64 = self.quantities.values().map(|n| u64::from(*n)).sum();
+/// Order lines counted by quantity bin (exact up to 16, then the next power
+/// of two: a few dozen bins at most), in bin order in one small vector: the
+/// median is read in one pass over it for every context, where a tree map
+/// had its nodes chased. Stored as a map of bin to count.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Quantities(Vec<(u32, u32)>);
+
+impl Quantities {
+    /// Counts a line of quantity `q`.
+    fn count(&mut self, q: i64) {
+        let q = u32::try_from(q.max(1)).unwrap_or(u32::MAX);
+        let bin = if q <= 16 { q } else { q.checked_next_power_of_two().unwrap_or(u32::MAX) };
+        match self.0.binary_search_by_key(&bin, |(b, _)| *b) {
+            Ok(i) => {
+                if let Some((_, n)) = self.0.get_mut(i) {
+                    *n = n.saturating_add(1);
+                }
+            }
+            Err(i) => self.0.insert(i, (bin, 1)),
+        }
+    }
+
+    /// The median quantity per line.
+    fn median(&self) -> Option<u32> {
+        let total: u64 = self.0.iter().map(|(_, n)| u64::from(*n)).sum();
         let half = total.div_ceil(2);
         let mut seen = 0u64;
-        self.quantities.iter().find_map(|(q, n)| {
+        self.0.iter().find_map(|(q, n)| {
             seen = seen.saturating_add(u64::from(*n));
             (seen >= half && total > 0).then_some(*q)
         })
     }
 }
 
-/// The quantity bin of a line: exact up to 16, then the next power of two.
-fn quantity_bin(q: i64) -> u32 {
-    let q = u32::try_from(q.max(1)).unwrap_or(u32::MAX);
-    if q <= 16 { q } else { q.checked_next_power_of_two().unwrap_or(u32::MAX) }
+impl Serialize for Quantities {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(bin, n)| (bin, n)))
+    }
+}
+
+impl<'de> Deserialize<'de> for Quantities {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // A map's keys come sorted and once each.
+        let bins = BTreeMap::<u32, u32>::deserialize(deserializer)?;
+        Ok(Quantities(bins.into_iter().collect()))
+    }
+}
+
+/// The keys of `a` and `b` (each in order) in order, each once.
+fn merged<'k, 'a: 'k, 'b: 'k>(
+    a: impl Iterator<Item = &'a str>,
+    b: impl Iterator<Item = &'b str>,
+) -> impl Iterator<Item = &'k str> {
+    let (mut a, mut b) = (a.peekable(), b.peekable());
+    std::iter::from_fn(move || {
+        let next: &'k str = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) if y < x => b.next(),
+            (Some(_), _) => a.next(),
+            (None, _) => b.next(),
+        }?;
+        while a.next_if_eq(&next).is_some() || b.next_if_eq(&next).is_some() {}
+        Some(next)
+    })
+}
+
+/// Calls `each` once per product of `order`, in product order, with the
+/// units the order takes of it (a product on several lines adds up). The
+/// lines are sorted by product, so a long order costs n log n, not a search
+/// of every line per line; a short one is sorted where it stands, without
+/// allocating.
+fn per_product<'o>(order: &'o Order, mut each: impl FnMut(&'o str, u64)) {
+    const SHORT: usize = 16;
+    let mut short = [("", 0u64); SHORT];
+    let mut long = Vec::new();
+    let lines: &mut [(&str, u64)] = match short.get_mut(..order.items.len()) {
+        Some(lines) => {
+            for (line, item) in lines.iter_mut().zip(&order.items) {
+                *line = (item.product_id.as_str(), units_of(item));
+            }
+            lines
+        }
+        None => {
+            long.extend(order.items.iter().map(|i| (i.product_id.as_str(), units_of(i))));
+            &mut long
+        }
+    };
+    lines.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    for product in lines.chunk_by(|a, b| a.0 == b.0) {
+        if let Some((id, _)) = product.first() {
+            each(id, product.iter().fold(0, |n, (_, units)| n.saturating_add(*units)));
+        }
+    }
+}
+
+/// The units a line orders (none for a quantity below one).
+fn units_of(line: &LineItem) -> u64 {
+    u64::try_from(line.quantity.max(0)).unwrap_or(0)
 }
 
 /// What the store keeps per entity (card, device, phone, address, IP, email).
@@ -813,18 +892,14 @@ impl InMemoryStore {
         self.see_entities(at, order, &user, &entities);
         let (hour, day, days) = (Width::Hour.index(at), Width::Day.index(at), self.retention_days());
         for item in &order.items {
-            let units = u64::try_from(item.quantity.max(0)).unwrap_or(0);
+            let units = units_of(item);
             let p = self.product_at(&item.product_id, at);
             p.hourly_units.add(hour, HOURS, 0, |u| *u = u.saturating_add(units));
             p.daily_units.add(day, days, 0, |u| *u = u.saturating_add(units));
-            let bin = quantity_bin(item.quantity);
-            if p.quantities.len() < 64 || p.quantities.contains_key(&bin) {
-                let n = p.quantities.entry(bin).or_default();
-                *n = n.saturating_add(1);
-            }
+            p.quantities.count(item.quantity);
             p.orders = p.orders.saturating_add(1);
             if p.category.is_none() {
-                p.category.clone_from(&item.category);
+                p.category = item.category.as_deref().map(Arc::from);
             }
         }
         let state = self.order_state_of(&id);
@@ -880,20 +955,27 @@ impl InMemoryStore {
             };
             e.hourly.add(hour, HOURS, (0, Decimal::ZERO), count);
             e.daily.add(day, days, (0, Decimal::ZERO), count);
-            match e.buyers.iter_mut().find(|(u, _)| u == user) {
-                Some((_, t)) => *t = (*t).max(at),
+            // Buyers are kept latest first (then by id), as profiles show
+            // them: a buyer seen again moves up, usually to the front.
+            let seen = match e.buyers.iter().position(|(u, _)| u == user) {
+                Some(i) => {
+                    let (u, t) = e.buyers.remove(i);
+                    (u, t.max(at))
+                }
                 None => {
                     e.buyers.reserve_exact(1);
-                    e.buyers.push((Key::clone(user), at));
+                    (Key::clone(user), at)
                 }
-            }
+            };
+            let pos = e.buyers.partition_point(|(u, t)| *t > seen.1 || (*t == seen.1 && *u < seen.0));
+            e.buyers.insert(pos, seen);
             if e.buyers.len() > cap {
                 e.capped = true;
-                let oldest =
-                    e.buyers.iter().enumerate().min_by(|(_, a), (_, b)| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
-                if let Some(oldest) = oldest.map(|(i, _)| i) {
-                    e.buyers.swap_remove(oldest);
-                }
+                // The least recently seen go; of those seen at one time, the
+                // first by id.
+                let oldest = e.buyers.last().map(|(_, t)| *t);
+                let first_oldest = e.buyers.partition_point(|(_, t)| Some(*t) > oldest);
+                e.buyers.remove(first_oldest);
             }
         }
     }
@@ -948,35 +1030,44 @@ impl InMemoryStore {
         self.user_expiry.compact(users.len(), |k| users.contains_key(k));
     }
 
-    /// The profile of one of `order`'s entities (by its `kind:key` id) as of `now`, without `order`
-    /// itself if the store has applied it.
-    fn entity_profile(&self, kind: EntityType, id: &str, order: &Order, now: DateTime<Utc>) -> EntityProfile {
-        let key = id.get(kind.as_str().len().saturating_add(1)..).unwrap_or_default();
-        let mut profile = EntityProfile::new(kind, key);
+    /// The profile of an entity (by its `kind:key` id) as of `now`, without
+    /// `own` (an order the store placed, and when) if given.
+    fn entity_profile(
+        &self,
+        kind: EntityType,
+        id: &str,
+        own: Option<(DateTime<Utc>, &Order)>,
+        now: DateTime<Utc>,
+        starts: &mut Starts,
+    ) -> EntityProfile {
+        let mut profile = EntityProfile::new(kind, key_of(kind, id));
         let Some(e) = self.entities.get(id) else { return profile };
-        // The order's own contribution, if it was applied: taken back out.
-        let own = self
-            .orders
-            .get(order.id.as_str())
-            .filter(|s| s.order.is_some())
-            .and_then(|s| s.placed_at)
-            .map(|t| (Width::Hour.index(t), Width::Day.index(t)));
-        let buckets = |series: &Series<(u32, Decimal)>, width: Width, since: i64, own: Option<i64>| {
+        let own_amount = own.map_or(Decimal::ZERO, |(_, o)| o.payable_amount);
+        let mut buckets = |series: &Series<(u32, Decimal)>, width: Width| {
+            // The order's own contribution, if it was applied: taken back out.
+            let own = own.map(|(t, _)| width.index(t));
             let mut out = Vec::with_capacity(series.len());
-            out.extend(series.since(since).filter_map(|(i, (n, amount))| {
+            out.extend(series.since(self.first_bucket(width, now)).filter_map(|(i, (n, amount))| {
                 let (n, amount) = if own == Some(i) {
-                    (n.saturating_sub(1), amount.checked_sub(order.payable_amount).unwrap_or(*amount))
+                    (n.saturating_sub(1), amount.checked_sub(own_amount).unwrap_or(*amount))
                 } else {
                     (*n, *amount)
                 };
-                (n > 0).then(|| Bucket::new(width.start(i), n, amount))
+                (n > 0).then(|| Bucket::new(starts.of(width, i), n, amount))
             }));
             out
         };
-        profile.hourly = buckets(&e.hourly, Width::Hour, self.first_bucket(Width::Hour, now), own.map(|o| o.0));
-        profile.daily = buckets(&e.daily, Width::Day, self.first_bucket(Width::Day, now), own.map(|o| o.1));
-        let mut buyers: Vec<BuyerSeen> = e.buyers.iter().map(|(u, t)| BuyerSeen::new(u.clone(), *t)).collect();
-        buyers.sort_by(|a, b| b.last_seen.cmp(&a.last_seen).then_with(|| a.user_id.cmp(&b.user_id)));
+        profile.hourly = buckets(&e.hourly, Width::Hour);
+        profile.daily = buckets(&e.daily, Width::Day);
+        let mut buyers = Vec::with_capacity(e.buyers.len());
+        buyers.extend(e.buyers.iter().map(|(u, t)| BuyerSeen::new(Arc::clone(u), *t)));
+        // Kept in this order as buyers come (see `see_entities`); sorted here
+        // only if a record loaded from elsewhere was not.
+        let order =
+            |a: &BuyerSeen, b: &BuyerSeen| b.last_seen.cmp(&a.last_seen).then_with(|| a.user_id.cmp(&b.user_id));
+        if !buyers.is_sorted_by(|a, b| order(a, b).is_le()) {
+            buyers.sort_by(order);
+        }
         profile.buyers = buyers;
         profile.buyers_capped = e.capped;
         // Seen at all, other than in this order?
@@ -1147,7 +1238,11 @@ impl InMemoryStore {
                 insert_capped(&mut s.after_sales, a, |a| a.at, cap);
             }
             EventKind::Complaint { user_id, order_id, product_id, complaint_type } => {
-                let record = ComplaintRecord { at, complaint_type: *complaint_type, order_id: order_id.clone() };
+                let record = ComplaintRecord {
+                    at,
+                    complaint_type: *complaint_type,
+                    order_id: order_id.as_deref().map(Arc::from),
+                };
                 insert_capped(&mut self.user_at(user_id, at).complaints, record, |c| c.at, cap);
                 if let Some(o) = order_id {
                     let a = AfterSale {
@@ -1164,7 +1259,11 @@ impl InMemoryStore {
                 }
             }
             EventKind::AddressChanged { user_id, address } => {
-                let change = AddressChange { at, city: address.city.clone(), detail: address.detail.clone() };
+                let change = AddressChange {
+                    at,
+                    city: address.city.as_deref().map(Arc::from),
+                    detail: address.detail.as_deref().map(Arc::from),
+                };
                 insert_capped(&mut self.user_at(user_id, at).address_changes, change, |c| c.at, cap);
             }
             EventKind::Login { user_id, location, device_id } => {
@@ -1249,15 +1348,20 @@ impl InMemoryStore {
     /// The buyer's profile as of now, without the order `exclude`, or `None`
     /// for a buyer never seen.
     pub fn user_profile(&self, user_id: &str, exclude: Option<&str>) -> Option<UserProfile> {
-        self.user_profile_linking(user_id, exclude, &[])
+        self.user_profile_linking(user_id, exclude, std::iter::empty())
     }
 
     /// [`InMemoryStore::user_profile`], with the accounts linked through
     /// `extra_keys` too (the link keys of the order being judged).
-    fn user_profile_linking(&self, user_id: &str, exclude: Option<&str>, extra_keys: &[&str]) -> Option<UserProfile> {
+    fn user_profile_linking<'k>(
+        &self,
+        user_id: &str,
+        exclude: Option<&str>,
+        extra_keys: impl Iterator<Item = &'k str>,
+    ) -> Option<UserProfile> {
         let Some(u) = self.users.get(user_id) else {
             // A first order: only the links through its own keys.
-            let linked = self.linked_through(user_id, extra_keys.iter().copied());
+            let linked = self.linked_through(user_id, std::iter::empty(), extra_keys);
             return (!linked.is_empty()).then(|| UserProfile { linked_accounts: linked, ..UserProfile::new(user_id) });
         };
         let excluded = exclude.and_then(|id| {
@@ -1312,48 +1416,53 @@ impl InMemoryStore {
             .collect();
         profile.address_changes = u.address_changes.iter().filter(|c| kept(c.at)).cloned().collect();
         profile.complaints = u.complaints.iter().filter(|c| kept(c.at)).cloned().collect();
-        profile.linked_accounts =
-            self.linked_through(user_id, u.link_keys.keys().map(|k| &**k).chain(extra_keys.iter().copied()));
+        profile.linked_accounts = self.linked_through(user_id, u.link_keys.keys().map(|k| &**k), extra_keys);
         Some(profile)
     }
 
-    /// The accounts other than `user_id` seen under any of `keys`, once
-    /// each (by the first key, in key order), with their purchases within
-    /// retention.
-    fn linked_through<'k>(&self, user_id: &str, keys: impl Iterator<Item = &'k str>) -> Vec<LinkedAccount> {
+    /// The accounts other than `user_id` seen under any of the link keys
+    /// `sorted` and `more` (each in key order), once each (by the first key,
+    /// in key order), with their purchases within retention.
+    fn linked_through<'a, 'b>(
+        &self,
+        user_id: &str,
+        sorted: impl Iterator<Item = &'a str>,
+        more: impl Iterator<Item = &'b str>,
+    ) -> Vec<LinkedAccount> {
         let horizon = self.horizon();
         let kept = |t: DateTime<Utc>| horizon.is_none_or(|h| t >= h);
-        let mut keys: Vec<&str> = keys.collect();
-        keys.sort_unstable();
-        keys.dedup();
+        let keys = merged(sorted, more);
         // Each account once, linked via the first key (in key order) that
-        // names it: hashed while gathering (an account shows up under many
-        // keys), then put in account order.
-        let mut linked: HashMap<&Arc<str>, LinkKind> = HashMap::default();
-        for &key in &keys {
+        // names it. An account shows up under many keys, each time as the
+        // one id text the store holds for it: gathered by that text's
+        // address (hashing and comparing a pointer, not the id), then put in
+        // account order, where copies of one id at different addresses (as a
+        // record loaded from elsewhere may hold) meet and merge.
+        let address = |id: &Arc<str>| Arc::as_ptr(id).cast::<u8>().addr();
+        // The buyer's own id, passed over at once (most keys name only them).
+        let me = self.users.get_key_value(user_id).map(|(k, _)| address(k));
+        let mut linked: HashMap<usize, (&Arc<str>, usize, LinkKind)> = HashMap::default();
+        for (rank, key) in keys.enumerate() {
             let (Some(via), Some(others)) = (link_kind_of(key), self.links.get(key)) else { continue };
-            for (other, _) in others.iter().filter(|(o, t)| &***o != user_id && kept(**t)) {
-                linked.entry(other).or_insert(via);
+            for (other, _) in others.iter().filter(|(o, t)| kept(**t) && Some(address(o)) != me) {
+                linked.entry(address(other)).or_insert((other, rank, via));
             }
         }
-        let mut linked: Vec<(&Arc<str>, LinkKind)> = linked.into_iter().collect();
-        linked.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let mut linked: Vec<(&Arc<str>, usize, LinkKind)> = linked.into_values().collect();
+        linked.sort_unstable_by(|a, b| a.0.cmp(b.0).then(a.1.cmp(&b.1)));
+        linked.dedup_by(|later, first| later.0 == first.0);
+        linked.retain(|(other, _, _)| &***other != user_id);
         linked
             .into_iter()
-            .map(|(other, via)| LinkedAccount {
-                user_id: Arc::clone(other),
-                via,
-                purchases: self
-                    .users
-                    .get(&**other)
-                    .map(|o| {
-                        o.categories
-                            .iter()
-                            .filter(|(_, t)| kept(**t))
-                            .map(|(c, t)| LinkedPurchase { category: Arc::clone(c), at: *t })
-                            .collect()
-                    })
-                    .unwrap_or_default(),
+            .map(|(other, _, via)| {
+                let purchases = self.users.get(&**other).map_or_else(Vec::new, |o| {
+                    o.categories
+                        .iter()
+                        .filter(|(_, t)| kept(**t))
+                        .map(|(c, t)| LinkedPurchase { category: Arc::clone(c), at: *t })
+                        .collect()
+                });
+                LinkedAccount { user_id: Arc::clone(other), via, purchases }
             })
             .collect()
     }
@@ -1361,43 +1470,33 @@ impl InMemoryStore {
     /// A product's profile as of the store's newest event, or `None` for a
     /// product never seen.
     pub fn product_profile(&self, product_id: &str) -> Option<ProductProfile> {
-        self.product_profile_at(product_id, self.watermark.unwrap_or_default(), None)
+        self.product_profile_at(product_id, self.watermark.unwrap_or_default(), None, &mut Starts::default())
     }
 
-    /// A product's profile as of `now`, without the units of `order` if the
-    /// store has applied it.
+    /// A product's profile as of `now`, without `own` (the units of an order
+    /// the store placed, and when) if given.
     fn product_profile_at(
         &self,
         product_id: &str,
         now: DateTime<Utc>,
-        order: Option<&Order>,
+        own: Option<(DateTime<Utc>, u64)>,
+        starts: &mut Starts,
     ) -> Option<ProductProfile> {
-        let p = self.products.get(product_id)?;
+        let (key, p) = self.products.get_key_value(product_id)?;
         let horizon = self.horizon();
-        let applied =
-            order.and_then(|o| self.orders.get(o.id.as_str()).filter(|s| s.order.is_some()).and_then(|s| s.placed_at));
-        let own_units: u64 = order
-            .filter(|_| applied.is_some())
-            .map(|o| {
-                o.items
-                    .iter()
-                    .filter(|i| i.product_id == product_id)
-                    .map(|i| u64::try_from(i.quantity.max(0)).unwrap_or(0))
-                    .sum()
-            })
-            .unwrap_or(0);
-        let units = |series: &Series<u64>, width: Width, since: i64| -> Vec<UnitsBucket> {
-            let own = applied.map(|t| width.index(t));
+        let own_units = own.map_or(0, |(_, units)| units);
+        let mut units = |series: &Series<u64>, width: Width, since: i64| -> Vec<UnitsBucket> {
+            let own = own.map(|(t, _)| width.index(t));
             // At most one bucket each: one allocation, not one per doubling.
             let mut out = Vec::with_capacity(series.len());
             out.extend(series.since(since).filter_map(|(i, u)| {
                 let u = if own == Some(i) { u.saturating_sub(own_units) } else { *u };
-                (u > 0).then(|| UnitsBucket::new(width.start(i), u))
+                (u > 0).then(|| UnitsBucket::new(starts.of(width, i), u))
             }));
             out
         };
         Some(ProductProfile {
-            product_id: product_id.to_owned(),
+            product_id: Arc::clone(key),
             category: p.category.clone(),
             high_value: false,
             fraud_complaints: p.fraud_complaints.iter().filter(|t| horizon.is_none_or(|h| **t >= h)).copied().collect(),
@@ -1406,7 +1505,7 @@ impl InMemoryStore {
             hourly_units: units(&p.hourly_units, Width::Hour, self.first_bucket(Width::Hour, now)),
             daily_units: units(&p.daily_units, Width::Day, self.first_bucket(Width::Day, now)),
             stock: p.stock.map(|(_, units)| units),
-            median_quantity: p.median_quantity(),
+            median_quantity: p.quantities.median(),
         })
     }
 
@@ -1427,18 +1526,22 @@ impl InMemoryStore {
     /// this order, its products' profiles, and its stage.
     pub fn context_for(&self, order: &Order, now: DateTime<Utc>, utc_offset: UtcOffset) -> EvalContext {
         let mut ctx = EvalContext::at(now).with_utc_offset(utc_offset);
+        let ids = EntityIds::of(order);
         // Accounts linked through this order's own card, device, phone or
         // address count too: on a first order, they are the only links.
-        let entities = entity_ids(order);
-        let keys: Vec<&str> =
-            entities.iter().filter(|(kind, _)| link_kind(*kind).is_some()).map(|(_, id)| &**id).collect();
-        ctx.user = self.user_profile_linking(&order.user_id, Some(&order.id), &keys);
-        for item in &order.items {
-            if let Some(p) = self.product_profile_at(&item.product_id, now, Some(order)) {
-                ctx.products.insert(item.product_id.clone(), Box::new(p));
+        ctx.user = self.user_profile_linking(&order.user_id, Some(&order.id), ids.links());
+        // When the store placed this order, if it has: its own counts are
+        // taken back out of its products' and entities' profiles.
+        let applied = self.orders.get(order.id.as_str()).filter(|s| s.order.is_some()).and_then(|s| s.placed_at);
+        let own = applied.map(|at| (at, order));
+        let mut starts = Starts::default();
+        per_product(order, |product_id, units| {
+            if let Some(p) = self.product_profile_at(product_id, now, applied.map(|at| (at, units)), &mut starts) {
+                ctx.products.insert(Arc::clone(&p.product_id), Box::new(p));
             }
-        }
-        ctx.entities = entities.iter().map(|(kind, id)| self.entity_profile(*kind, id, order, now)).collect();
+        });
+        ctx.entities.reserve_exact(ids.iter().count());
+        ctx.entities.extend(ids.iter().map(|(kind, id)| self.entity_profile(kind, id, own, now, &mut starts)));
         ctx.stage = Some(self.stage(&order.id).unwrap_or(Stage::Placed));
         ctx
     }

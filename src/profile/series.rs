@@ -5,7 +5,7 @@
 
 use std::collections::VecDeque;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Days, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// A bucket width.
@@ -27,10 +27,41 @@ impl Width {
     pub(crate) fn index(self, at: DateTime<Utc>) -> i64 {
         at.timestamp().div_euclid(self.seconds())
     }
+}
 
-    /// The start of bucket `index`.
-    pub(crate) fn start(self, index: i64) -> DateTime<Utc> {
-        index.checked_mul(self.seconds()).and_then(|s| DateTime::from_timestamp(s, 0)).unwrap_or_default()
+/// Bucket starts, for the buckets of a context's profiles. Turning a day
+/// number into a calendar date is the costly part of a start, so it is done
+/// once, and later days are counted on from the last one asked for (profiles
+/// list buckets in time order, all near the context's time).
+#[derive(Default)]
+pub(crate) struct Starts {
+    /// The last day number asked for, and its date.
+    day: Option<(i64, NaiveDate)>,
+}
+
+impl Starts {
+    /// The start of bucket `index` of `width` (the epoch for one out of
+    /// chrono's range).
+    pub(crate) fn of(&mut self, width: Width, index: i64) -> DateTime<Utc> {
+        let Some(seconds) = index.checked_mul(width.seconds()) else { return DateTime::default() };
+        let (day, second) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+        let date = match self.day {
+            Some((d, date)) => match day.checked_sub(d).unwrap_or(i64::MAX) {
+                0 => Some(date),
+                1 => date.succ_opt(),
+                after @ 0.. => date.checked_add_days(Days::new(after.unsigned_abs())),
+                before => date.checked_sub_days(Days::new(before.unsigned_abs())),
+            },
+            None => day.checked_mul(86_400).and_then(|s| DateTime::from_timestamp(s, 0)).map(|t| t.date_naive()),
+        };
+        let time = u32::try_from(second).ok().and_then(|s| NaiveTime::from_num_seconds_from_midnight_opt(s, 0));
+        match date.zip(time) {
+            Some((date, time)) => {
+                self.day = Some((day, date));
+                NaiveDateTime::new(date, time).and_utc()
+            }
+            None => DateTime::default(),
+        }
     }
 }
 
@@ -101,7 +132,10 @@ impl<T: Clone> Series<T> {
 
     /// The buckets from index `since` on, oldest first.
     pub(crate) fn since(&self, since: i64) -> impl Iterator<Item = (i64, &T)> {
-        self.buckets().filter(move |(i, _)| *i >= since)
+        // Found by halving, not by walking the buckets before it.
+        let first = self.older.partition_point(|(i, _)| *i < since);
+        let newest = self.newest.as_ref().filter(|(i, _)| *i >= since);
+        self.older.range(first..).chain(newest).map(|(i, v)| (*i, v))
     }
 
     /// Every bucket, oldest first.
@@ -163,5 +197,19 @@ mod tests {
         // One before the span is dropped at once.
         s.add(10, 48, 0, |v| *v += 1);
         assert_eq!(s.len(), 48);
+    }
+
+    #[test]
+    fn starts_are_the_starts() {
+        let mut starts = Starts::default();
+        // Consecutive buckets, gaps both ways, widths mixed, the edges of
+        // chrono's range and beyond.
+        let asked = (-30..60)
+            .chain([500, 499, 12_345, -800_000, 106_751_991_167, 2_562_047_788_015, i64::MAX / 3_600, i64::MIN])
+            .flat_map(|i| [(Width::Hour, i), (Width::Day, i)]);
+        for (width, i) in asked {
+            let start = i.checked_mul(width.seconds()).and_then(|s| DateTime::from_timestamp(s, 0));
+            assert_eq!(starts.of(width, i), start.unwrap_or_default(), "{width:?} {i}");
+        }
     }
 }

@@ -112,7 +112,7 @@ pub trait ProfileRead {
         ctx.user = self.user_profile(&order.user_id, Some(&order.id))?;
         for item in &order.items {
             if let Some(p) = self.product_profile(&item.product_id)? {
-                ctx.products.insert(item.product_id.clone(), Box::new(p));
+                ctx.products.insert(Arc::clone(&p.product_id), Box::new(p));
             }
         }
         ctx.stage = Some(self.stage(&order.id)?.unwrap_or(Stage::Placed));
@@ -165,47 +165,98 @@ impl<T: ProfileRead + ProfileWrite> ProfileStore for T {}
 /// shipping address, client IP and buyer email. Blank values name nothing.
 /// A store keeps an [`EntityProfile`](crate::model::EntityProfile) under each.
 pub fn entity_keys(order: &Order) -> Vec<(EntityType, String)> {
-    entity_ids(order)
-        .into_iter()
-        .map(|(kind, id)| (kind, id.get(kind.as_str().len().saturating_add(1)..).unwrap_or_default().to_owned()))
-        .collect()
+    EntityIds::of(order).iter().map(|(kind, id)| (kind, key_of(kind, id).to_owned())).collect()
 }
 
 /// The entities an order names as `kind:key` ids (the store's keys for
-/// entity profiles and account links), each in one allocation (the text is
-/// written in a buffer reused for every id, then shared).
+/// entity profiles and account links), each shared (one allocation each).
 pub(crate) fn entity_ids(order: &Order) -> Vec<(EntityType, Arc<str>)> {
-    fn id(buf: &mut String, kind: EntityType, chars: impl Iterator<Item = char>) -> Option<(EntityType, Arc<str>)> {
-        buf.clear();
-        buf.push_str(kind.as_str());
-        buf.push(':');
-        let prefix = buf.len();
-        buf.extend(chars);
-        (buf.len() > prefix).then(|| (kind, Arc::from(buf.as_str())))
+    EntityIds::of(order).iter().map(|(kind, id)| (kind, Arc::from(id))).collect()
+}
+
+/// The `kind:key` ids of an order's entities, written one after another in
+/// one buffer: reading an order's entities costs one allocation, not one
+/// per entity.
+pub(crate) struct EntityIds {
+    text: String,
+    /// (kind, end of its id in `text`), in [`EntityType::ALL`]'s order.
+    ends: [(EntityType, usize); EntityType::ALL.len()],
+    len: usize,
+}
+
+impl EntityIds {
+    /// The ids of `order`'s entities (blank values name nothing).
+    pub(crate) fn of(order: &Order) -> Self {
+        // Room for most orders' ids at once (it grows for longer ones).
+        let mut ids =
+            EntityIds { text: String::with_capacity(160), ends: [(EntityType::Ip, 0); EntityType::ALL.len()], len: 0 };
+        let client = order.client.as_ref();
+        let card = order.payment.as_ref().and_then(|p| p.instrument_id.as_deref());
+        ids.push(EntityType::PaymentInstrument, card.map(folded));
+        ids.push(EntityType::Device, client.and_then(|c| c.device_id.as_deref()).map(folded));
+        let phone = order.recipient.as_ref().and_then(|r| r.phone.as_deref()).and_then(PhoneKey::parse);
+        ids.push(EntityType::Phone, phone.as_ref().map(|k| k.as_str().chars()));
+        let address = order.shipping.as_ref().filter(|a| a.detail.is_some()).map(|a| {
+            let parts = [a.province.as_deref(), a.city.as_deref(), a.district.as_deref(), a.detail.as_deref()];
+            parts.into_iter().flatten().flat_map(address_chars)
+        });
+        ids.push(EntityType::Address, address);
+        ids.push(EntityType::Ip, client.and_then(|c| c.ip.as_deref()).map(folded));
+        ids.push(EntityType::Email, client.and_then(|c| c.email.as_deref()).map(folded));
+        ids
     }
-    // Room for most ids at once (it grows for a longer one).
-    let mut buf = String::with_capacity(64);
-    let client = order.client.as_ref();
-    let text = |kind, v: Option<&str>, buf: &mut String| v.and_then(|v| id(buf, kind, folded(v)));
-    let card =
-        text(EntityType::PaymentInstrument, order.payment.as_ref().and_then(|p| p.instrument_id.as_deref()), &mut buf);
-    let device = text(EntityType::Device, client.and_then(|c| c.device_id.as_deref()), &mut buf);
-    let phone = order.recipient.as_ref().and_then(|r| r.phone.as_deref()).and_then(PhoneKey::parse);
-    let phone = phone.and_then(|k| id(&mut buf, EntityType::Phone, k.as_str().chars()));
-    let address = order.shipping.as_ref().filter(|a| a.detail.is_some()).and_then(|a| {
-        let parts = [a.province.as_deref(), a.city.as_deref(), a.district.as_deref(), a.detail.as_deref()];
-        id(&mut buf, EntityType::Address, parts.into_iter().flatten().flat_map(address_chars))
-    });
-    let ip = text(EntityType::Ip, client.and_then(|c| c.ip.as_deref()), &mut buf);
-    let email = text(EntityType::Email, client.and_then(|c| c.email.as_deref()), &mut buf);
-    [card, device, phone, address, ip, email].into_iter().flatten().collect()
+
+    /// Adds `kind:chars`, unless `chars` is empty.
+    fn push(&mut self, kind: EntityType, chars: Option<impl Iterator<Item = char>>) {
+        let Some(chars) = chars else { return };
+        let start = self.text.len();
+        self.text.push_str(kind.as_str());
+        self.text.push(':');
+        let prefix = self.text.len();
+        self.text.extend(chars);
+        match self.ends.get_mut(self.len) {
+            Some(end) if self.text.len() > prefix => {
+                *end = (kind, self.text.len());
+                self.len = self.len.saturating_add(1);
+            }
+            _ => self.text.truncate(start),
+        }
+    }
+
+    /// Each entity's kind and `kind:key` id.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (EntityType, &str)> + Clone {
+        let ends = self.ends.get(..self.len).unwrap_or_default();
+        let starts = std::iter::once(0).chain(ends.iter().map(|(_, end)| *end));
+        ends.iter().zip(starts).map(|(&(kind, end), start)| (kind, self.text.get(start..end).unwrap_or_default()))
+    }
+
+    /// The ids that link accounts (card, device, phone, address), in id
+    /// order.
+    pub(crate) fn links(&self) -> impl Iterator<Item = &str> {
+        // Four kinds link, each named once: sorted where they stand.
+        let mut links = [""; 4];
+        let mut n = 0usize;
+        for ((_, id), link) in self.iter().filter(|(kind, _)| link_kind(*kind).is_some()).zip(links.iter_mut()) {
+            *link = id;
+            n = n.saturating_add(1);
+        }
+        if let Some(found) = links.get_mut(..n) {
+            found.sort_unstable();
+        }
+        links.into_iter().take(n)
+    }
+}
+
+/// The key part of a `kind:key` id.
+pub(crate) fn key_of(kind: EntityType, id: &str) -> &str {
+    id.get(kind.as_str().len().saturating_add(1)..).unwrap_or_default()
 }
 
 /// The keys under which an order links its buyer to other accounts:
 /// `device:…`, `phone:…`, `address:…`, `payment_instrument:…`: the ids of its
 /// [`entity_keys`] of those four kinds.
 pub fn link_keys(order: &Order) -> Vec<(LinkKind, String)> {
-    entity_ids(order).into_iter().filter_map(|(kind, id)| Some((link_kind(kind)?, id.to_string()))).collect()
+    EntityIds::of(order).iter().filter_map(|(kind, id)| Some((link_kind(kind)?, id.to_owned()))).collect()
 }
 
 /// How an entity of `kind` links accounts, for the four kinds that do.
