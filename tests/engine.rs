@@ -212,7 +212,7 @@ fn unknown_fields_in_data_are_ignored_and_a_strict_read_names_them() {
     let line = r#"{"order":{"id":"a","user_id":"u","created_at":"2026-01-01T00:00:00Z","payable_amount":"1","shiping":{},"status":"paid"},"context":{"now":"2026-01-01T00:00:00Z","user":{"user_id":"u","vip_level":3}}}"#;
     let r = EvalRequest::from_json(line).unwrap();
     assert_eq!(r.order.id, "a");
-    assert_eq!(r.context.user.as_ref().unwrap().user_id, "u");
+    assert_eq!(&*r.context.user.as_ref().unwrap().user_id, "u");
     let err = EvalRequest::from_json_strict(line).unwrap_err();
     assert_eq!(err.path, "order.shiping");
     let ctx = serde_json::from_str::<EvalContext>(r#"{"now":"2026-01-01T00:00:00Z","utc_offset":"8"}"#).unwrap_err();

@@ -18,8 +18,9 @@ use super::order::{ComplaintType, Location};
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UserProfile {
-    /// The buyer's account id.
-    pub user_id: String,
+    /// The buyer's account id (shared text: a store's profiles copy a
+    /// pointer, not the id).
+    pub user_id: Arc<str>,
     /// Lifetime number of past orders.
     #[serde(default)]
     pub order_count: u32,
@@ -54,7 +55,7 @@ pub struct UserProfile {
 
 impl UserProfile {
     /// An empty profile of buyer `user_id`.
-    pub fn new(user_id: impl Into<String>) -> Self {
+    pub fn new(user_id: impl Into<Arc<str>>) -> Self {
         UserProfile { user_id: user_id.into(), ..UserProfile::default() }
     }
 }

@@ -340,6 +340,17 @@ impl<'de> Deserialize<'de> for Quantities {
     }
 }
 
+/// `items`, of which there are at most `bound`, collected in one allocation
+/// (none when there are none): a filtered iterator would grow its vector
+/// step by step.
+fn within<T>(bound: usize, mut items: impl Iterator<Item = T>) -> Vec<T> {
+    let Some(first) = items.next() else { return Vec::new() };
+    let mut all = Vec::with_capacity(bound.max(1));
+    all.push(first);
+    all.extend(items);
+    all
+}
+
 /// The keys of `a` and `b` (each in order) in order, each once.
 fn merged<'k, 'a: 'k, 'b: 'k>(
     a: impl Iterator<Item = &'a str>,
@@ -1046,16 +1057,15 @@ impl InMemoryStore {
         let mut buckets = |series: &Series<(u32, Decimal)>, width: Width| {
             // The order's own contribution, if it was applied: taken back out.
             let own = own.map(|(t, _)| width.index(t));
-            let mut out = Vec::with_capacity(series.len());
-            out.extend(series.since(self.first_bucket(width, now)).filter_map(|(i, (n, amount))| {
+            let buckets = series.since(self.first_bucket(width, now)).filter_map(|(i, (n, amount))| {
                 let (n, amount) = if own == Some(i) {
                     (n.saturating_sub(1), amount.checked_sub(own_amount).unwrap_or(*amount))
                 } else {
                     (*n, *amount)
                 };
                 (n > 0).then(|| Bucket::new(starts.of(width, i), n, amount))
-            }));
-            out
+            });
+            within(series.len(), buckets)
         };
         profile.hourly = buckets(&e.hourly, Width::Hour);
         profile.daily = buckets(&e.daily, Width::Day);
@@ -1359,7 +1369,7 @@ impl InMemoryStore {
         exclude: Option<&str>,
         extra_keys: impl Iterator<Item = &'k str>,
     ) -> Option<UserProfile> {
-        let Some(u) = self.users.get(user_id) else {
+        let Some((user_key, u)) = self.users.get_key_value(user_id) else {
             // A first order: only the links through its own keys.
             let linked = self.linked_through(user_id, std::iter::empty(), extra_keys);
             return (!linked.is_empty()).then(|| UserProfile { linked_accounts: linked, ..UserProfile::new(user_id) });
@@ -1372,7 +1382,7 @@ impl InMemoryStore {
         let horizon = self.horizon();
         let kept = |t: DateTime<Utc>| horizon.is_none_or(|h| t >= h);
         let mut profile = UserProfile {
-            user_id: user_id.to_owned(),
+            user_id: Arc::clone(user_key),
             order_count: u.order_count,
             total_spent: u.total_spent,
             ..Default::default()
@@ -1382,11 +1392,10 @@ impl InMemoryStore {
             let amount = s.order.as_ref().map_or(Decimal::ZERO, |o| o.payable_amount);
             profile.total_spent = profile.total_spent.checked_sub(amount).unwrap_or(profile.total_spent);
         }
-        profile.recent_orders = u
-            .orders
-            .iter()
-            .filter(|(at, id)| kept(*at) && excluded.is_none_or(|(x, _)| *x != **id))
-            .filter_map(|(at, id)| {
+        let recent = u.orders.iter().filter(|(at, id)| kept(*at) && excluded.is_none_or(|(x, _)| *x != **id));
+        profile.recent_orders = within(
+            u.orders.len(),
+            recent.filter_map(|(at, id)| {
                 let s = self.orders.get(&**id)?;
                 let amount = s.order.as_ref().map_or(Decimal::ZERO, |o| o.payable_amount);
                 Some(PastOrder {
@@ -1396,26 +1405,25 @@ impl InMemoryStore {
                     cancelled_at: s.cancelled_at,
                     returned_at: s.returned_at,
                 })
-            })
-            .collect();
-        profile.payment_instruments = u
-            .instruments
-            .iter()
-            .filter(|(_, s)| not_from_this_order(s))
-            .map(|(id, s)| KnownInstrument { id: Arc::clone(id), first_seen: s.first, last_used: s.last })
-            .collect();
+            }),
+        );
+        profile.payment_instruments = within(
+            u.instruments.len(),
+            u.instruments.iter().filter(|(_, s)| not_from_this_order(s)).map(|(id, s)| KnownInstrument {
+                id: Arc::clone(id),
+                first_seen: s.first,
+                last_used: s.last,
+            }),
+        );
         profile.recipient_names =
-            u.names.iter().filter(|(_, s)| not_from_this_order(s)).map(|(n, _)| n.clone()).collect();
+            within(u.names.len(), u.names.iter().filter(|(_, s)| not_from_this_order(s)).map(|(n, _)| n.clone()));
         profile.destination_regions =
-            u.regions.iter().filter(|(_, s)| not_from_this_order(s)).map(|(r, _)| r.clone()).collect();
-        profile.usual_locations = u
-            .locations
-            .iter()
-            .filter(|(_, s)| s.count >= self.config.usual_after)
-            .map(|(k, _)| location_of(k))
-            .collect();
-        profile.address_changes = u.address_changes.iter().filter(|c| kept(c.at)).cloned().collect();
-        profile.complaints = u.complaints.iter().filter(|c| kept(c.at)).cloned().collect();
+            within(u.regions.len(), u.regions.iter().filter(|(_, s)| not_from_this_order(s)).map(|(r, _)| r.clone()));
+        let usual = u.locations.iter().filter(|(_, s)| s.count >= self.config.usual_after);
+        profile.usual_locations = within(u.locations.len(), usual.map(|(k, _)| location_of(k)));
+        profile.address_changes =
+            within(u.address_changes.len(), u.address_changes.iter().filter(|c| kept(c.at)).cloned());
+        profile.complaints = within(u.complaints.len(), u.complaints.iter().filter(|c| kept(c.at)).cloned());
         profile.linked_accounts = self.linked_through(user_id, u.link_keys.keys().map(|k| &**k), extra_keys);
         Some(profile)
     }
@@ -1444,6 +1452,9 @@ impl InMemoryStore {
         let mut linked: HashMap<usize, (&Arc<str>, usize, LinkKind)> = HashMap::default();
         for (rank, key) in keys.enumerate() {
             let (Some(via), Some(others)) = (link_kind_of(key), self.links.get(key)) else { continue };
+            // Most keys name the buyer and the same others: room for that
+            // many others at once (the map grows if there are more).
+            linked.reserve(others.len().saturating_sub(linked.len().saturating_add(1)));
             for (other, _) in others.iter().filter(|(o, t)| kept(**t) && Some(address(o)) != me) {
                 linked.entry(address(other)).or_insert((other, rank, via));
             }
@@ -1456,11 +1467,8 @@ impl InMemoryStore {
             .into_iter()
             .map(|(other, _, via)| {
                 let purchases = self.users.get(&**other).map_or_else(Vec::new, |o| {
-                    o.categories
-                        .iter()
-                        .filter(|(_, t)| kept(**t))
-                        .map(|(c, t)| LinkedPurchase { category: Arc::clone(c), at: *t })
-                        .collect()
+                    let recent = o.categories.iter().filter(|(_, t)| kept(**t));
+                    within(o.categories.len(), recent.map(|(c, t)| LinkedPurchase { category: Arc::clone(c), at: *t }))
                 });
                 LinkedAccount { user_id: Arc::clone(other), via, purchases }
             })
@@ -1487,13 +1495,11 @@ impl InMemoryStore {
         let own_units = own.map_or(0, |(_, units)| units);
         let mut units = |series: &Series<u64>, width: Width, since: i64| -> Vec<UnitsBucket> {
             let own = own.map(|(t, _)| width.index(t));
-            // At most one bucket each: one allocation, not one per doubling.
-            let mut out = Vec::with_capacity(series.len());
-            out.extend(series.since(since).filter_map(|(i, u)| {
+            let buckets = series.since(since).filter_map(|(i, u)| {
                 let u = if own == Some(i) { u.saturating_sub(own_units) } else { *u };
                 (u > 0).then(|| UnitsBucket::new(starts.of(width, i), u))
-            }));
-            out
+            });
+            within(series.len(), buckets)
         };
         Some(ProductProfile {
             product_id: Arc::clone(key),

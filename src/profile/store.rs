@@ -191,29 +191,32 @@ impl EntityIds {
         let mut ids =
             EntityIds { text: String::with_capacity(160), ends: [(EntityType::Ip, 0); EntityType::ALL.len()], len: 0 };
         let client = order.client.as_ref();
-        let card = order.payment.as_ref().and_then(|p| p.instrument_id.as_deref());
-        ids.push(EntityType::PaymentInstrument, card.map(folded));
-        ids.push(EntityType::Device, client.and_then(|c| c.device_id.as_deref()).map(folded));
+        ids.push(
+            EntityType::PaymentInstrument,
+            folded_into(order.payment.as_ref().and_then(|p| p.instrument_id.as_deref())),
+        );
+        ids.push(EntityType::Device, folded_into(client.and_then(|c| c.device_id.as_deref())));
         let phone = order.recipient.as_ref().and_then(|r| r.phone.as_deref()).and_then(PhoneKey::parse);
-        ids.push(EntityType::Phone, phone.as_ref().map(|k| k.as_str().chars()));
-        let address = order.shipping.as_ref().filter(|a| a.detail.is_some()).map(|a| {
-            let parts = [a.province.as_deref(), a.city.as_deref(), a.district.as_deref(), a.detail.as_deref()];
-            parts.into_iter().flatten().flat_map(address_chars)
+        ids.push(EntityType::Phone, |buf| buf.push_str(phone.as_ref().map_or("", |k| k.as_str())));
+        let address = order.shipping.as_ref().filter(|a| a.detail.is_some());
+        ids.push(EntityType::Address, |buf| {
+            if let Some(a) = address {
+                let parts = [a.province.as_deref(), a.city.as_deref(), a.district.as_deref(), a.detail.as_deref()];
+                buf.extend(parts.into_iter().flatten().flat_map(address_chars));
+            }
         });
-        ids.push(EntityType::Address, address);
-        ids.push(EntityType::Ip, client.and_then(|c| c.ip.as_deref()).map(folded));
-        ids.push(EntityType::Email, client.and_then(|c| c.email.as_deref()).map(folded));
+        ids.push(EntityType::Ip, folded_into(client.and_then(|c| c.ip.as_deref())));
+        ids.push(EntityType::Email, folded_into(client.and_then(|c| c.email.as_deref())));
         ids
     }
 
-    /// Adds `kind:chars`, unless `chars` is empty.
-    fn push(&mut self, kind: EntityType, chars: Option<impl Iterator<Item = char>>) {
-        let Some(chars) = chars else { return };
+    /// Adds `kind:` and what `write` writes, unless it writes nothing.
+    fn push(&mut self, kind: EntityType, write: impl FnOnce(&mut String)) {
         let start = self.text.len();
         self.text.push_str(kind.as_str());
         self.text.push(':');
         let prefix = self.text.len();
-        self.text.extend(chars);
+        write(&mut self.text);
         match self.ends.get_mut(self.len) {
             Some(end) if self.text.len() > prefix => {
                 *end = (kind, self.text.len());
@@ -247,6 +250,20 @@ impl EntityIds {
     }
 }
 
+/// What writes `value` [`folded`] (nothing for none): copied as it is when
+/// it has nothing to fold (most ids are plain lower-case ASCII), a
+/// character at a time if not.
+fn folded_into(value: Option<&str>) -> impl FnOnce(&mut String) + '_ {
+    move |buf| {
+        let s = value.unwrap_or_default();
+        if s.bytes().all(|b| b.is_ascii_graphic() && !b.is_ascii_uppercase()) {
+            buf.push_str(s);
+        } else {
+            buf.extend(folded(s));
+        }
+    }
+}
+
 /// The key part of a `kind:key` id.
 pub(crate) fn key_of(kind: EntityType, id: &str) -> &str {
     id.get(kind.as_str().len().saturating_add(1)..).unwrap_or_default()
@@ -267,5 +284,38 @@ pub(crate) fn link_kind(kind: EntityType) -> Option<LinkKind> {
         EntityType::Address => Some(LinkKind::Address),
         EntityType::PaymentInstrument => Some(LinkKind::PaymentInstrument),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entity_keys_are_folded_and_blank_values_name_nothing() {
+        let order: Order = serde_json::from_value(serde_json::json!({
+            "id": "o1", "user_id": "u1", "created_at": "2026-03-10T11:54:00Z",
+            "items": [], "items_total": "0", "payable_amount": "0",
+            "payment": {"instrument_id": "Tok_ＡＢ 12"},
+            "client": {"device_id": "dev-1", "ip": "  ", "email": "Buyer@Example.com"},
+            "recipient": {"phone": "+86 138-0013-8000"},
+            "shipping": {"province": "广东省", "city": "深圳市", "detail": "科技园 １２号, A座"}
+        }))
+        .expect("an order");
+        let keys: Vec<(EntityType, String)> = entity_keys(&order);
+        let want = [
+            (EntityType::PaymentInstrument, "tok_ab12"),
+            (EntityType::Device, "dev-1"),
+            (EntityType::Phone, "13800138000"),
+            (EntityType::Address, "广东省深圳市科技园12号a座"),
+            (EntityType::Email, "buyer@example.com"),
+        ];
+        assert_eq!(keys, want.map(|(k, v)| (k, v.to_owned())));
+        let ids = EntityIds::of(&order);
+        let links: Vec<&str> = ids.links().collect();
+        assert_eq!(
+            links,
+            ["address:广东省深圳市科技园12号a座", "device:dev-1", "payment_instrument:tok_ab12", "phone:13800138000"]
+        );
     }
 }
