@@ -417,6 +417,12 @@ struct EntityState {
     capped: bool,
 }
 
+impl<T: LastSeen> LastSeen for Box<T> {
+    fn seen_at(&self) -> Option<DateTime<Utc>> {
+        T::seen_at(self)
+    }
+}
+
 /// When a record was last seen: what its expiry goes by, whether the store
 /// forgets it itself or loads it from elsewhere (one definition for both).
 trait LastSeen {
@@ -649,13 +655,16 @@ pub struct InMemoryStore {
     ahead_run: usize,
     #[serde(default)]
     ahead_until: Option<DateTime<Utc>>,
-    users: HashMap<Key, UserState>,
-    products: HashMap<Key, ProductState>,
-    orders: HashMap<Key, OrderState>,
+    /// Records are boxed: a table slot is a key and a pointer, so a table
+    /// sized for a million buyers is not a quarter of a gigabyte of mostly
+    /// empty slots, and growing it moves pointers, not records.
+    users: HashMap<Key, Box<UserState>>,
+    products: HashMap<Key, Box<ProductState>>,
+    orders: HashMap<Key, Box<OrderState>>,
     /// Entity profiles by `kind:key`, and when each was last touched, in
     /// time order: expiry pops the front, never walks the map.
     #[serde(default)]
-    entities: HashMap<Key, EntityState>,
+    entities: HashMap<Key, Box<EntityState>>,
     #[serde(default)]
     entity_expiry: Expiry,
     /// Expiry queues of orders, products and link keys (by retention) and of
@@ -786,7 +795,7 @@ impl InMemoryStore {
         }
         // Queued at the latest time seen: its own events come at or after.
         let at = self.watermark.unwrap_or_default();
-        slot(&mut self.orders, &mut self.order_expiry, id, key, at)
+        slot::<Box<OrderState>>(&mut self.orders, &mut self.order_expiry, id, key, at)
     }
 
     /// Links `user` to `key`, keeping the most recently seen accounts.
@@ -1525,7 +1534,7 @@ impl InMemoryStore {
 
     /// The stage the order has reached.
     pub fn stage(&self, order_id: &str) -> Option<Stage> {
-        self.orders.get(order_id).filter(|s| s.order.is_some()).map(OrderState::stage)
+        self.orders.get(order_id).filter(|s| s.order.is_some()).map(|s| s.stage())
     }
 
     /// The context to judge `order` in at `now`: the buyer's profile without
@@ -1688,7 +1697,7 @@ impl InMemoryStore {
         let h = self.horizon();
         match table {
             Table::User => {
-                let u: UserState = serde_json::from_str(json)?;
+                let u: Box<UserState> = serde_json::from_str(json)?;
                 let key = Key::from(id);
                 self.user_expiry.enqueue(u.seen_at().unwrap_or_default(), &key);
                 self.users.insert(key, u);
@@ -1697,7 +1706,7 @@ impl InMemoryStore {
             Table::Order => {
                 let OrderRecord { head, mut state } = serde_json::from_str(json)?;
                 state.order = head.map(|head| Arc::new(head.order(id, state.placed_at)));
-                keep(&mut self.orders, &mut self.order_expiry, h, id, state);
+                keep(&mut self.orders, &mut self.order_expiry, h, id, Box::new(state));
             }
             Table::Entity => keep(&mut self.entities, &mut self.entity_expiry, h, id, serde_json::from_str(json)?),
             Table::Link => keep(&mut self.links, &mut self.link_expiry, h, id, serde_json::from_str(json)?),
@@ -1724,7 +1733,7 @@ impl InMemoryStore {
             Table::Order => {
                 let s = self.orders.get(id)?;
                 let head = s.order.as_deref().map(OrderHead::of);
-                serde_json::to_string(&OrderRecord { head, state: OrderState { order: None, ..s.clone() } })
+                serde_json::to_string(&OrderRecord { head, state: OrderState { order: None, ..OrderState::clone(s) } })
             }
         })
     }
