@@ -261,7 +261,7 @@ struct UserState {
     locations: Keyed<Seen>,
     link_keys: Keyed<Seen>,
     /// (placed_at, order_id) of orders within retention.
-    orders: Vec<(DateTime<Utc>, Arc<str>)>,
+    orders: VecDeque<(DateTime<Utc>, Arc<str>)>,
     address_changes: Vec<AddressChange>,
     complaints: Vec<ComplaintRecord>,
     /// The categories bought, each with its latest purchase, at most
@@ -762,7 +762,9 @@ impl InMemoryStore {
         latest(&mut u.last_seen, at);
         // The buyer's windowed facts expire as the buyer is touched.
         if let Some(h) = horizon {
-            drop_before(&mut u.orders, h, |(t, _)| *t);
+            while u.orders.front().is_some_and(|(t, _)| *t < h) {
+                u.orders.pop_front();
+            }
             drop_before(&mut u.address_changes, h, |c| c.at);
             drop_before(&mut u.complaints, h, |c| c.at);
             u.categories.retain(|_, t| *t >= h);
@@ -856,7 +858,13 @@ impl InMemoryStore {
             let u = self.user_at(&order.user_id, at);
             u.order_count = u.order_count.saturating_add(1);
             u.total_spent = u.total_spent.checked_add(amount).unwrap_or(u.total_spent);
-            insert_sorted(&mut u.orders, (at, Key::clone(&id)), |o| o.0);
+            // Orders mostly come in time order: at the back, and the oldest
+            // leave at the front.
+            let pos = u.orders.partition_point(|(t, _)| *t <= at);
+            if u.orders.len() < 8 {
+                u.orders.reserve_exact(1);
+            }
+            u.orders.insert(pos, (at, Key::clone(&id)));
             if u.orders.len() > cap {
                 let excess = u.orders.len().saturating_sub(cap);
                 dropped_orders.extend(u.orders.drain(..excess).map(|(_, old)| old));
@@ -1136,7 +1144,8 @@ impl InMemoryStore {
         let ready: Vec<(DateTime<Utc>, String)> = self.held.keys().take_while(|(t, _)| *t <= until).cloned().collect();
         for k in ready {
             if let Some(e) = self.held.remove(&k) {
-                self.apply_now(&e);
+                let id = self.seen_seed.hash(&e.id);
+                self.apply_now(&e, id);
             }
         }
         if self.seen.contains(&self.seen_seed.hash(&event.id)) { Applied::Applied } else { Applied::Held }
@@ -1202,7 +1211,8 @@ fn insert_capped<T, K: Ord>(v: &mut Vec<T>, item: T, key: impl Fn(&T) -> K, cap:
 
 impl InMemoryStore {
     /// Applies an event that passed the checks of [`ProfileStore::apply`].
-    fn apply_now(&mut self, event: &Event) -> Applied {
+    /// Applies `event`, whose id hashes to `id` (see `seen`).
+    fn apply_now(&mut self, event: &Event, id: u64) -> Applied {
         let at = event.at;
         if let Some(order_id) = event.kind.order_id() {
             let known = self.orders.contains_key(order_id);
@@ -1215,7 +1225,6 @@ impl InMemoryStore {
             }
             self.touch(order_id, at);
         }
-        let id = self.seen_seed.hash(&event.id);
         self.seen.insert(id);
         if let Some(log) = &mut self.applied_log {
             log.push(event.id.clone());
@@ -1227,7 +1236,8 @@ impl InMemoryStore {
             EventKind::Paid { order_id, amount, instrument_id } => {
                 let max = self.config.max_known;
                 self.order_state(order_id).paid = Some((at, *amount, instrument_id.clone()));
-                let user = self.orders.get(order_id.as_str()).and_then(|s| s.order.as_ref()).map(|o| o.user_id.clone());
+                let user = self.orders.get(order_id.as_str()).and_then(|s| s.order.as_ref());
+                let user = user.map(|o| shared_key(&self.users, &o.user_id));
                 if let (Some(i), Some(u)) = (instrument_id, user) {
                     let source = shared_key(&self.orders, order_id);
                     see(&mut self.user_at(&u, at).instruments, i.as_str(), at, &source, max);
@@ -1340,7 +1350,8 @@ impl InMemoryStore {
             self.ignored = self.ignored.saturating_add(1);
             return Applied::Ignored;
         }
-        if self.seen.contains(&self.seen_seed.hash(&event.id)) {
+        let id = self.seen_seed.hash(&event.id);
+        if self.seen.contains(&id) {
             return Applied::Duplicate;
         }
         let at = event.at;
@@ -1361,7 +1372,7 @@ impl InMemoryStore {
         }
         self.ahead_run = 0;
         self.ahead_until = None;
-        self.apply_now(event)
+        self.apply_now(event, id)
     }
 
     /// The buyer's profile as of now, without the order `exclude`, or `None`
