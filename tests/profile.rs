@@ -563,6 +563,58 @@ fn products_keep_units_by_hour_and_day_stock_and_the_usual_quantity() {
 }
 
 #[test]
+fn a_product_on_several_lines_is_profiled_once_without_this_orders_units() {
+    // Short orders are sorted where they stand, long ones (over 16 lines) in
+    // a vector: both paths.
+    for lines in [2usize, 40] {
+        let mut s = InMemoryStore::new();
+        let mut before = order("r0", "u-1", t(0, 10), "10.00", "c", "张三", "深圳市");
+        before.items[0].quantity = 4;
+        s.apply(&placed("pr0", before));
+        let mut o = order("r1", "u-1", t(0, 10) + Duration::minutes(5), "10.00", "c", "张三", "深圳市");
+        let line = o.items[0].clone();
+        o.items = (0..lines)
+            .map(|i| {
+                let mut l = line.clone();
+                l.product_id = if i % 2 == 0 { "p-1".into() } else { format!("p-other-{}", i % 3) };
+                l.quantity = 3;
+                l
+            })
+            .collect();
+        s.apply(&placed("pr1", o.clone()));
+        let ctx = s.context_for(&o, o.created_at, UtcOffset::china());
+        let units = |id: &str| ctx.products.get(id).map(|p| p.hourly_units.iter().map(|b| b.units).sum::<u64>());
+        // Only the earlier order's 4 units: this order's own are taken back out.
+        assert_eq!(units("p-1"), Some(4), "{lines} lines");
+        assert_eq!(units("p-other-1"), Some(0), "{lines} lines");
+        assert_eq!(ctx.products.len(), if lines == 2 { 2 } else { 4 });
+        assert_eq!(s.product_profile("p-1").map(|p| p.orders), Some(1 + lines.div_ceil(2) as u32));
+    }
+}
+
+#[test]
+fn a_restored_snapshot_builds_the_same_contexts() {
+    // Linked accounts are gathered by the address of the store's one copy of
+    // each id; a restored store holds a copy per record that names it.
+    let mut events = Vec::new();
+    for (i, user) in ["u-a", "u-b", "u-c", "u-d"].into_iter().enumerate() {
+        let mut o = order(&format!("s{i}"), user, t(0, 10 + i as i64), "99.00", &format!("card-{i}"), "甲", "深圳市");
+        o.client.as_mut().unwrap().device_id = Some("shared-phone".into());
+        o.items[0].category = Some(format!("类{}", i % 2));
+        events.push(placed(&format!("ps{i}"), o));
+    }
+    let mut next = order("s9", "u-a", t(0, 20), "99.00", "card-1", "甲", "深圳市");
+    next.client.as_mut().unwrap().device_id = Some("shared-phone".into());
+    events.push(placed("ps9", next.clone()));
+    let s = folded(&events);
+    let back: InMemoryStore = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
+    let ctx = s.context_for(&next, next.created_at, UtcOffset::china());
+    let linked: Vec<_> = ctx.user.as_ref().unwrap().linked_accounts.iter().map(|l| &*l.user_id).collect();
+    assert_eq!(linked, ["u-b", "u-c", "u-d"]);
+    assert_eq!(back.context_for(&next, next.created_at, UtcOffset::china()), ctx);
+}
+
+#[test]
 fn what_is_kept_per_entity_is_bounded_however_many_events_arrive() {
     // One card, a million orders in a day from ever new accounts: the card's
     // profile keeps at most 32 buyers and 48 + 30 buckets.
