@@ -1,5 +1,6 @@
 //! The heap the profile store holds: for one heavy buyer (three orders a
-//! day) after one year and after two, and per entity profile.
+//! day) after one year and after two, and per entity profile; and what
+//! building a context allocates, for the contexts `--bench profile` times.
 //!
 //! ```text
 //! cargo run --release --example memory
@@ -8,7 +9,8 @@
 #[path = "../benches/support/history.rs"]
 mod history;
 
-use order_anomaly::profile::InMemoryStore;
+use order_anomaly::UtcOffset;
+use order_anomaly::profile::{Event, EventKind, InMemoryStore};
 
 /// The heap a store folded from `events` holds: everything is allocated and
 /// freed inside one count, so what remains is the store (orders included,
@@ -38,4 +40,26 @@ fn main() {
     // address: what a buyer and its entities cost.
     let bytes = held(|| history::many_buyers(10_000, 10_000));
     println!("10,000 one-order buyers: {bytes} bytes, {} per buyer with its order and entities", bytes / 10_000);
+
+    // The contexts of `profile/context_for` and `profile/context_for_typical`:
+    // a heavy buyer linked to 19 others, and a buyer with three orders among
+    // 10,000 (the last order of each history, after it was placed).
+    let mut heavy: Vec<Event> = (0..20).flat_map(|u| history::heavy_buyer(&format!("u{u}"), 365)).collect();
+    heavy.sort_by_key(|e| e.at);
+    for (name, events) in [("heavy", heavy), ("typical", history::many_buyers(10_000, 30_000))] {
+        let mut s = InMemoryStore::for_history();
+        for e in &events {
+            s.apply(e);
+        }
+        let Some(order) = events.iter().rev().find_map(|e| match &e.kind {
+            EventKind::OrderPlaced { order } => Some(order),
+            _ => None,
+        }) else {
+            continue;
+        };
+        let built = allocation_counter::measure(|| {
+            drop(s.context_for(order, order.created_at, UtcOffset::china()));
+        });
+        println!("context of a {name} buyer: {} allocations, {} bytes", built.count_total, built.bytes_total);
+    }
 }
