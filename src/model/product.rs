@@ -9,8 +9,7 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ProductProfile {
-    /// The product (SKU) id (shared text: a store's profiles copy a pointer,
-    /// not the id).
+    /// The product (SKU) id.
     pub product_id: Arc<str>,
     /// Its category, when the order lines do not say.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -18,8 +18,7 @@ use super::order::{ComplaintType, Location};
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UserProfile {
-    /// The buyer's account id (shared text: a store's profiles copy a
-    /// pointer, not the id).
+    /// The buyer's account id.
     pub user_id: Arc<str>,
     /// Lifetime number of past orders.
     #[serde(default)]
