@@ -19,9 +19,7 @@ use std::hint::black_box;
 mod history;
 
 fn profile(c: &mut Criterion) {
-    let events: Vec<_> = (0..20).flat_map(|u| history::heavy_buyer(&format!("u{u}"), 365)).collect();
-    let mut sorted = events.clone();
-    sorted.sort_by_key(|e| e.at);
+    let sorted = history::linked_heavy_buyers();
     let mut g = c.benchmark_group("profile");
     g.throughput(Throughput::Elements(sorted.len() as u64));
     g.sample_size(10);
@@ -50,37 +48,20 @@ fn profile(c: &mut Criterion) {
     // from 1,000,000 (one each).
     fold_by_buyers(c, "profile_scale_mixed", |buyers| history::many_buyers_mixed(buyers, 1_000_000, 330));
 
-    let mut store = InMemoryStore::for_history();
-    for e in &sorted {
-        store.apply(e);
-    }
-    let order = sorted
-        .iter()
-        .rev()
-        .find_map(|e| match &e.kind {
-            order_anomaly::profile::EventKind::OrderPlaced { order } => Some((**order).clone()),
-            _ => None,
-        })
-        .expect("an order");
     let mut g = c.benchmark_group("profile");
-    g.bench_function("context_for", |b| {
-        b.iter(|| store.context_for(black_box(&order), order.created_at, UtcOffset::china()))
-    });
-    // A typical buyer: three orders in a day among 10,000 buyers, with the
-    // profiles of its card, device, phone and address.
-    let stream = history::many_buyers(10_000, 30_000);
-    let (last, before) = stream.split_last().expect("events");
-    let mut typical = InMemoryStore::for_history();
-    for e in before {
-        typical.apply(e);
+    // A heavy buyer linked to 19 others, and a typical buyer (three orders in
+    // a day among 10,000, with its card, device, phone and address profiles).
+    for (name, (events, order)) in
+        [("context_for", history::heavy_context()), ("context_for_typical", history::typical_context())]
+    {
+        let mut store = InMemoryStore::for_history();
+        for e in &events {
+            store.apply(e);
+        }
+        g.bench_function(name, |b| {
+            b.iter(|| store.context_for(black_box(&order), order.created_at, UtcOffset::china()))
+        });
     }
-    let order = match &last.kind {
-        order_anomaly::profile::EventKind::OrderPlaced { order } => (**order).clone(),
-        _ => unreachable!("many_buyers places orders"),
-    };
-    g.bench_function("context_for_typical", |b| {
-        b.iter(|| typical.context_for(black_box(&order), order.created_at, UtcOffset::china()))
-    });
     g.finish();
 }
 

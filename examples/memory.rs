@@ -10,7 +10,7 @@
 mod history;
 
 use order_anomaly::UtcOffset;
-use order_anomaly::profile::{Event, EventKind, InMemoryStore};
+use order_anomaly::profile::InMemoryStore;
 
 /// The heap a store folded from `events` holds: everything is allocated and
 /// freed inside one count, so what remains is the store (orders included,
@@ -41,24 +41,15 @@ fn main() {
     let bytes = held(|| history::many_buyers(10_000, 10_000));
     println!("10,000 one-order buyers: {bytes} bytes, {} per buyer with its order and entities", bytes / 10_000);
 
-    // The contexts of `profile/context_for` and `profile/context_for_typical`:
-    // a heavy buyer linked to 19 others, and a buyer with three orders among
-    // 10,000 (the last order of each history, after it was placed).
-    let mut heavy: Vec<Event> = (0..20).flat_map(|u| history::heavy_buyer(&format!("u{u}"), 365)).collect();
-    heavy.sort_by_key(|e| e.at);
-    for (name, events) in [("heavy", heavy), ("typical", history::many_buyers(10_000, 30_000))] {
+    // The contexts `profile/context_for` and `profile/context_for_typical`
+    // time: a heavy buyer linked to 19 others, and a typical buyer.
+    for (name, (events, order)) in [("heavy", history::heavy_context()), ("typical", history::typical_context())] {
         let mut s = InMemoryStore::for_history();
         for e in &events {
             s.apply(e);
         }
-        let Some(order) = events.iter().rev().find_map(|e| match &e.kind {
-            EventKind::OrderPlaced { order } => Some(order),
-            _ => None,
-        }) else {
-            continue;
-        };
         let built = allocation_counter::measure(|| {
-            drop(s.context_for(order, order.created_at, UtcOffset::china()));
+            drop(s.context_for(&order, order.created_at, UtcOffset::china()));
         });
         println!("context of a {name} buyer: {} allocations, {} bytes", built.count_total, built.bytes_total);
     }

@@ -1,5 +1,5 @@
-//! A heavy buyer's history, generated: shared by the profile bench and the
-//! memory-bound test.
+//! Generated histories (heavy buyers, many buyers, the benched contexts):
+//! shared by the profile bench, the memory example and the store's tests.
 #![allow(dead_code)]
 
 use chrono::{DateTime, Duration, Utc};
@@ -110,6 +110,39 @@ fn fulfilment(id: &str, at: DateTime<Utc>, amount: Decimal, cancelled: bool, del
         ev("ship", shipped_at, shipped),
         ev("deliver", shipped_at + delivery, EventKind::Delivered { order_id: order_id() }),
     ]
+}
+
+/// 20 heavy buyers over a year, in time order: they share devices, cards, a
+/// phone and addresses, so each is linked to the 19 others.
+pub fn linked_heavy_buyers() -> Vec<Event> {
+    let mut events: Vec<Event> = (0..20).flat_map(|u| heavy_buyer(&format!("u{u}"), 365)).collect();
+    events.sort_by_key(|e| e.at);
+    events
+}
+
+/// The history and the order of the heavy context the profile bench times:
+/// the last order of [`linked_heavy_buyers`], folded with the rest.
+pub fn heavy_context() -> (Vec<Event>, Order) {
+    let events = linked_heavy_buyers();
+    let order = events.iter().rev().find_map(placed_order).expect("a heavy buyer places orders");
+    (events, order)
+}
+
+/// The history and the order of the typical context the profile bench
+/// times: a buyer's third order in a day among 10,000 buyers, judged before
+/// it is folded.
+pub fn typical_context() -> (Vec<Event>, Order) {
+    let mut events = many_buyers(10_000, 30_000);
+    let order = events.pop().as_ref().and_then(placed_order).expect("many_buyers places orders");
+    (events, order)
+}
+
+/// The order an `order_placed` event places.
+fn placed_order(e: &Event) -> Option<Order> {
+    match &e.kind {
+        EventKind::OrderPlaced { order } => Some(Order::clone(order)),
+        _ => None,
+    }
 }
 
 /// `orders` orders placed by `buyers` distinct buyers in turn, one every two

@@ -1382,7 +1382,10 @@ impl InMemoryStore {
     }
 
     /// [`InMemoryStore::user_profile`], with the accounts linked through
-    /// `extra_keys` too (the link keys of the order being judged).
+    /// `extra_keys` too (the link keys of the order being judged), which
+    /// come in key order: they are merged with the buyer's own, and the
+    /// first key in that order that names an account is the one it is linked
+    /// by.
     fn user_profile_linking<'k>(
         &self,
         user_id: &str,
