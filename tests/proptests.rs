@@ -10,6 +10,7 @@ mod common;
 
 use chrono::{DateTime, TimeZone, Utc};
 use order_anomaly::model::*;
+use order_anomaly::profile::{Event, InMemoryStore};
 use order_anomaly::{
     Action, Assessment, Decision, Engine, EntityKind, EvalContext, Flag, Lists, ProductProfile, RuleId, Thresholds,
     UtcOffset, ids,
@@ -304,6 +305,23 @@ proptest! {
             let n = fired.iter().filter(|f| **f == id).count() + usize::from(a.was_skipped(id));
             prop_assert!(n <= 1, "{} reported {} times", id, n);
         }
+    }
+
+    /// The store keeps a placed order in a compact form of its own; what it
+    /// gives back is the order as placed (with its payment, attempts,
+    /// after-sales and calls put in the form every stored order takes).
+    #[test]
+    fn the_store_gives_back_an_order_as_it_was_placed(o in order()) {
+        let mut store = InMemoryStore::for_history();
+        store.apply(&Event::placed("e-1", o.clone()));
+        let mut expected = o.clone();
+        expected.payment.get_or_insert_with(Payment::default).attempts.sort_by_key(|a| a.at);
+        expected.after_sales.sort_by_key(|a| a.at);
+        expected.verification_calls.sort_by_key(|c| c.at);
+        prop_assert_eq!(store.order(&o.id), Some(expected));
+        // And so does a store restored from its snapshot.
+        let restored: InMemoryStore = serde_json::from_str(&serde_json::to_string(&store).unwrap()).unwrap();
+        prop_assert_eq!(restored.order(&o.id), store.order(&o.id));
     }
 
     #[test]

@@ -57,7 +57,7 @@ pub enum EventKind {
     /// An order was placed: items, amounts, address, phone, instrument,
     /// device and session location, as the order carries them.
     OrderPlaced {
-        /// The order as placed (shared: a store keeps it without copying).
+        /// The order as placed (shared: an event clones without copying it).
         order: Arc<Order>,
     },
     /// An order was paid.

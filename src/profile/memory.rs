@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::events::{Event, EventKind};
 use super::expiry::Expiry;
+use super::placed::Placed;
 use super::series::{Series, Starts, Width};
 use super::store::{Applied, EntityIds, ProfileRead, ProfileWrite, StoreError, entity_ids, key_of, link_kind};
 use crate::context::{EvalContext, Stage};
@@ -499,6 +500,24 @@ fn slot<'m, V: Default>(
     }
 }
 
+/// [`slot`], with the map's copy of the key.
+fn keyed_slot<'m, V: Default>(
+    map: &'m mut HashMap<Key, V>,
+    expiry: &mut Expiry,
+    id: &str,
+    key: impl FnOnce() -> Key,
+    at: DateTime<Utc>,
+) -> (Key, &'m mut V) {
+    match map.entry_ref(id) {
+        EntryRef::Occupied(o) => (Key::clone(o.key()), o.into_mut()),
+        EntryRef::Vacant(v) => {
+            let k = key();
+            expiry.enqueue(at, &k);
+            (Key::clone(&k), v.insert_with_key(k, V::default()))
+        }
+    }
+}
+
 /// Text the store holds in several places (a map's key, its expiry queue,
 /// the records that name it, the contexts built from them): allocated once.
 type Key = Arc<str>;
@@ -546,7 +565,7 @@ const HOURS: i64 = 48;
 struct OrderState {
     /// The latest time of any event about this order.
     touched: Option<DateTime<Utc>>,
-    order: Option<Arc<Order>>,
+    order: Option<Placed>,
     placed_at: Option<DateTime<Utc>>,
     paid: Option<(DateTime<Utc>, Decimal, Option<String>)>,
     failed: Vec<PaymentAttempt>,
@@ -579,7 +598,7 @@ impl OrderState {
 
     /// The order with everything that happened to it folded in.
     fn current(&self) -> Option<Order> {
-        let mut o = Order::clone(self.order.as_ref()?);
+        let mut o = self.order.as_ref()?.order();
         let p = o.payment.get_or_insert_with(Payment::default);
         p.attempts.extend(self.failed.iter().cloned());
         p.attempts.sort_by_key(|a| a.at);
@@ -773,13 +792,18 @@ impl InMemoryStore {
     }
 
     fn product_at(&mut self, id: &str, at: DateTime<Utc>) -> &mut ProductState {
+        self.product_keyed_at(id, at).1
+    }
+
+    /// [`InMemoryStore::product_at`], with the product table's copy of the id.
+    fn product_keyed_at(&mut self, id: &str, at: DateTime<Utc>) -> (Key, &mut ProductState) {
         let horizon = self.horizon();
-        let p = slot(&mut self.products, &mut self.product_expiry, id, || Key::from(id), at);
+        let (key, p) = keyed_slot(&mut self.products, &mut self.product_expiry, id, || Key::from(id), at);
         latest(&mut p.last_seen, at);
         if let Some(h) = horizon {
             drop_before(&mut p.fraud_complaints, h, |t| *t);
         }
-        p
+        (key, p)
     }
 
     fn order_state(&mut self, id: &str) -> &mut OrderState {
@@ -831,8 +855,7 @@ impl InMemoryStore {
         latest(&mut s.touched, at);
     }
 
-    fn place(&mut self, at: DateTime<Utc>, shared: &Arc<Order>) {
-        let order: &Order = shared;
+    fn place(&mut self, at: DateTime<Utc>, order: &Order) {
         // An order placed twice (redelivered under a new event id) counts once.
         if self.orders.get(order.id.as_str()).is_some_and(|s| s.order.is_some()) {
             return;
@@ -919,9 +942,11 @@ impl InMemoryStore {
         }
         self.see_entities(at, order, &user, &entities);
         let (hour, day, days) = (Width::Hour.index(at), Width::Day.index(at), self.retention_days());
+        // The product ids the order is kept with: the product table's.
+        let mut products = Vec::with_capacity(order.items.len());
         for item in &order.items {
             let units = units_of(item);
-            let p = self.product_at(&item.product_id, at);
+            let (key, p) = self.product_keyed_at(&item.product_id, at);
             p.hourly_units.add(hour, HOURS, 0, |u| *u = u.saturating_add(units));
             p.daily_units.add(day, days, 0, |u| *u = u.saturating_add(units));
             p.quantities.count(item.quantity);
@@ -929,9 +954,12 @@ impl InMemoryStore {
             if p.category.is_none() {
                 p.category = item.category.as_deref().map(Arc::from);
             }
+            products.push((key, p.category.clone()));
         }
+        let user_id = shared_key(&self.users, &order.user_id);
+        let placed = Placed::of(order, Key::clone(&id), user_id, products);
         let state = self.order_state_of(&id);
-        state.order = Some(Arc::clone(shared));
+        state.order = Some(placed);
         self.unplaced = self.unplaced.saturating_sub(1);
         let state = self.order_state_of(&id);
         state.placed_at = Some(at);
@@ -941,14 +969,14 @@ impl InMemoryStore {
     }
 
     fn count_abnormal(&mut self, order_id: &str) {
-        let items: Vec<String> = self
+        let items: Vec<Key> = self
             .orders
             .get(order_id)
             .and_then(|s| s.order.as_ref())
-            .map(|o| o.items.iter().map(|i| i.product_id.clone()).collect())
+            .map(|o| o.products().cloned().collect())
             .unwrap_or_default();
         for p in items {
-            let p = self.products.entry_ref(p.as_str()).or_default();
+            let p = self.products.entry_ref(&*p).or_default();
             p.abnormal_orders = p.abnormal_orders.saturating_add(1);
         }
     }
@@ -1237,7 +1265,7 @@ impl InMemoryStore {
                 let max = self.config.max_known;
                 self.order_state(order_id).paid = Some((at, *amount, instrument_id.clone()));
                 let user = self.orders.get(order_id.as_str()).and_then(|s| s.order.as_ref());
-                let user = user.map(|o| shared_key(&self.users, &o.user_id));
+                let user = user.map(|o| Key::clone(o.user_id()));
                 if let (Some(i), Some(u)) = (instrument_id, user) {
                     let source = shared_key(&self.orders, order_id);
                     see(&mut self.user_at(&u, at).instruments, i.as_str(), at, &source, max);
@@ -1399,7 +1427,7 @@ impl InMemoryStore {
         };
         let excluded = exclude.and_then(|id| {
             let s = self.orders.get(id)?;
-            (s.order.as_ref().map(|o| &*o.user_id) == Some(user_id)).then_some((id, s))
+            (s.order.as_ref().map(|o| &**o.user_id()) == Some(user_id)).then_some((id, s))
         });
         let not_from_this_order = |s: &&Seen| excluded.is_none_or(|(id, _)| &*s.first_source != id);
         let horizon = self.horizon();
@@ -1412,7 +1440,7 @@ impl InMemoryStore {
         };
         if let Some((_, s)) = excluded.filter(|(_, s)| s.order.is_some()) {
             profile.order_count = profile.order_count.saturating_sub(1);
-            let amount = s.order.as_ref().map_or(Decimal::ZERO, |o| o.payable_amount);
+            let amount = s.order.as_ref().map_or(Decimal::ZERO, Placed::payable_amount);
             profile.total_spent = profile.total_spent.checked_sub(amount).unwrap_or(profile.total_spent);
         }
         let recent = u.orders.iter().filter(|(at, id)| kept(*at) && excluded.is_none_or(|(x, _)| *x != **id));
@@ -1420,7 +1448,7 @@ impl InMemoryStore {
             u.orders.len(),
             recent.filter_map(|(at, id)| {
                 let s = self.orders.get(&**id)?;
-                let amount = s.order.as_ref().map_or(Decimal::ZERO, |o| o.payable_amount);
+                let amount = s.order.as_ref().map_or(Decimal::ZERO, Placed::payable_amount);
                 Some(PastOrder {
                     order_id: Arc::clone(id),
                     placed_at: *at,
@@ -1637,13 +1665,13 @@ struct OrderHead {
 }
 
 impl OrderHead {
-    fn of(o: &Order) -> Self {
-        OrderHead { user: o.user_id.clone(), amount: o.payable_amount }
+    fn of(o: &Placed) -> Self {
+        OrderHead { user: o.user_id().to_string(), amount: o.payable_amount() }
     }
 
     /// The order as far as the head tells it: what profiles read of a past order.
-    fn order(self, id: &str, placed_at: Option<DateTime<Utc>>) -> Order {
-        Order::new(id, self.user, placed_at.unwrap_or_default(), self.amount)
+    fn placed(self, id: &str, placed_at: Option<DateTime<Utc>>) -> Placed {
+        Placed::copied(&Order::new(id, self.user, placed_at.unwrap_or_default(), self.amount))
     }
 }
 
@@ -1719,7 +1747,7 @@ impl InMemoryStore {
             Table::Product => keep(&mut self.products, &mut self.product_expiry, h, id, serde_json::from_str(json)?),
             Table::Order => {
                 let OrderRecord { head, mut state } = serde_json::from_str(json)?;
-                state.order = head.map(|head| Arc::new(head.order(id, state.placed_at)));
+                state.order = head.map(|head| head.placed(id, state.placed_at));
                 keep(&mut self.orders, &mut self.order_expiry, h, id, Box::new(state));
             }
             Table::Entity => keep(&mut self.entities, &mut self.entity_expiry, h, id, serde_json::from_str(json)?),
@@ -1732,7 +1760,7 @@ impl InMemoryStore {
     pub(super) fn load_order_body(&mut self, id: &str, json: &str) -> serde_json::Result<()> {
         let order: Order = serde_json::from_str(json)?;
         if let Some(s) = self.orders.get_mut(id).filter(|s| s.order.is_some()) {
-            s.order = Some(Arc::new(order));
+            s.order = Some(Placed::copied(&order));
         }
         Ok(())
     }
@@ -1746,7 +1774,7 @@ impl InMemoryStore {
             Table::Link => serde_json::to_string(self.links.get(id)?),
             Table::Order => {
                 let s = self.orders.get(id)?;
-                let head = s.order.as_deref().map(OrderHead::of);
+                let head = s.order.as_ref().map(OrderHead::of);
                 serde_json::to_string(&OrderRecord { head, state: OrderState { order: None, ..OrderState::clone(s) } })
             }
         })
@@ -1765,14 +1793,14 @@ impl InMemoryStore {
 
     /// The buyer of a placed order the store holds.
     pub(super) fn order_buyer(&self, order_id: &str) -> Option<&str> {
-        Some(self.orders.get(order_id)?.order.as_deref()?.user_id.as_str())
+        Some(self.orders.get(order_id)?.order.as_ref()?.user_id())
     }
 
     /// The products of a placed order the store holds whole (not only its
     /// head: see [`InMemoryStore::load_order_body`]).
     pub(super) fn order_products(&self, order_id: &str) -> Vec<&str> {
-        let order = self.orders.get(order_id).and_then(|s| s.order.as_deref());
-        order.map(|o| o.items.iter().map(|i| i.product_id.as_str()).collect()).unwrap_or_default()
+        let order = self.orders.get(order_id).and_then(|s| s.order.as_ref());
+        order.map(|o| o.products().map(|p| &**p).collect()).unwrap_or_default()
     }
 
     /// The ids of the events this working store applied.

@@ -33,6 +33,7 @@ pub mod conformance;
 mod events;
 mod expiry;
 mod memory;
+mod placed;
 #[cfg(feature = "redis")]
 mod redis_store;
 mod series;

@@ -1,0 +1,281 @@
+//! The form the in-memory store keeps a placed order in.
+//!
+//! The store keeps every order of the retention window whole, so that a
+//! later stage (paid, shipped, returned) can re-assess it; those orders are
+//! most of its memory. A model [`Order`] is 808 bytes before any text, and
+//! each of its lines 96 bytes plus its own copy of the product id. Kept here,
+//! the ids (order, buyer, products, categories) are the store's shared copies,
+//! the parts most orders leave empty are boxed, and a line is 48 bytes with no
+//! text of its own: a 21-line order takes about a third of the memory.
+//!
+//! Its stored form (a snapshot's JSON) is the order itself.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::model::{
+    AfterSale, ClientInfo, LineItem, Logistics, Order, Payment, Recipient, ShippingAddress, VerificationCall,
+};
+
+/// Shared text (see the store's `Key`).
+type Key = Arc<str>;
+
+/// A placed order, compact.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Placed {
+    id: Key,
+    user_id: Key,
+    created_at: DateTime<Utc>,
+    currency: Box<str>,
+    lines: Box<[Line]>,
+    items_total: Option<Decimal>,
+    discount: Decimal,
+    shipping_fee: Decimal,
+    payable_amount: Decimal,
+    payment: Option<Box<Payment>>,
+    shipping: Option<Box<ShippingAddress>>,
+    recipient: Option<Box<Recipient>>,
+    buyer_note: Option<Box<str>>,
+    client: Option<Box<ClientInfo>>,
+    verification_calls: Box<[VerificationCall]>,
+    logistics: Option<Box<Logistics>>,
+    after_sales: Box<[AfterSale]>,
+}
+
+/// A line of a placed order.
+#[derive(Debug, Clone, PartialEq)]
+struct Line {
+    product_id: Key,
+    unit_price: Decimal,
+    quantity: i64,
+    /// Its category and currency, when it has either.
+    more: Option<Box<LineMore>>,
+}
+
+/// What some lines have.
+#[derive(Debug, Clone, PartialEq)]
+struct LineMore {
+    category: Option<Key>,
+    currency: Option<Box<str>>,
+}
+
+impl Placed {
+    /// `order` kept with the ids `id` and `user_id` (the store's copies of
+    /// the order's own) and, in line order, the store's copies of each
+    /// line's product id and of its product's category (a line's own
+    /// category is shared when it is the same; text not given is copied).
+    pub(super) fn of(
+        order: &Order,
+        id: Key,
+        user_id: Key,
+        products: impl IntoIterator<Item = (Key, Option<Key>)>,
+    ) -> Self {
+        // Every field named: a field added to the model does not compile
+        // until it is kept here too.
+        let Order {
+            id: _,
+            user_id: _,
+            created_at,
+            currency,
+            items,
+            items_total,
+            discount,
+            shipping_fee,
+            payable_amount,
+            payment,
+            shipping,
+            recipient,
+            buyer_note,
+            client,
+            verification_calls,
+            logistics,
+            after_sales,
+        } = order;
+        let mut products = products.into_iter();
+        let lines = items
+            .iter()
+            .map(|item| {
+                let LineItem { product_id, category: of_line, unit_price, quantity, currency } = item;
+                let (shared, shared_category) = products.next().filter(|(p, _)| **p == **product_id).unzip();
+                let more = (of_line.is_some() || currency.is_some()).then(|| {
+                    let category =
+                        of_line.as_deref().map(|c| match shared_category.as_ref().and_then(Option::as_ref) {
+                            Some(k) if **k == *c => Key::clone(k),
+                            _ => Key::from(c),
+                        });
+                    Box::new(LineMore { category, currency: currency.as_deref().map(Box::from) })
+                });
+                Line {
+                    product_id: shared.unwrap_or_else(|| Key::from(product_id.as_str())),
+                    unit_price: *unit_price,
+                    quantity: *quantity,
+                    more,
+                }
+            })
+            .collect();
+        Placed {
+            id,
+            user_id,
+            created_at: *created_at,
+            currency: Box::from(currency.as_str()),
+            lines,
+            items_total: *items_total,
+            discount: *discount,
+            shipping_fee: *shipping_fee,
+            payable_amount: *payable_amount,
+            payment: payment.clone().map(Box::new),
+            shipping: shipping.clone().map(Box::new),
+            recipient: recipient.clone().map(Box::new),
+            buyer_note: buyer_note.as_deref().map(Box::from),
+            client: client.clone().map(Box::new),
+            verification_calls: verification_calls.as_slice().into(),
+            logistics: logistics.clone().map(Box::new),
+            after_sales: after_sales.as_slice().into(),
+        }
+    }
+
+    /// `order` kept with its own copies of its text (for an order read back
+    /// from storage, whose text the store does not share yet).
+    pub(super) fn copied(order: &Order) -> Self {
+        Placed::of(order, Key::from(order.id.as_str()), Key::from(order.user_id.as_str()), [])
+    }
+
+    /// The order as it was placed.
+    pub(super) fn order(&self) -> Order {
+        let items = self
+            .lines
+            .iter()
+            .map(|l| LineItem {
+                product_id: l.product_id.to_string(),
+                category: l.more.as_ref().and_then(|m| m.category.as_deref()).map(str::to_owned),
+                unit_price: l.unit_price,
+                quantity: l.quantity,
+                currency: l.more.as_ref().and_then(|m| m.currency.as_deref()).map(str::to_owned),
+            })
+            .collect();
+        Order {
+            id: self.id.to_string(),
+            user_id: self.user_id.to_string(),
+            created_at: self.created_at,
+            currency: self.currency.to_string(),
+            items,
+            items_total: self.items_total,
+            discount: self.discount,
+            shipping_fee: self.shipping_fee,
+            payable_amount: self.payable_amount,
+            payment: self.payment.as_deref().cloned(),
+            shipping: self.shipping.as_deref().cloned(),
+            recipient: self.recipient.as_deref().cloned(),
+            buyer_note: self.buyer_note.as_deref().map(str::to_owned),
+            client: self.client.as_deref().cloned(),
+            verification_calls: self.verification_calls.to_vec(),
+            logistics: self.logistics.as_deref().cloned(),
+            after_sales: self.after_sales.to_vec(),
+        }
+    }
+
+    /// The buyer, as the store's shared copy of the id.
+    pub(super) fn user_id(&self) -> &Key {
+        &self.user_id
+    }
+
+    /// The amount payable.
+    pub(super) fn payable_amount(&self) -> Decimal {
+        self.payable_amount
+    }
+
+    /// The product of each line, in line order.
+    pub(super) fn products(&self) -> impl Iterator<Item = &Key> {
+        self.lines.iter().map(|l| &l.product_id)
+    }
+}
+
+impl Serialize for Placed {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.order().serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Placed {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let order = Order::deserialize(deserializer)?;
+        Ok(Placed::copied(&order))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{AfterSaleKind, AttemptStatus, Location, PaymentAttempt};
+
+    #[test]
+    fn an_order_comes_back_as_it_was_placed() {
+        let at = DateTime::from_timestamp(1_780_000_000, 0).unwrap_or_default();
+        let mut order = Order::new("SO-1", "u-1", at, Decimal::new(12_345, 2))
+            .with_currency("CNY")
+            .with_item(LineItem::new("sku-1", Decimal::ONE, 2).with_category("黄金"))
+            .with_item(LineItem::new("sku-2", Decimal::TEN, 1))
+            .with_payment(
+                Payment::with_instrument("card-1")
+                    .with_attempt(PaymentAttempt::new(at, AttemptStatus::Failed))
+                    .paid(Decimal::new(12_345, 2), at),
+            )
+            .with_shipping(ShippingAddress { city: Some("上海".into()), ..ShippingAddress::default() })
+            .with_recipient(Recipient {
+                name: Some("张三".into()),
+                phone: Some("13800138000".into()),
+                ..Recipient::default()
+            })
+            .with_client(ClientInfo {
+                ip: Some("10.0.0.1".into()),
+                location: Some(Location { country: Some("CN".into()), ..Location::default() }),
+                ..ClientInfo::default()
+            })
+            .with_logistics(Logistics { carrier: Some("SF".into()), ..Logistics::default() });
+        order.items_total = Some(Decimal::new(12, 0));
+        order.discount = Decimal::ONE;
+        order.shipping_fee = Decimal::TWO;
+        order.buyer_note = Some("note".into());
+        order.verification_calls.push(VerificationCall::new(at, true));
+        order.after_sales.push(AfterSale::new(AfterSaleKind::Return, at));
+        if let Some(line) = order.items.first_mut() {
+            line.currency = Some("USD".into());
+        }
+        let placed = Placed::copied(&order);
+        assert_eq!(placed.order(), order);
+        assert_eq!(&**placed.user_id(), "u-1");
+        assert_eq!(placed.payable_amount(), Decimal::new(12_345, 2));
+        assert_eq!(placed.products().map(|p| &**p).collect::<Vec<_>>(), ["sku-1", "sku-2"]);
+        // The stored form is the order's own JSON.
+        let json = serde_json::to_string(&placed).unwrap_or_default();
+        assert_eq!(json, serde_json::to_string(&order).unwrap_or_default());
+        let back: Placed = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(back, placed);
+    }
+
+    #[test]
+    fn a_line_shares_the_text_it_is_given() {
+        let order = Order::new("SO-1", "u-1", DateTime::default(), Decimal::ONE)
+            .with_item(LineItem::new("sku-1", Decimal::ONE, 1).with_category("c"))
+            .with_item(LineItem::new("sku-2", Decimal::ONE, 1));
+        let (sku, c) = (Key::from("sku-1"), Key::from("c"));
+        // A product id given for the wrong line is not taken.
+        let given = [(Key::clone(&sku), Some(Key::clone(&c))), (Key::from("sku-9"), None)];
+        let placed = Placed::of(&order, Key::from("SO-1"), Key::from("u-1"), given);
+        let products: Vec<&Key> = placed.products().collect();
+        assert!(products.first().is_some_and(|p| Arc::ptr_eq(p, &sku)));
+        assert_eq!(products.get(1).map(|p| &***p), Some("sku-2"));
+        assert!(
+            placed
+                .lines
+                .first()
+                .and_then(|l| l.more.as_ref())
+                .is_some_and(|m| m.category.as_ref().is_some_and(|k| Arc::ptr_eq(k, &c)))
+        );
+        assert!(placed.lines.get(1).is_some_and(|l| l.more.is_none()));
+        assert_eq!(placed.order(), order);
+    }
+}
