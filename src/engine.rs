@@ -206,7 +206,7 @@ impl Engine {
         let live_guard = inner.live.as_ref().map(SharedLists::load);
         let live: &Lists = live_guard.as_deref().map_or(&NO_LISTS, |l| l);
         let mut a = Assessment::start(ctx.now, ctx.stage, Arc::clone(&inner.info));
-        let derived = Derived::of(order, [&inner.lists, live, &ctx.lists]);
+        let derived = Derived::of(order, ctx, [&inner.lists, live, &ctx.lists]);
         let plan = &inner.plan;
         if plan.groups.is_empty() {
             for &i in &plan.ungated {

@@ -132,18 +132,38 @@ pub struct Input<'a> {
 /// the recipient's phone (three rules read it), and the order's entities
 /// with their index keys when there are block or allow lists to look them up
 /// in (the block-list rule, and the allow lists for every flag that fires).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 pub(crate) struct Derived<'a> {
     phone: Option<PhoneKey>,
     entities: Option<OrderEntities<'a>>,
+    /// The product profile of each of the first [`CACHED_LINES`] lines
+    /// (none looked up when the context has no product profiles): several
+    /// rules read every line's profile, and each lookup compares product ids.
+    products: [Option<&'a ProductProfile>; CACHED_LINES],
+}
+
+/// Lines whose product profiles [`Derived`] keeps (on the stack: later
+/// lines' profiles are looked up each time).
+const CACHED_LINES: usize = 32;
+
+/// The profile of `item`'s product in `ctx`.
+fn product_of<'a>(ctx: &'a EvalContext, item: &LineItem) -> Option<&'a ProductProfile> {
+    ctx.products.get(&*item.product_id).map(|p| &**p)
 }
 
 impl<'a> Derived<'a> {
-    /// Reads `order`; its entities only if one of `lists` has block or allow entries.
-    pub(crate) fn of(order: &'a Order, lists: [&Lists; 3]) -> Self {
+    /// Reads `order` and its lines' product profiles in `ctx`; its entities
+    /// only if one of `lists` has block or allow entries.
+    pub(crate) fn of(order: &'a Order, ctx: &'a EvalContext, lists: [&Lists; 3]) -> Self {
         let phone = recipient_phone(order);
         let listed = lists.iter().any(|l| !l.block().is_empty() || !l.allow().is_empty());
-        Derived { phone, entities: listed.then(|| OrderEntities::of(order, phone)) }
+        let mut products = [None; CACHED_LINES];
+        if !ctx.products.is_empty() {
+            for (slot, item) in products.iter_mut().zip(&order.items) {
+                *slot = product_of(ctx, item);
+            }
+        }
+        Derived { phone, entities: listed.then(|| OrderEntities::of(order, phone)), products }
     }
 
     /// The order's entities, if there were lists to look them up in.
@@ -245,6 +265,20 @@ impl<'a> Input<'a> {
     pub fn product(&self, product_id: &str) -> Option<&'a ProductProfile> {
         self.note_history();
         self.ctx.products.get(product_id).map(|p| &**p)
+    }
+    /// Each line of the order with its product's profile, if the context has
+    /// one (looked up once per evaluation in an engine).
+    pub(crate) fn lines(&self) -> impl Iterator<Item = (&'a LineItem, Option<&'a ProductProfile>)> + Clone + use<'a> {
+        self.note_history();
+        let (ctx, cached) = (self.ctx, self.derived.map(|d| &d.products));
+        self.order.items.iter().enumerate().map(move |(i, item)| match cached.and_then(|c| c.get(i)) {
+            Some(profile) => (item, *profile),
+            None => (item, product_of(ctx, item)),
+        })
+    }
+    /// A line's category: its own, else its product profile's (`product`).
+    pub(crate) fn line_category(item: &'a LineItem, product: Option<&'a ProductProfile>) -> Option<&'a str> {
+        item.category.as_deref().or_else(|| product.and_then(|p| p.category.as_deref()))
     }
     /// The profile of the order's entity of `kind` (its card, device, ...),
     /// if the context has one.

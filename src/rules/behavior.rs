@@ -236,8 +236,7 @@ impl Logic for MultiAccount {
         let Some(user) = input.user() else {
             return Outcome::missing("user profile");
         };
-        let items = &input.order().items;
-        let categories = items.iter().filter_map(|i| input.item_category(i));
+        let categories = input.lines().filter_map(|(i, p)| Input::line_category(i, p));
         if categories.clone().next().is_none() {
             return Outcome::missing("item categories");
         }

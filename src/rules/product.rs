@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use super::checks::Checks;
 use super::declare::{Logic, builtin_rule};
 use super::ids;
-use crate::model::LineItem;
+use crate::model::ProductProfile;
 use crate::num::share_at_least;
 use crate::reason::{Fact, Text, facts};
 use crate::rule::{Finding, Input, Outcome};
@@ -68,27 +68,24 @@ impl Logic for HighValueNoHistory {
             .done()
     }
     fn judge(&self, input: &Input<'_>) -> Outcome {
-        let items = &input.order().items;
         // A product profile that knows neither a category nor that it is
         // high-value (as one built from orders without categories) tells
         // nothing: only a category or a high-value mark counts as known.
-        let known = |i: &&LineItem| {
-            input.item_category(i).is_some() || input.product(&i.product_id).is_some_and(|p| p.high_value)
-        };
-        if !items.iter().any(|i| known(&i)) {
+        let high_value = |p: Option<&ProductProfile>| p.is_some_and(|p| p.high_value);
+        if !input.lines().any(|(i, p)| Input::line_category(i, p).is_some() || high_value(p)) {
             return Outcome::missing("item categories");
         }
         if input.user().is_some_and(|u| u.has_history()) {
             return Outcome::NotFired;
         }
-        let high = items.iter().find(|i| {
-            input.product(&i.product_id).is_some_and(|p| p.high_value)
-                || input.item_category(i).is_some_and(|c| self.categories.iter().any(|k| contains_folded(c, k)))
+        let high = input.lines().find(|(i, p)| {
+            high_value(*p)
+                || Input::line_category(i, *p).is_some_and(|c| self.categories.iter().any(|k| contains_folded(c, k)))
         });
-        let Some(item) = high else {
+        let Some((item, product)) = high else {
             return Outcome::NotFired;
         };
-        let category = input.item_category(item).unwrap_or("high_value");
+        let category = Input::line_category(item, product).unwrap_or("high_value");
         Outcome::Fired(Finding::deferred(
             ids::PRODUCT_HIGH_VALUE_NO_HISTORY,
             facts([Fact::text(&item.product_id), Fact::text(category)]),
@@ -128,7 +125,7 @@ impl Logic for FraudLinked {
     }
     fn judge(&self, input: &Input<'_>) -> Outcome {
         let span = self.window.ending(input.now());
-        let mut profiles = input.order().items.iter().filter_map(|i| input.product(&i.product_id)).peekable();
+        let mut profiles = input.lines().filter_map(|(_, p)| p).peekable();
         if profiles.peek().is_none() {
             return Outcome::missing("product profiles");
         }
@@ -202,12 +199,10 @@ impl Logic for TurnoverSpike {
         let span = self.window.ending(now);
         let hours = u64::try_from(self.window.duration().num_hours().max(1)).unwrap_or(1);
         let mut judged = false;
-        for item in &input.order().items {
+        for (item, p) in input.lines() {
             // A profile without unit history (a host that does not track
             // units) tells nothing: judged as missing, not as zero sales.
-            let Some(p) =
-                input.product(&item.product_id).filter(|p| !(p.hourly_units.is_empty() && p.daily_units.is_empty()))
-            else {
+            let Some(p) = p.filter(|p| !(p.hourly_units.is_empty() && p.daily_units.is_empty())) else {
                 continue;
             };
             judged = true;
@@ -272,8 +267,8 @@ impl Logic for StockShare {
     }
     fn judge(&self, input: &Input<'_>) -> Outcome {
         let mut judged = false;
-        for item in &input.order().items {
-            let Some(p) = input.product(&item.product_id) else { continue };
+        for (item, p) in input.lines() {
+            let Some(p) = p else { continue };
             let quantity = u64::try_from(item.quantity.max(0)).unwrap_or(0);
             if let Some(stock) = p.stock.filter(|s| *s > 0) {
                 judged = true;
