@@ -3,7 +3,9 @@
 //! Group `profile`: `fold_events` (events folded per second: a year of a
 //! heavy buyer's history for 20 buyers), `context_for` (assembling the
 //! context of one order of a heavy buyer linked to 19 others) and
-//! `context_for_typical` (of a buyer with three orders). Group `profile_scale`: the same million orders
+//! `context_for_typical` (of a buyer with three orders) and
+//! `context_for_wide` (a wholesale order of 28 lines, each of a product that
+//! sells daily: the shape of UCI Online Retail). Group `profile_scale`: the same million orders
 //! from 1,000 buyers and from 1,000,000 (placements only: the worst case).
 //! Group `profile_scale_mixed`: a million orders with the event mix of a
 //! real export over 330 days, from 1,000 buyers and from 1,000,000. The heap the store holds is
@@ -49,11 +51,14 @@ fn profile(c: &mut Criterion) {
     fold_by_buyers(c, "profile_scale_mixed", |buyers| history::many_buyers_mixed(buyers, 1_000_000, 330));
 
     let mut g = c.benchmark_group("profile");
-    // A heavy buyer linked to 19 others, and a typical buyer (three orders in
-    // a day among 10,000, with its card, device, phone and address profiles).
-    for (name, (events, order)) in
-        [("context_for", history::heavy_context()), ("context_for_typical", history::typical_context())]
-    {
+    // A heavy buyer linked to 19 others, a typical buyer (three orders in a
+    // day among 10,000, with its card, device, phone and address profiles),
+    // and a wholesale order of 28 lines of products that sell daily.
+    for (name, (events, order)) in [
+        ("context_for", history::heavy_context()),
+        ("context_for_typical", history::typical_context()),
+        ("context_for_wide", history::wide_context()),
+    ] {
         let mut store = InMemoryStore::for_history();
         for e in &events {
             store.apply(e);

@@ -137,6 +137,29 @@ pub fn typical_context() -> (Vec<Event>, Order) {
     (events, order)
 }
 
+/// The history and the order of the wide context the profile bench times:
+/// a wholesale shop's 28-line order (the shape of the UCI Online Retail
+/// orders) among 35 days of 40 such orders a day, from 500 buyers, whose
+/// 300 best-selling products sell every day, several times in the last 48
+/// hours. Judged before it is folded.
+pub fn wide_context() -> (Vec<Event>, Order) {
+    let order = |n: usize| {
+        let day = n as i64 / 40;
+        let at = start() + Duration::days(day) + Duration::hours(9) + Duration::minutes((n as i64 % 40) * 13);
+        let lines = (0..28).map(|k| {
+            let product = (n * 7 + k * 37) % 300;
+            LineItem::new(format!("p-{product}"), Decimal::new(125 + product as i64, 2), 1 + (n + k) as i64 % 12)
+        });
+        let amount = Decimal::new(28 * 300, 2);
+        let mut client = ClientInfo::default();
+        client.location = Some(Location::city("London"));
+        let base = Order::new(format!("w{n}"), format!("b{}", n % 500), at, amount).with_currency("GBP");
+        lines.fold(base, Order::with_item).with_client(client)
+    };
+    let events = (0..35 * 40).map(|n| Event::placed(format!("e{n}"), order(n))).collect();
+    (events, order(35 * 40))
+}
+
 /// The order an `order_placed` event places.
 fn placed_order(e: &Event) -> Option<Order> {
     match &e.kind {

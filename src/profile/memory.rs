@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::events::{Event, EventKind};
 use super::expiry::Expiry;
 use super::placed::Placed;
-use super::series::{Series, Starts, Width};
+use super::series::{Series, Starts, Width, within};
 use super::store::{Applied, EntityIds, ProfileRead, ProfileWrite, StoreError, entity_ids, key_of, link_kind};
 use crate::context::{EvalContext, Stage};
 use crate::model::{
@@ -341,17 +341,6 @@ impl<'de> Deserialize<'de> for Quantities {
     }
 }
 
-/// `items`, of which there are at most `bound`, collected in one allocation
-/// (none when there are none): a filtered iterator would grow its vector
-/// step by step.
-fn within<T>(bound: usize, mut items: impl Iterator<Item = T>) -> Vec<T> {
-    let Some(first) = items.next() else { return Vec::new() };
-    let mut all = Vec::with_capacity(bound.max(1));
-    all.push(first);
-    all.extend(items);
-    all
-}
-
 /// The keys of `a` and `b` (each in order) in order, each once.
 fn merged<'k, 'a: 'k, 'b: 'k>(
     a: impl Iterator<Item = &'a str>,
@@ -534,6 +523,17 @@ fn shared_key<V>(map: &HashMap<Key, V>, id: &str) -> Key {
 type HashMap<K, V> = hashbrown::HashMap<K, V>;
 use hashbrown::hash_map::EntryRef;
 
+/// The horizon worked out for a watermark (see [`InMemoryStore::horizon`]);
+/// not part of the store's state, so not compared.
+#[derive(Debug, Clone, Copy, Default)]
+struct Horizon(Option<(DateTime<Utc>, Option<DateTime<Utc>>)>);
+
+impl PartialEq for Horizon {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
 /// The key of the event-id hashes: random per store, kept in its snapshot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -656,6 +656,11 @@ impl OrderState {
 pub struct InMemoryStore {
     config: StoreConfig,
     watermark: Option<DateTime<Utc>>,
+    /// The retention horizon as of the watermark it was worked out for:
+    /// chrono's date arithmetic is slow next to everything else an event or
+    /// a context does, and both ask for the horizon many times.
+    #[serde(skip)]
+    horizon: Horizon,
     /// Event ids applied within the lateness window (an older event is
     /// refused as too late anyway), as hashes keyed by `seen_seed` (an id
     /// costs no allocation, and an attacker cannot craft a collision without
@@ -770,8 +775,21 @@ impl InMemoryStore {
     }
 
     fn horizon(&self) -> Option<DateTime<Utc>> {
-        let w = self.watermark?;
+        match self.horizon {
+            Horizon(Some((w, h))) if Some(w) == self.watermark => h,
+            _ => self.horizon_at(self.watermark?),
+        }
+    }
+
+    /// What is kept when the watermark is `w`: events from the horizon on.
+    fn horizon_at(&self, w: DateTime<Utc>) -> Option<DateTime<Utc>> {
         w.checked_sub_signed(self.config.retention.duration())?.checked_sub_signed(self.config.lateness.duration())
+    }
+
+    /// Moves the store's clock to `w`.
+    fn set_watermark(&mut self, w: DateTime<Utc>) {
+        self.watermark = Some(w);
+        self.horizon = Horizon(Some((w, self.horizon_at(w))));
     }
 
     /// The buyer, noting they were seen at `at`.
@@ -1102,15 +1120,14 @@ impl InMemoryStore {
         let mut buckets = |series: &Series<(u32, Decimal)>, width: Width| {
             // The order's own contribution, if it was applied: taken back out.
             let own = own.map(|(t, _)| width.index(t));
-            let buckets = series.since(self.first_bucket(width, now)).filter_map(|(i, (n, amount))| {
+            series.collect_since(self.first_bucket(width, now), |i, (n, amount)| {
                 let (n, amount) = if own == Some(i) {
                     (n.saturating_sub(1), amount.checked_sub(own_amount).unwrap_or(*amount))
                 } else {
                     (*n, *amount)
                 };
                 (n > 0).then(|| Bucket::new(starts.of(width, i), n, amount))
-            });
-            within(series.len(), buckets)
+            })
         };
         profile.hourly = buckets(&e.hourly, Width::Hour);
         profile.daily = buckets(&e.daily, Width::Day);
@@ -1359,7 +1376,7 @@ impl InMemoryStore {
             }
         }
         if self.watermark.is_none_or(|w| at > w) {
-            self.watermark = Some(at);
+            self.set_watermark(at);
             // Queries filter by the horizon themselves, so when expiry
             // happens never changes a result.
             self.expire_seen();
@@ -1546,11 +1563,10 @@ impl InMemoryStore {
         let own_units = own.map_or(0, |(_, units)| units);
         let mut units = |series: &Series<u64>, width: Width, since: i64| -> Vec<UnitsBucket> {
             let own = own.map(|(t, _)| width.index(t));
-            let buckets = series.since(since).filter_map(|(i, u)| {
+            series.collect_since(since, |i, u| {
                 let u = if own == Some(i) { u.saturating_sub(own_units) } else { *u };
                 (u > 0).then(|| UnitsBucket::new(starts.of(width, i), u))
-            });
-            within(series.len(), buckets)
+            })
         };
         Some(ProductProfile {
             product_id: Arc::clone(key),
@@ -1591,7 +1607,7 @@ impl InMemoryStore {
         // taken back out of its products' and entities' profiles.
         let applied = self.orders.get(order.id.as_str()).filter(|s| s.order.is_some()).and_then(|s| s.placed_at);
         let own = applied.map(|at| (at, order));
-        let mut starts = Starts::default();
+        let mut starts = Starts::near(now);
         per_product(order, |product_id, units| {
             if let Some(p) = self.product_profile_at(product_id, now, applied.map(|at| (at, units)), &mut starts) {
                 ctx.products.insert(Arc::clone(&p.product_id), Box::new(p));
