@@ -219,6 +219,12 @@ impl<T: Clone> Series<T> {
         out
     }
 
+    /// The index of the oldest bucket (0 with none). Reading it brings the
+    /// series into the cache: see the product lookups of a context.
+    pub(crate) fn first_index(&self) -> i64 {
+        self.older.front().or(self.newest.as_ref()).map_or(0, |(i, _)| *i)
+    }
+
     /// Every bucket, oldest first.
     fn buckets(&self) -> impl Iterator<Item = (i64, &T)> {
         self.older.iter().chain(self.newest.as_ref()).map(|(i, v)| (*i, v))
