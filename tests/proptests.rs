@@ -311,7 +311,15 @@ proptest! {
     /// gives back is the order as placed (with its payment, attempts,
     /// after-sales and calls put in the form every stored order takes).
     #[test]
-    fn the_store_gives_back_an_order_as_it_was_placed(o in order()) {
+    fn the_store_gives_back_an_order_as_it_was_placed(o in order(), longer in 0usize..4) {
+        // Short orders are kept as placed, long ones (over four lines) in a
+        // form of their own: lengthened with copies of their own lines.
+        let mut o = o;
+        let lines = o.items.clone();
+        for n in 0..longer {
+            o.items.extend(lines.iter().cloned());
+            o.items.push(LineItem::new(format!("p-{n}"), Decimal::ONE, 1));
+        }
         let mut store = InMemoryStore::for_history();
         store.apply(&Event::placed("e-1", o.clone()));
         let mut expected = o.clone();

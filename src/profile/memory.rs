@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::events::{Event, EventKind};
 use super::expiry::Expiry;
-use super::placed::Placed;
+use super::placed::{Placed, SHARED_UP_TO};
 use super::series::{Series, Starts, Width, within};
 use super::store::{Applied, EntityIds, ProfileRead, ProfileWrite, StoreError, entity_ids, key_of, link_kind};
 use crate::context::{EvalContext, Stage};
@@ -906,7 +906,8 @@ impl InMemoryStore {
         latest(&mut s.touched, at);
     }
 
-    fn place(&mut self, at: DateTime<Utc>, order: &Order) {
+    fn place(&mut self, at: DateTime<Utc>, shared: &Arc<Order>) {
+        let order: &Order = shared;
         // An order placed twice (redelivered under a new event id) counts once.
         if self.orders.get(order.id.as_str()).is_some_and(|s| s.order.is_some()) {
             return;
@@ -993,8 +994,9 @@ impl InMemoryStore {
         }
         self.see_entities(at, order, &user, &entities);
         let (hour, day, days) = (Width::Hour.index(at), Width::Day.index(at), self.retention_days());
-        // The product ids the order is kept with: the product table's.
-        let mut products = Vec::with_capacity(order.items.len());
+        // The product ids a long order is kept with: the product table's.
+        let compact = order.items.len() > SHARED_UP_TO;
+        let mut products = Vec::with_capacity(if compact { order.items.len() } else { 0 });
         for item in &order.items {
             let units = units_of(item);
             let (key, p) = self.product_keyed_at(&item.product_id, at);
@@ -1005,10 +1007,12 @@ impl InMemoryStore {
             if p.category.is_none() {
                 p.category = item.category.as_deref().map(Arc::from);
             }
-            products.push((key, p.category.clone()));
+            if compact {
+                products.push((key, p.category.clone()));
+            }
         }
         let user_id = shared_key(&self.users, &order.user_id);
-        let placed = Placed::of(order, Key::clone(&id), user_id, products);
+        let placed = Placed::of(shared, Key::clone(&id), user_id, products);
         let state = self.order_state_of(&id);
         state.order = Some(placed);
         self.unplaced = self.unplaced.saturating_sub(1);
@@ -1024,7 +1028,7 @@ impl InMemoryStore {
             .orders
             .get(order_id)
             .and_then(|s| s.order.as_ref())
-            .map(|o| o.products().cloned().collect())
+            .map(|o| o.products().map(|p| shared_key(&self.products, p)).collect())
             .unwrap_or_default();
         for p in items {
             let p = self.products.entry_ref(&*p).or_default();
@@ -1719,7 +1723,7 @@ impl OrderHead {
 
     /// The order as far as the head tells it: what profiles read of a past order.
     fn placed(self, id: &str, placed_at: Option<DateTime<Utc>>) -> Placed {
-        Placed::copied(&Order::new(id, self.user, placed_at.unwrap_or_default(), self.amount))
+        Placed::copied(Order::new(id, self.user, placed_at.unwrap_or_default(), self.amount))
     }
 }
 
@@ -1808,7 +1812,7 @@ impl InMemoryStore {
     pub(super) fn load_order_body(&mut self, id: &str, json: &str) -> serde_json::Result<()> {
         let order: Order = serde_json::from_str(json)?;
         if let Some(s) = self.orders.get_mut(id).filter(|s| s.order.is_some()) {
-            s.order = Some(Placed::copied(&order));
+            s.order = Some(Placed::copied(order));
         }
         Ok(())
     }
@@ -1848,7 +1852,7 @@ impl InMemoryStore {
     /// head: see [`InMemoryStore::load_order_body`]).
     pub(super) fn order_products(&self, order_id: &str) -> Vec<&str> {
         let order = self.orders.get(order_id).and_then(|s| s.order.as_ref());
-        order.map(|o| o.products().map(|p| &**p).collect()).unwrap_or_default()
+        order.map(|o| o.products().collect()).unwrap_or_default()
     }
 
     /// The ids of the events this working store applied.
