@@ -505,37 +505,22 @@ fn seen_in<V: LastSeen>(map: &HashMap<Key, V>) -> impl Fn(&str) -> Option<DateTi
 /// The record of `id` in `map`; a new one is stored under `key()` (the
 /// text of `id`, shared with whatever else holds it) and queued in `expiry`
 /// at `at`.
+///
+/// With `shared`, the map's copy of the key comes back too.
 fn slot<'m, V: Default>(
     map: &'m mut HashMap<Key, V>,
     expiry: &mut Expiry,
     id: &str,
     key: impl FnOnce() -> Key,
     at: DateTime<Utc>,
-) -> &'m mut V {
+    shared: bool,
+) -> (Option<Key>, &'m mut V) {
     match map.entry_ref(id) {
-        EntryRef::Occupied(o) => o.into_mut(),
+        EntryRef::Occupied(o) => (shared.then(|| Key::clone(o.key())), o.into_mut()),
         EntryRef::Vacant(v) => {
             let k = key();
             expiry.enqueue(at, &k);
-            v.insert_with_key(k, V::default())
-        }
-    }
-}
-
-/// [`slot`], with the map's copy of the key.
-fn keyed_slot<'m, V: Default>(
-    map: &'m mut HashMap<Key, V>,
-    expiry: &mut Expiry,
-    id: &str,
-    key: impl FnOnce() -> Key,
-    at: DateTime<Utc>,
-) -> (Key, &'m mut V) {
-    match map.entry_ref(id) {
-        EntryRef::Occupied(o) => (Key::clone(o.key()), o.into_mut()),
-        EntryRef::Vacant(v) => {
-            let k = key();
-            expiry.enqueue(at, &k);
-            (Key::clone(&k), v.insert_with_key(k, V::default()))
+            (shared.then(|| Key::clone(&k)), v.insert_with_key(k, V::default()))
         }
     }
 }
@@ -828,7 +813,7 @@ impl InMemoryStore {
     /// The buyer, noting they were seen at `at`.
     fn user_at(&mut self, id: &str, at: DateTime<Utc>) -> &mut UserState {
         let horizon = self.horizon();
-        let u = slot(&mut self.users, &mut self.user_expiry, id, || Key::from(id), at);
+        let (_, u) = slot(&mut self.users, &mut self.user_expiry, id, || Key::from(id), at, false);
         latest(&mut u.last_seen, at);
         // The buyer's windowed facts expire as the buyer is touched.
         if let Some(h) = horizon {
@@ -849,7 +834,8 @@ impl InMemoryStore {
     /// [`InMemoryStore::product_at`], with the product table's copy of the id.
     fn product_keyed_at(&mut self, id: &str, at: DateTime<Utc>) -> (Key, &mut ProductState) {
         let horizon = self.horizon();
-        let (key, p) = keyed_slot(&mut self.products, &mut self.product_expiry, id, || Key::from(id), at);
+        let (key, p) = slot(&mut self.products, &mut self.product_expiry, id, || Key::from(id), at, true);
+        let key = key.unwrap_or_else(|| Key::from(id));
         latest(&mut p.last_seen, at);
         if let Some(h) = horizon {
             drop_before(&mut p.fraud_complaints, h, |t| *t);
@@ -872,14 +858,14 @@ impl InMemoryStore {
         }
         // Queued at the latest time seen: its own events come at or after.
         let at = self.watermark.unwrap_or_default();
-        slot::<Box<OrderState>>(&mut self.orders, &mut self.order_expiry, id, key, at)
+        slot::<Box<OrderState>>(&mut self.orders, &mut self.order_expiry, id, key, at, false).1
     }
 
     /// Links `user` to `key`, keeping the most recently seen accounts.
     fn link(&mut self, key: &Key, user: &Key, at: DateTime<Utc>) {
         let max = self.config.max_links_per_key;
         let horizon = self.horizon();
-        let users = slot(&mut self.links, &mut self.link_expiry, key, || Key::clone(key), at);
+        let (_, users) = slot(&mut self.links, &mut self.link_expiry, key, || Key::clone(key), at, false);
         match users.get_mut(user) {
             Some(t) => *t = (*t).max(at),
             None => {
@@ -1056,7 +1042,7 @@ impl InMemoryStore {
         let (hour, day, days) = (Width::Hour.index(at), Width::Day.index(at), self.retention_days());
         let cap = self.config.max_buyers_per_entity;
         for (_, id) in entities {
-            let e = slot(&mut self.entities, &mut self.entity_expiry, id, || Key::clone(id), at);
+            let (_, e) = slot(&mut self.entities, &mut self.entity_expiry, id, || Key::clone(id), at, false);
             e.first_seen = Some(e.first_seen.map_or(at, |t| t.min(at)));
             latest(&mut e.last_seen, at);
             let amount = order.payable_amount;
