@@ -1305,7 +1305,7 @@ impl InMemoryStore {
                 let max = self.config.max_known;
                 self.order_state(order_id).paid = Some((at, *amount, instrument_id.clone()));
                 let user = self.orders.get(order_id.as_str()).and_then(|s| s.order.as_ref());
-                let user = user.map(|o| Key::clone(o.user_id()));
+                let user = user.map(|o| shared_key(&self.users, o.user_id()));
                 if let (Some(i), Some(u)) = (instrument_id, user) {
                     let source = shared_key(&self.orders, order_id);
                     see(&mut self.user_at(&u, at).instruments, i.as_str(), at, &source, max);
@@ -1467,7 +1467,7 @@ impl InMemoryStore {
         };
         let excluded = exclude.and_then(|id| {
             let s = self.orders.get(id)?;
-            (s.order.as_ref().map(|o| &**o.user_id()) == Some(user_id)).then_some((id, s))
+            (s.order.as_ref().map(Placed::user_id) == Some(user_id)).then_some((id, s))
         });
         let not_from_this_order = |s: &&Seen| excluded.is_none_or(|(id, _)| &*s.first_source != id);
         let horizon = self.horizon();

@@ -31,27 +31,21 @@ type Key = Arc<str>;
 /// Orders of up to this many lines are kept shared, as their events carry them.
 pub(super) const SHARED_UP_TO: usize = 4;
 
-/// A placed order.
+/// A placed order, as the store keeps it (one pointer wide).
 #[derive(Debug, Clone, PartialEq)]
-pub(super) struct Placed {
-    /// The store's copies of the order's id and buyer.
-    id: Key,
-    user_id: Key,
-    form: Form,
-}
-
-/// How a placed order is kept.
-#[derive(Debug, Clone, PartialEq)]
-enum Form {
+pub(super) enum Placed {
     /// As its event carries it.
     Shared(Arc<Order>),
     /// Compact, for a long order.
     Compact(Box<Compact>),
 }
 
-/// An order kept compact: everything but its ids.
+/// An order kept compact.
 #[derive(Debug, Clone, PartialEq)]
-struct Compact {
+pub(super) struct Compact {
+    /// The store's copies of the order's id and buyer.
+    id: Key,
+    user_id: Key,
     created_at: DateTime<Utc>,
     currency: Box<str>,
     lines: Box<[Line]>,
@@ -98,12 +92,11 @@ impl Placed {
         user_id: Key,
         products: impl IntoIterator<Item = (Key, Option<Key>)>,
     ) -> Self {
-        let form = if order.items.len() <= SHARED_UP_TO {
-            Form::Shared(Arc::clone(order))
+        if order.items.len() <= SHARED_UP_TO {
+            Placed::Shared(Arc::clone(order))
         } else {
-            Form::Compact(Box::new(Compact::of(order, products)))
-        };
-        Placed { id, user_id, form }
+            Placed::Compact(Box::new(Compact::of(order, id, user_id, products)))
+        }
     }
 
     /// `order` kept with its own copies of its text (for an order read back
@@ -115,39 +108,42 @@ impl Placed {
 
     /// The order as it was placed.
     pub(super) fn order(&self) -> Order {
-        match &self.form {
-            Form::Shared(order) => Order::clone(order),
-            Form::Compact(c) => c.order(&self.id, &self.user_id),
+        match self {
+            Placed::Shared(order) => Order::clone(order),
+            Placed::Compact(c) => c.order(),
         }
     }
 
-    /// The buyer, as the store's shared copy of the id.
-    pub(super) fn user_id(&self) -> &Key {
-        &self.user_id
+    /// The buyer.
+    pub(super) fn user_id(&self) -> &str {
+        match self {
+            Placed::Shared(order) => &order.user_id,
+            Placed::Compact(c) => &c.user_id,
+        }
     }
 
     /// The amount payable.
     pub(super) fn payable_amount(&self) -> Decimal {
-        match &self.form {
-            Form::Shared(order) => order.payable_amount,
-            Form::Compact(c) => c.payable_amount,
+        match self {
+            Placed::Shared(order) => order.payable_amount,
+            Placed::Compact(c) => c.payable_amount,
         }
     }
 
     /// The product of each line, in line order.
     pub(super) fn products(&self) -> impl Iterator<Item = &str> {
-        let (shared, compact) = match &self.form {
-            Form::Shared(order) => (order.items.as_slice(), &[][..]),
-            Form::Compact(c) => (&[][..], &*c.lines),
+        let (shared, compact) = match self {
+            Placed::Shared(order) => (order.items.as_slice(), &[][..]),
+            Placed::Compact(c) => (&[][..], &*c.lines),
         };
         shared.iter().map(|i| i.product_id.as_str()).chain(compact.iter().map(|l| &*l.product_id))
     }
 }
 
 impl Compact {
-    /// `order`, with the product ids and categories `products` shares (see
+    /// `order`, with the ids and the product ids and categories given (see
     /// [`Placed::of`]).
-    fn of(order: &Order, products: impl IntoIterator<Item = (Key, Option<Key>)>) -> Self {
+    fn of(order: &Order, id: Key, user_id: Key, products: impl IntoIterator<Item = (Key, Option<Key>)>) -> Self {
         // Every field named: a field added to the model does not compile
         // until it is kept here too.
         let Order {
@@ -192,6 +188,8 @@ impl Compact {
             })
             .collect();
         Compact {
+            id,
+            user_id,
             created_at: *created_at,
             currency: Box::from(currency.as_str()),
             lines,
@@ -210,8 +208,8 @@ impl Compact {
         }
     }
 
-    /// The order as it was placed, whose ids are `id` and `user_id`.
-    fn order(&self, id: &str, user_id: &str) -> Order {
+    /// The order as it was placed.
+    fn order(&self) -> Order {
         let items = self
             .lines
             .iter()
@@ -224,8 +222,8 @@ impl Compact {
             })
             .collect();
         Order {
-            id: id.to_owned(),
-            user_id: user_id.to_owned(),
+            id: self.id.to_string(),
+            user_id: self.user_id.to_string(),
             created_at: self.created_at,
             currency: self.currency.to_string(),
             items,
@@ -247,9 +245,9 @@ impl Compact {
 
 impl Serialize for Placed {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match &self.form {
-            Form::Shared(order) => order.serialize(serializer),
-            Form::Compact(_) => self.order().serialize(serializer),
+        match self {
+            Placed::Shared(order) => order.serialize(serializer),
+            Placed::Compact(c) => c.order().serialize(serializer),
         }
     }
 }
@@ -309,9 +307,9 @@ mod tests {
         for lines in [SHARED_UP_TO, SHARED_UP_TO + 1, 28] {
             let order = full_order(lines);
             let placed = Placed::copied(order.clone());
-            assert_eq!(matches!(placed.form, Form::Compact(_)), lines > SHARED_UP_TO);
+            assert_eq!(matches!(placed, Placed::Compact(_)), lines > SHARED_UP_TO);
             assert_eq!(placed.order(), order);
-            assert_eq!(&**placed.user_id(), "u-1");
+            assert_eq!(placed.user_id(), "u-1");
             assert_eq!(placed.payable_amount(), Decimal::new(12_345, 2));
             let products: Vec<String> = (0..lines).map(|n| format!("sku-{n}")).collect();
             assert_eq!(placed.products().collect::<Vec<_>>(), products);
@@ -327,14 +325,14 @@ mod tests {
     fn a_short_order_is_shared_and_a_long_one_shares_the_text_it_is_given() {
         let short = Arc::new(full_order(1));
         let placed = Placed::of(&short, Key::from("SO-1"), Key::from("u-1"), []);
-        assert!(matches!(&placed.form, Form::Shared(o) if Arc::ptr_eq(o, &short)));
+        assert!(matches!(&placed, Placed::Shared(o) if Arc::ptr_eq(o, &short)));
 
         let long = Arc::new(full_order(SHARED_UP_TO + 1));
         let (sku, c) = (Key::from("sku-0"), Key::from("黄金"));
         // A product id given for the wrong line is not taken.
         let given = [(Key::clone(&sku), Some(Key::clone(&c))), (Key::from("sku-9"), None)];
         let placed = Placed::of(&long, Key::from("SO-1"), Key::from("u-1"), given);
-        let Form::Compact(compact) = &placed.form else { panic!("a long order is kept compact") };
+        let Placed::Compact(compact) = &placed else { panic!("a long order is kept compact") };
         let first = compact.lines.first();
         assert!(first.is_some_and(|l| Arc::ptr_eq(&l.product_id, &sku)));
         let category = first.and_then(|l| l.more.as_ref()).and_then(|m| m.category.as_ref());
