@@ -288,7 +288,9 @@ impl<'a> Input<'a> {
     }
     /// A line's category: its own, else its product profile's.
     pub fn item_category(&self, item: &'a LineItem) -> Option<&'a str> {
-        item.category.as_deref().or_else(|| self.product(&item.product_id).and_then(|p| p.category.as_deref()))
+        // The profile is read only for a line without a category of its own.
+        let product = item.category.is_none().then(|| self.product(&item.product_id)).flatten();
+        Self::line_category(item, product)
     }
     /// `at` in the shop's local time.
     pub fn local(&self, at: DateTime<Utc>) -> NaiveDateTime {

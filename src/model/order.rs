@@ -145,6 +145,11 @@ impl LineItem {
         self.category = Some(category.into());
         self
     }
+    /// The units the line orders: none for a quantity below one (a data
+    /// error `data.inconsistent` reports).
+    pub(crate) fn units(&self) -> u64 {
+        u64::try_from(self.quantity.max(0)).unwrap_or(0)
+    }
 }
 
 /// Payment of an order: the instrument, every attempt, and the final result.

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::events::{Event, EventKind};
 use super::expiry::Expiry;
 use super::placed::{Placed, SHARED_UP_TO};
-use super::series::{Series, Starts, Width, within};
+use super::series::{Series, Starts, Width};
 use super::store::{Applied, EntityIds, ProfileRead, ProfileWrite, StoreError, entity_ids, key_of, link_kind};
 use crate::context::{EvalContext, Stage};
 use crate::model::{
@@ -351,6 +351,23 @@ impl<'de> Deserialize<'de> for Quantities {
     }
 }
 
+/// `items`, of which there are at most `bound`, collected in one allocation
+/// (none when there are none): collecting a filtered iterator grows its
+/// vector step by step.
+fn within<T>(bound: usize, items: impl Iterator<Item = T>) -> Vec<T> {
+    let mut all = Vec::new();
+    // Internal iteration (`for_each`, not `extend`'s `next` per item): a
+    // filtered ring is walked in one tight loop per slice, each item pushed
+    // as it is made. Half the time of `extend` on a context's lists.
+    items.for_each(|item| {
+        if all.capacity() == 0 {
+            all.reserve_exact(bound.max(1));
+        }
+        all.push(item);
+    });
+    all
+}
+
 /// The keys of `a` and `b` (each in order) in order, each once.
 fn merged<'k, 'a: 'k, 'b: 'k>(
     a: impl Iterator<Item = &'a str>,
@@ -369,10 +386,10 @@ fn merged<'k, 'a: 'k, 'b: 'k>(
 }
 
 /// Calls `each` once per product of `order` that `products` holds, with its
-/// record and the units the order takes of it (a
-/// product on several lines adds up). The lines are sorted by product, so a
-/// long order costs n log n, not a search of every line per line; a short
-/// one is sorted where it stands, without allocating.
+/// record and the units the order takes of it (a product on several lines
+/// adds up). The lines are sorted by the record they found, so a long order
+/// costs n log n, not a search of every line per line; a short one is sorted
+/// where it stands, without allocating.
 ///
 /// Every line's record is looked up first, in one tight loop that also reads
 /// the first bucket of each of its series: the records are far apart in
@@ -389,7 +406,7 @@ fn per_product<'o, 's>(
     let mut short: [Line<'o, 's>; SHORT] = [("", 0, None); SHORT];
     let mut long = Vec::new();
     let line = |item: &'o LineItem| -> Line<'o, 's> {
-        (item.product_id.as_str(), units_of(item), products.get_key_value(item.product_id.as_str()))
+        (item.product_id.as_str(), item.units(), products.get_key_value(item.product_id.as_str()))
     };
     let lines: &mut [Line<'o, 's>] = match short.get_mut(..order.items.len()) {
         Some(lines) => {
@@ -418,11 +435,6 @@ fn per_product<'o, 's>(
             each(key, state, product.iter().fold(0, |n, (_, units, _)| n.saturating_add(*units)));
         }
     }
-}
-
-/// The units a line orders (none for a quantity below one).
-fn units_of(line: &LineItem) -> u64 {
-    u64::try_from(line.quantity.max(0)).unwrap_or(0)
 }
 
 /// What the store keeps per entity (card, device, phone, address, IP, email).
@@ -984,7 +996,7 @@ impl InMemoryStore {
         let compact = order.items.len() > SHARED_UP_TO;
         let mut products = Vec::with_capacity(if compact { order.items.len() } else { 0 });
         for item in &order.items {
-            let units = units_of(item);
+            let units = item.units();
             let (key, p) = self.product_keyed_at(&item.product_id, at);
             p.hourly_units.add(hour, HOURS, 0, |u| *u = u.saturating_add(units));
             p.daily_units.add(day, days, 0, |u| *u = u.saturating_add(units));

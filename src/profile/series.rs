@@ -8,23 +8,6 @@ use std::collections::VecDeque;
 use chrono::{DateTime, Days, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// `items`, of which there are at most `bound`, collected in one allocation
-/// (none when there are none): collecting a filtered iterator grows its
-/// vector step by step.
-pub(crate) fn within<T>(bound: usize, items: impl Iterator<Item = T>) -> Vec<T> {
-    let mut all = Vec::new();
-    // Internal iteration (`for_each`, not `extend`'s `next` per item): a
-    // filtered ring is walked in one tight loop per slice, each item pushed
-    // as it is made. Half the time of `extend` on a context's lists.
-    items.for_each(|item| {
-        if all.capacity() == 0 {
-            all.reserve_exact(bound.max(1));
-        }
-        all.push(item);
-    });
-    all
-}
-
 /// A bucket width.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Width {
@@ -199,8 +182,9 @@ impl<T: Clone> Series<T> {
             Some(rest) => (rest, b),
             None => (&[][..], b.get(first.saturating_sub(a.len())..).unwrap_or_default()),
         };
-        // A loop over the ring's two slices: a third faster than `within`
-        // over its range iterator, on a context of busy products.
+        // A loop over the ring's two slices, each bucket pushed as it is
+        // made: a third faster than collecting a filtered range iterator,
+        // on a context of busy products.
         let mut out = Vec::new();
         let mut push = |(i, v): &(i64, T)| {
             if let Some(bucket) = make(*i, v) {

@@ -206,7 +206,7 @@ impl Logic for TurnoverSpike {
                 continue;
             };
             judged = true;
-            let own = u64::try_from(item.quantity.max(0)).unwrap_or(0);
+            let own = item.units();
             // Hourly buckets with any of their hour in the last hour.
             let last_hour = p
                 .hourly_units
@@ -269,7 +269,7 @@ impl Logic for StockShare {
         let mut judged = false;
         for (item, p) in input.lines() {
             let Some(p) = p else { continue };
-            let quantity = u64::try_from(item.quantity.max(0)).unwrap_or(0);
+            let quantity = item.units();
             if let Some(stock) = p.stock.filter(|s| *s > 0) {
                 judged = true;
                 if share_at_least(quantity, stock, self.max_share) {
