@@ -355,11 +355,12 @@ fn events_before_their_order_wait_for_it() {
     let o = order("o9", "u-9", t(0, 10), "50.00", "card-z", "王五", "深圳市");
     let mut s = InMemoryStore::new();
     s.apply(&ev("c", t(0, 10) + Duration::minutes(5), EventKind::Cancelled { order_id: "o9".into() }));
+    let returned = EventKind::Returned { order_id: "o9".into(), exchange: false, product_id: None };
+    s.apply(&ev("r", t(0, 10) + Duration::minutes(6), returned));
     s.apply(&placed("p", o));
-    assert_eq!(
-        s.user_profile("u-9", None).unwrap().recent_orders[0].cancelled_at,
-        Some(t(0, 10) + Duration::minutes(5))
-    );
+    let p = s.user_profile("u-9", None).unwrap();
+    assert_eq!(p.recent_orders[0].cancelled_at, Some(t(0, 10) + Duration::minutes(5)));
+    assert_eq!(p.recent_orders[0].returned_at, Some(t(0, 10) + Duration::minutes(6)));
 }
 
 #[test]

@@ -261,8 +261,11 @@ struct UserState {
     /// Keyed by `country|region|city`.
     locations: Keyed<Seen>,
     link_keys: Keyed<Seen>,
-    /// (placed_at, order_id) of orders within retention.
-    orders: VecDeque<(DateTime<Utc>, Arc<str>)>,
+    /// The orders within retention, in time order, as the buyer's profile
+    /// shows them: kept here whole (amount, cancellation, return) so that a
+    /// context reads no order's record. Cancellations and returns are
+    /// copied here as they arrive (see [`InMemoryStore::show_in_recent`]).
+    orders: VecDeque<PastOrder>,
     address_changes: Vec<AddressChange>,
     complaints: Vec<ComplaintRecord>,
     /// The categories bought, each with its latest purchase, at most
@@ -829,7 +832,7 @@ impl InMemoryStore {
         latest(&mut u.last_seen, at);
         // The buyer's windowed facts expire as the buyer is touched.
         if let Some(h) = horizon {
-            while u.orders.front().is_some_and(|(t, _)| *t < h) {
+            while u.orders.front().is_some_and(|o| o.placed_at < h) {
                 u.orders.pop_front();
             }
             drop_before(&mut u.address_changes, h, |c| c.at);
@@ -871,6 +874,20 @@ impl InMemoryStore {
         // Queued at the latest time seen: its own events come at or after.
         let at = self.watermark.unwrap_or_default();
         slot::<Box<OrderState>>(&mut self.orders, &mut self.order_expiry, id, key, at, false).1
+    }
+
+    /// Copies the cancellation and return of order `order_id` from its
+    /// state to its buyer's recent orders, if it is placed and still there.
+    /// The buyer is not touched: this is news of an order, not of them.
+    fn show_in_recent(&mut self, order_id: &str) {
+        let Some(s) = self.orders.get(order_id) else { return };
+        let (Some(o), Some(at)) = (s.order.as_ref(), s.placed_at) else { return };
+        let Some(u) = self.users.get_mut(o.user_id()) else { return };
+        let from = u.orders.partition_point(|p| p.placed_at < at);
+        let mut same_time = u.orders.range_mut(from..).take_while(|p| p.placed_at == at);
+        if let Some(p) = same_time.find(|p| &*p.order_id == order_id) {
+            (p.cancelled_at, p.returned_at) = (s.cancelled_at, s.returned_at);
+        }
     }
 
     /// Links `user` to `key`, keeping the most recently seen accounts.
@@ -927,20 +944,25 @@ impl InMemoryStore {
         // A payment that arrived before its order names the instrument used.
         let paid_with =
             self.orders.get(&*id).and_then(|s| s.paid.as_ref()).and_then(|(t, _, i)| Some((*t, i.clone()?)));
+        // So may a cancellation or a return.
+        let mut past = PastOrder::new(Key::clone(&id), at, amount);
+        if let Some(s) = self.orders.get(&*id) {
+            (past.cancelled_at, past.returned_at) = (s.cancelled_at, s.returned_at);
+        }
         {
             let u = self.user_at(&order.user_id, at);
             u.order_count = u.order_count.saturating_add(1);
             u.total_spent = u.total_spent.checked_add(amount).unwrap_or(u.total_spent);
             // Orders mostly come in time order: at the back, and the oldest
             // leave at the front.
-            let pos = u.orders.partition_point(|(t, _)| *t <= at);
+            let pos = u.orders.partition_point(|o| o.placed_at <= at);
             if u.orders.len() < 8 {
                 u.orders.reserve_exact(1);
             }
-            u.orders.insert(pos, (at, Key::clone(&id)));
+            u.orders.insert(pos, past);
             if u.orders.len() > cap {
                 let excess = u.orders.len().saturating_sub(cap);
-                dropped_orders.extend(u.orders.drain(..excess).map(|(_, old)| old));
+                dropped_orders.extend(u.orders.drain(..excess).map(|old| old.order_id));
             }
             if let Some((t, i)) = paid_with {
                 see(&mut u.instruments, i, t, &id, max);
@@ -1330,6 +1352,7 @@ impl InMemoryStore {
             EventKind::Cancelled { order_id } => {
                 let s = self.order_state(order_id);
                 s.cancelled_at = Some(s.cancelled_at.map_or(at, |c| c.min(at)));
+                self.show_in_recent(order_id);
             }
             EventKind::Shipped { order_id, carrier, tracking_number } => {
                 self.order_state(order_id).shipped = Some((at, carrier.clone(), tracking_number.clone()));
@@ -1345,6 +1368,7 @@ impl InMemoryStore {
                 let kind = if *exchange { AfterSaleKind::Exchange } else { AfterSaleKind::Return };
                 let a = AfterSale { kind, at, complaint_type: None, product_id: product_id.clone() };
                 insert_capped(&mut s.after_sales, a, |a| a.at, cap);
+                self.show_in_recent(order_id);
             }
             EventKind::Complaint { user_id, order_id, product_id, complaint_type } => {
                 let record = ComplaintRecord {
@@ -1495,21 +1519,8 @@ impl InMemoryStore {
             let amount = s.order.as_ref().map_or(Decimal::ZERO, Placed::payable_amount);
             profile.total_spent = profile.total_spent.checked_sub(amount).unwrap_or(profile.total_spent);
         }
-        let recent = u.orders.iter().filter(|(at, id)| kept(*at) && excluded.is_none_or(|(x, _)| *x != **id));
-        profile.recent_orders = within(
-            u.orders.len(),
-            recent.filter_map(|(at, id)| {
-                let s = self.orders.get(&**id)?;
-                let amount = s.order.as_ref().map_or(Decimal::ZERO, Placed::payable_amount);
-                Some(PastOrder {
-                    order_id: Arc::clone(id),
-                    placed_at: *at,
-                    amount,
-                    cancelled_at: s.cancelled_at,
-                    returned_at: s.returned_at,
-                })
-            }),
-        );
+        let recent = u.orders.iter().filter(|o| kept(o.placed_at) && excluded.is_none_or(|(x, _)| x != &*o.order_id));
+        profile.recent_orders = within(u.orders.len(), recent.cloned());
         profile.payment_instruments = within(
             u.instruments.len(),
             u.instruments.iter().filter(|(_, s)| not_from_this_order(s)).map(|(id, s)| KnownInstrument {
@@ -1698,10 +1709,10 @@ pub(super) enum Table {
 }
 
 /// An order's record: its state, and of the order as placed only the buyer
-/// and the amount (what the buyer's profile reads of a past order), so that
-/// reading a buyer's recent orders reads none of their lines. The order as
-/// placed is a record of its own, read when an assessment or an event needs
-/// it whole.
+/// and the amount (what an event about the order and a context that leaves
+/// it out read of it), so that reading an order's state reads none of its
+/// lines. The order as placed is a record of its own, read when an
+/// assessment or an event needs it whole.
 #[derive(Serialize, Deserialize)]
 struct OrderRecord {
     head: Option<OrderHead>,

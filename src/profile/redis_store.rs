@@ -83,11 +83,11 @@ impl RedisConfig {
 
 /// The schema version in every key: a store that changes how it writes
 /// records changes it, and reads nothing the old one wrote.
-const SCHEMA: &str = "v1";
+const SCHEMA: &str = "v2";
 
 /// The read script: what `context_for` needs that other records name (the
-/// buyer's recent orders, the accounts linked to the buyer and their
-/// categories), read on the server in the same round trip as the keys the
+/// buyer, whose record holds their recent orders, the accounts linked to the
+/// buyer and their categories), read on the server in the same round trip as the keys the
 /// order names.
 ///
 /// ARGV: key base, buyer id (`''` for none), the number of the order's own
@@ -134,9 +134,6 @@ if user ~= '' then
   local raw = redis.call('GET', key)
   if raw then
     put(key, raw)
-    local orders = {}
-    for _, o in ipairs(texts(raw, 'orders', 2)) do orders[#orders + 1] = p .. '{o:' .. o .. '}' end
-    mget(orders, put)
     for _, k in ipairs(texts(raw, 'link_keys', 1)) do link(k) end
   end
 end
@@ -239,7 +236,7 @@ return out
 /// history.
 ///
 /// **Layout.** One Redis string per record, holding the record as JSON, with
-/// a TTL: a buyer (`{prefix}:v1:{u:ID}`), a product (`{p:ID}`), an order's
+/// a TTL: a buyer (`{prefix}:v2:{u:ID}`), a product (`{p:ID}`), an order's
 /// state (`{o:ID}`, with the buyer and amount of the order) and the order as
 /// placed (`{o:ID}:body`), an entity profile (`{e:KIND:KEY}`) and
 /// the accounts seen with it (`{e:KIND:KEY}:links`), the ids of the events
@@ -548,7 +545,7 @@ impl RedisStore {
                 }
                 reads.push((key, value));
             }
-            // Second read: the buyer of an order paid, the order as placed
+            // Second read: the buyer of an order paid, cancelled or returned, the order as placed
             // of an order confirmed abnormal, when the batch did not name
             // them; third: that order's products.
             let placed_here: BTreeSet<&str> = all
@@ -562,7 +559,10 @@ impl RedisStore {
             let mut bodies = BTreeSet::new();
             for e in &all {
                 match &e.kind {
-                    EventKind::Paid { order_id, .. } => {
+                    // The buyer's record shows their recent orders' cancellations and returns.
+                    EventKind::Paid { order_id, .. }
+                    | EventKind::Cancelled { order_id }
+                    | EventKind::Returned { order_id, .. } => {
                         if let Some(user) = scratch.order_buyer(order_id) {
                             more.insert((Table::User, user.to_owned()));
                         }
@@ -788,7 +788,7 @@ fn touches(e: &Event, out: &mut BTreeSet<(Table, String)>) {
 /// The store's key names.
 #[derive(Debug, Clone)]
 struct Keys {
-    /// `{prefix}:v1:`
+    /// `{prefix}:v2:`
     base: String,
 }
 
