@@ -25,25 +25,17 @@ impl Expiry {
         self.queue.insert((at, Arc::clone(key)));
     }
 
-    /// The keys not seen since before `limit`, removed from the queue.
-    /// `last_seen` gives a key's real last sighting (`None`: already gone).
-    pub(crate) fn expire(
-        &mut self,
-        limit: DateTime<Utc>,
-        last_seen: impl Fn(&str) -> Option<DateTime<Utc>>,
-    ) -> Vec<Arc<str>> {
-        let mut gone = Vec::new();
+    /// Hands out the keys queued at times before `limit`, removed from the
+    /// queue, to `forget`, which forgets a key not seen since before `limit`
+    /// either, and gives back the real last sighting of one seen since (it
+    /// goes back in the queue at that time).
+    pub(crate) fn expire(&mut self, limit: DateTime<Utc>, mut forget: impl FnMut(&str) -> Option<DateTime<Utc>>) {
         while self.queue.first().is_some_and(|(t, _)| *t < limit) {
             let Some((_, key)) = self.queue.pop_first() else { break };
-            match last_seen(&key) {
-                Some(t) if t >= limit => {
-                    self.queue.insert((t, key));
-                }
-                Some(_) => gone.push(key),
-                None => {}
+            if let Some(t) = forget(&key) {
+                self.queue.insert((t, key));
             }
         }
-        gone
     }
 
     /// The oldest queued key, by its real last sighting, for evicting past
@@ -95,8 +87,15 @@ mod tests {
             seen.insert(k, t(h));
         }
         seen.insert("a", t(10)); // touched later: the queue is not told
-        let gone = q.expire(t(3), |k| seen.get(k).copied());
-        assert_eq!(gone, [Arc::from("b"), Arc::from("c")]);
+        let (limit, mut gone) = (t(3), Vec::new());
+        q.expire(limit, |k| match seen.get(k) {
+            Some(at) if *at >= limit => Some(*at),
+            _ => {
+                gone.push(k.to_owned());
+                None
+            }
+        });
+        assert_eq!(gone, ["b", "c"]);
         assert_eq!(q.len(), 1, "a was requeued at its real time");
         assert_eq!(q.oldest(|k| seen.get(k).copied()).as_deref(), Some("a"));
     }

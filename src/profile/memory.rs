@@ -6,6 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 
 use super::events::{Event, EventKind};
 use super::expiry::Expiry;
@@ -192,18 +193,20 @@ fn see_from(
 
 /// A small map by text key, kept sorted in one vector: the store holds at
 /// most a few dozen entries per buyer or link key, where a `BTreeMap` node
-/// costs hundreds of bytes even for one entry.
+/// costs hundreds of bytes even for one entry. The first `N` entries are
+/// held inline (none by default): a link key's map, which mostly names one
+/// account, then costs no allocation of its own.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
-struct Keyed<V>(Vec<(Key, V)>);
+struct Keyed<V, const N: usize = 0>(SmallVec<[(Key, V); N]>);
 
-impl<V> Default for Keyed<V> {
+impl<V, const N: usize> Default for Keyed<V, N> {
     fn default() -> Self {
-        Keyed(Vec::new())
+        Keyed(SmallVec::new())
     }
 }
 
-impl<V> Keyed<V> {
+impl<V, const N: usize> Keyed<V, N> {
     fn position(&self, key: &str) -> Result<usize, usize> {
         self.0.binary_search_by(|(k, _)| (**k).cmp(key))
     }
@@ -450,7 +453,7 @@ struct EntityState {
     daily: Series<(u32, Decimal)>,
     /// Buyers and when each last ordered with it, at most
     /// [`StoreConfig::max_buyers_per_entity`] (the most recent).
-    buyers: Vec<(Arc<str>, DateTime<Utc>)>,
+    buyers: SmallVec<[(Arc<str>, DateTime<Utc>); 1]>,
     /// More buyers were seen than are kept.
     capped: bool,
 }
@@ -493,7 +496,7 @@ impl LastSeen for OrderState {
 }
 
 /// A link key goes by the latest account seen with it.
-impl LastSeen for Keyed<DateTime<Utc>> {
+impl<const N: usize> LastSeen for Keyed<DateTime<Utc>, N> {
     fn seen_at(&self) -> Option<DateTime<Utc>> {
         self.values().max().copied()
     }
@@ -510,6 +513,28 @@ fn keep<V: LastSeen>(map: &mut HashMap<Key, V>, expiry: &mut Expiry, horizon: Op
     let key = Key::from(id);
     expiry.enqueue(at.unwrap_or_default(), &key);
     map.insert(key, v);
+}
+
+/// Forgets the records of `map` not seen since before `limit`, as their
+/// entries in `expiry` fall behind it, handing each to `gone`. A record is
+/// looked up once: checked and removed in the same probe.
+fn forget_before<V: LastSeen>(
+    map: &mut HashMap<Key, V>,
+    expiry: &mut Expiry,
+    limit: DateTime<Utc>,
+    mut gone: impl FnMut(V),
+) {
+    expiry.expire(limit, |id| match map.entry_ref(id) {
+        EntryRef::Occupied(o) => match o.get().seen_at() {
+            Some(t) if t >= limit => Some(t),
+            Some(_) => {
+                gone(o.remove());
+                None
+            }
+            None => None,
+        },
+        EntryRef::Vacant(_) => None,
+    });
 }
 
 /// The time `map` holds for `id`, for the expiry queues.
@@ -736,7 +761,7 @@ pub struct InMemoryStore {
     #[serde(default)]
     user_expiry: Expiry,
     /// Accounts by link key, each with when it was last seen with the key.
-    links: HashMap<Key, Keyed<DateTime<Utc>>>,
+    links: HashMap<Key, Keyed<DateTime<Utc>, 1>>,
     too_late: u64,
     /// Events dropped: held ones crowded out, or at the unplaced-order bound.
     #[serde(default)]
@@ -1117,24 +1142,15 @@ impl InMemoryStore {
     /// forgotten or requeued, never a walk over every profile.
     fn expire(&mut self) {
         let Some(h) = self.horizon() else { return };
-        let orders = &self.orders;
-        for id in self.order_expiry.expire(h, seen_in(orders)) {
-            if self.orders.remove(&id).is_some_and(|s| s.order.is_none()) {
-                self.unplaced = self.unplaced.saturating_sub(1);
+        let unplaced = &mut self.unplaced;
+        forget_before(&mut self.orders, &mut self.order_expiry, h, |s| {
+            if s.order.is_none() {
+                *unplaced = unplaced.saturating_sub(1);
             }
-        }
-        let products = &self.products;
-        for id in self.product_expiry.expire(h, seen_in(products)) {
-            self.products.remove(&id);
-        }
-        let links = &self.links;
-        for key in self.link_expiry.expire(h, seen_in(links)) {
-            self.links.remove(&key);
-        }
-        let entities = &self.entities;
-        for id in self.entity_expiry.expire(h, seen_in(entities)) {
-            self.entities.remove(&id);
-        }
+        });
+        forget_before(&mut self.products, &mut self.product_expiry, h, drop);
+        forget_before(&mut self.links, &mut self.link_expiry, h, drop);
+        forget_before(&mut self.entities, &mut self.entity_expiry, h, drop);
         while self.entities.len() > self.config.max_entities {
             let entities = &self.entities;
             let Some(id) = self.entity_expiry.oldest(seen_in(entities)) else { break };
