@@ -86,9 +86,9 @@ impl RedisConfig {
 const SCHEMA: &str = "v2";
 
 /// The read script: what `context_for` needs that other records name (the
-/// buyer, whose record holds their recent orders, the accounts linked to the
-/// buyer and their categories), read on the server in the same round trip as the keys the
-/// order names.
+/// buyer, whose record holds their recent orders, the accounts linked to
+/// the buyer and their categories), read on the server in the same round
+/// trip as the keys the order names.
 ///
 /// ARGV: key base, buyer id (`''` for none), the number of the order's own
 /// link ids and the ids. Returns the clock, then key and value of each
@@ -545,9 +545,10 @@ impl RedisStore {
                 }
                 reads.push((key, value));
             }
-            // Second read: the buyer of an order paid, cancelled or returned, the order as placed
-            // of an order confirmed abnormal, when the batch did not name
-            // them; third: that order's products.
+            // Second read: the buyer of an order paid, cancelled or returned
+            // (their record shows their recent orders' cancellations and
+            // returns), the order as placed of an order confirmed abnormal,
+            // when the batch did not name them; third: that order's products.
             let placed_here: BTreeSet<&str> = all
                 .iter()
                 .filter_map(|e| match &e.kind {
@@ -559,7 +560,6 @@ impl RedisStore {
             let mut bodies = BTreeSet::new();
             for e in &all {
                 match &e.kind {
-                    // The buyer's record shows their recent orders' cancellations and returns.
                     EventKind::Paid { order_id, .. }
                     | EventKind::Cancelled { order_id }
                     | EventKind::Returned { order_id, .. } => {
