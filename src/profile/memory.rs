@@ -12,7 +12,7 @@ use super::events::{Event, EventKind};
 use super::expiry::Expiry;
 use super::placed::{Placed, SHARED_UP_TO};
 use super::series::{Series, Starts, Width};
-use super::store::{Applied, EntityIds, ProfileRead, ProfileWrite, StoreError, entity_ids, key_of, link_kind};
+use super::store::{Applied, EntityIds, ProfileRead, ProfileWrite, StoreError, key_of, link_kind};
 use crate::context::{EvalContext, Stage};
 use crate::model::{
     AddressChange, AfterSale, AfterSaleKind, Bucket, BuyerSeen, ComplaintRecord, ComplaintType, EntityProfile,
@@ -956,9 +956,9 @@ impl InMemoryStore {
         let cap = self.config.max_per_entity;
         let amount = order.payable_amount;
         // `kind:key` ids: the entity profiles' keys, and for a card, device,
-        // phone or address the account-link keys too.
-        let entities = entity_ids(order);
-        let links = || entities.iter().filter(|(kind, _)| link_kind(*kind).is_some()).map(|(_, id)| id);
+        // phone or address the account-link keys too (written in one
+        // buffer: the entity table's copy is taken, or made for a new one).
+        let ids = EntityIds::of(order);
         // The order's id, shared by the buyer's record, the sightings it
         // first showed and the order's own record (made already if events
         // came before it).
@@ -1006,12 +1006,6 @@ impl InMemoryStore {
             if let Some(l) = order.client.as_ref().and_then(|c| c.location.as_ref()) {
                 see(&mut u.locations, location_key(l), at, &id, max);
             }
-            // Room for the new keys at once (the map grows one by one).
-            let new_keys = links().filter(|k| u.link_keys.position(k).is_err()).count();
-            u.link_keys.0.reserve_exact(new_keys);
-            for k in links() {
-                see(&mut u.link_keys, Key::clone(k), at, &id, max);
-            }
             for c in categories {
                 match u.categories.get_mut(c) {
                     Some(t) => *t = (*t).max(at),
@@ -1032,12 +1026,19 @@ impl InMemoryStore {
         }
         // The buyer's id, shared by the links and entity profiles that name it.
         let user = shared_key(&self.users, &order.user_id);
-        for (kind, k) in &entities {
-            if link_kind(*kind).is_some() {
-                self.link(k, &user, at);
+        let entities = self.see_entities(at, order, &user, &ids);
+        let links = || entities.iter().filter(|(kind, _)| link_kind(*kind).is_some()).map(|(_, k)| k);
+        for k in links() {
+            self.link(k, &user, at);
+        }
+        if let Some(u) = self.users.get_mut(&*user) {
+            // Room for the new keys at once (the map grows one by one).
+            let new_keys = links().filter(|k| u.link_keys.position(k).is_err()).count();
+            u.link_keys.0.reserve_exact(new_keys);
+            for k in links() {
+                see(&mut u.link_keys, Key::clone(k), at, &id, max);
             }
         }
-        self.see_entities(at, order, &user, &entities);
         let (hour, day, days) = (Width::Hour.index(at), Width::Day.index(at), self.retention_days());
         // The product ids a long order is kept with: the product table's.
         let compact = order.items.len() > SHARED_UP_TO;
@@ -1096,12 +1097,21 @@ impl InMemoryStore {
         width.index(now).saturating_sub(span.saturating_sub(1))
     }
 
-    /// Counts the order on each entity it names.
-    fn see_entities(&mut self, at: DateTime<Utc>, order: &Order, user: &Key, entities: &[(EntityType, Key)]) {
+    /// Counts the order on each entity it names (by `ids`), and gives back
+    /// their ids as the entity table holds them, to share.
+    fn see_entities(
+        &mut self,
+        at: DateTime<Utc>,
+        order: &Order,
+        user: &Key,
+        ids: &EntityIds,
+    ) -> SmallVec<[(EntityType, Key); EntityType::ALL.len()]> {
         let (hour, day, days) = (Width::Hour.index(at), Width::Day.index(at), self.retention_days());
         let cap = self.config.max_buyers_per_entity;
-        for (_, id) in entities {
-            let (_, e) = slot(&mut self.entities, &mut self.entity_expiry, id, || Key::clone(id), at, false);
+        let mut keys = SmallVec::new();
+        for (kind, id) in ids.iter() {
+            let (key, e) = slot(&mut self.entities, &mut self.entity_expiry, id, || Key::from(id), at, true);
+            keys.extend(key.map(|k| (kind, k)));
             e.first_seen = Some(e.first_seen.map_or(at, |t| t.min(at)));
             latest(&mut e.last_seen, at);
             let amount = order.payable_amount;
@@ -1134,6 +1144,7 @@ impl InMemoryStore {
                 e.buyers.remove(first_oldest);
             }
         }
+        keys
     }
 
     /// Forgets what was not seen within retention (orders, products, link

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use super::events::{Event, EventKind};
 use super::memory::{Carried, InMemoryStore, StoreConfig, Table, login_link_key};
-use super::store::{Applied, ProfileRead, ProfileWrite, StoreError, entity_ids, link_keys, link_kind};
+use super::store::{Applied, EntityIds, ProfileRead, ProfileWrite, StoreError, link_keys, link_kind};
 use crate::context::{EvalContext, Stage};
 use crate::model::{Order, ProductProfile, UserProfile};
 use crate::time::{UtcOffset, Window};
@@ -478,8 +478,8 @@ impl RedisStore {
         for item in &order.items {
             direct.push(self.keys.record(Table::Product, &item.product_id));
         }
-        for (_, id) in entity_ids(order) {
-            direct.push(self.keys.record(Table::Entity, &id));
+        for (_, id) in EntityIds::of(order).iter() {
+            direct.push(self.keys.record(Table::Entity, id));
         }
         let links = link_keys(order).into_iter().map(|(_, k)| k).collect();
         Read { user: Some(&order.user_id), direct, links }
@@ -760,7 +760,7 @@ fn touches(e: &Event, out: &mut BTreeSet<(Table, String)>) {
         EventKind::OrderPlaced { order } => {
             out.insert((Table::User, order.user_id.clone()));
             out.extend(order.items.iter().map(|i| (Table::Product, i.product_id.clone())));
-            for (kind, id) in entity_ids(order) {
+            for (kind, id) in EntityIds::of(order).iter() {
                 if link_kind(kind).is_some() {
                     out.insert((Table::Link, id.to_string()));
                 }

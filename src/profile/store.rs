@@ -168,12 +168,6 @@ pub fn entity_keys(order: &Order) -> Vec<(EntityType, String)> {
     EntityIds::of(order).iter().map(|(kind, id)| (kind, key_of(kind, id).to_owned())).collect()
 }
 
-/// The entities an order names as `kind:key` ids (the store's keys for
-/// entity profiles and account links), each shared (one allocation each).
-pub(crate) fn entity_ids(order: &Order) -> Vec<(EntityType, Arc<str>)> {
-    EntityIds::of(order).iter().map(|(kind, id)| (kind, Arc::from(id))).collect()
-}
-
 /// The `kind:key` ids of an order's entities, written one after another in
 /// one buffer: reading an order's entities costs one allocation, not one
 /// per entity.
