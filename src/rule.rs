@@ -146,9 +146,9 @@ pub(crate) struct Derived<'a> {
 /// lines' profiles are looked up each time).
 const CACHED_LINES: usize = 32;
 
-/// The profile of `item`'s product in `ctx`.
-fn product_of<'a>(ctx: &'a EvalContext, item: &LineItem) -> Option<&'a ProductProfile> {
-    ctx.products.get(&*item.product_id).map(|p| &**p)
+/// The profile of product `product_id` in `ctx`.
+fn product_of<'a>(ctx: &'a EvalContext, product_id: &str) -> Option<&'a ProductProfile> {
+    ctx.products.get(product_id).map(|p| &**p)
 }
 
 impl<'a> Derived<'a> {
@@ -160,7 +160,7 @@ impl<'a> Derived<'a> {
         let mut products = [None; CACHED_LINES];
         if !ctx.products.is_empty() {
             for (slot, item) in products.iter_mut().zip(&order.items) {
-                *slot = product_of(ctx, item);
+                *slot = product_of(ctx, &item.product_id);
             }
         }
         Derived { phone, entities: listed.then(|| OrderEntities::of(order, phone)), products }
@@ -264,7 +264,7 @@ impl<'a> Input<'a> {
     /// The profile of product `product_id`, if the context has one.
     pub fn product(&self, product_id: &str) -> Option<&'a ProductProfile> {
         self.note_history();
-        self.ctx.products.get(product_id).map(|p| &**p)
+        product_of(self.ctx, product_id)
     }
     /// Each line of the order with its product's profile, if the context has
     /// one (looked up once per evaluation in an engine).
@@ -273,7 +273,7 @@ impl<'a> Input<'a> {
         let (ctx, cached) = (self.ctx, self.derived.map(|d| &d.products));
         self.order.items.iter().enumerate().map(move |(i, item)| match cached.and_then(|c| c.get(i)) {
             Some(profile) => (item, *profile),
-            None => (item, product_of(ctx, item)),
+            None => (item, product_of(ctx, &item.product_id)),
         })
     }
     /// A line's category: its own, else its product profile's (`product`).

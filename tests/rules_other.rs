@@ -747,4 +747,23 @@ mod stock_share {
         let (o, c) = stocked(None, None, 5);
         assert_skipped(&eval(&o, &c), PRODUCT_STOCK_SHARE);
     }
+
+    /// The engine looks up the first lines' product profiles once per
+    /// evaluation; a line after those is judged the same, both sides of the
+    /// threshold.
+    #[test]
+    fn a_line_after_the_first_thirty_two_is_judged_too() {
+        for (quantity, fires) in [(5, true), (4, false)] {
+            let (mut o, c) = stocked(Some(10), None, quantity);
+            let tea = o.items.remove(0);
+            let other = LineItem::new("p-unprofiled", tea.unit_price, 1);
+            o.items = std::iter::repeat_n(other, 39).chain([tea]).collect();
+            let a = eval(&o, &c);
+            if fires {
+                assert_eq!(evidence(assert_fires(&a, PRODUCT_STOCK_SHARE), "stock_share"), "50%");
+            } else {
+                assert_quiet(&a, PRODUCT_STOCK_SHARE);
+            }
+        }
+    }
 }

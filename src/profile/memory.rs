@@ -966,12 +966,13 @@ impl InMemoryStore {
         let categories = order.items.iter().filter_map(|i| i.category.as_deref()).filter(|c| !c.trim().is_empty());
         // Orders beyond the buyer's bound leave the store with their state.
         let mut dropped_orders = Vec::new();
-        // A payment that arrived before its order names the instrument used.
-        let paid_with =
-            self.orders.get(&*id).and_then(|s| s.paid.as_ref()).and_then(|(t, _, i)| Some((*t, i.clone()?)));
-        // So may a cancellation or a return.
+        // Events that arrived before their order: a payment names the
+        // instrument used; a cancellation or a return shows in the buyer's
+        // recent orders.
         let mut past = PastOrder::new(Key::clone(&id), at, amount);
+        let mut paid_with = None;
         if let Some(s) = self.orders.get(&*id) {
+            paid_with = s.paid.as_ref().and_then(|(t, _, i)| Some((*t, i.clone()?)));
             (past.cancelled_at, past.returned_at) = (s.cancelled_at, s.returned_at);
         }
         {
@@ -1057,8 +1058,7 @@ impl InMemoryStore {
                 products.push((key, p.category.clone()));
             }
         }
-        let user_id = shared_key(&self.users, &order.user_id);
-        let placed = Placed::of(shared, Key::clone(&id), user_id, products);
+        let placed = Placed::of(shared, Key::clone(&id), user, products);
         let state = self.order_state_of(&id);
         state.order = Some(placed);
         self.unplaced = self.unplaced.saturating_sub(1);

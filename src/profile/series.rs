@@ -189,6 +189,8 @@ impl<T: Clone> Series<T> {
         let mut push = |(i, v): &(i64, T)| {
             if let Some(bucket) = make(*i, v) {
                 if out.capacity() == 0 {
+                    // Room for every bucket held (at most a few fall
+                    // before `since`).
                     out.reserve_exact(self.len());
                 }
                 out.push(bucket);
