@@ -21,14 +21,19 @@ use super::events::{Event, EventKind};
 use super::store::{Applied, ProfileStore, StoreError};
 use crate::context::Stage;
 use crate::model::Order;
-use crate::model::{ClientInfo, LineItem, Payment, Recipient, ShippingAddress};
+use crate::model::{
+    AfterSale, AfterSaleKind, AttemptStatus, ClientInfo, ComplaintRecord, ComplaintType, EntityType, LineItem,
+    LinkKind, Location, Payment, PaymentAttempt, Recipient, ShippingAddress, TrackingEvent, VerificationCall,
+};
 use crate::time::UtcOffset;
 
 /// Runs every check against fresh stores from `new_store`. `Err` lists each
 /// check that failed and how.
 pub fn check<S: ProfileStore>(mut new_store: impl FnMut() -> S) -> Result<(), Vec<String>> {
-    let checks: [(&str, Check<S>); 7] = [
+    let checks: [(&str, Check<S>); 9] = [
         ("a known history gives the hand-computed profile", known_history),
+        ("every kind of event folds to the hand-computed profiles", every_kind_in_time_order),
+        ("every kind of event folds the same when it comes before the one it follows", every_kind_in_reverse),
         ("a redelivered event changes nothing", duplicates),
         ("events out of order within the lateness window give the same profile", out_of_order),
         ("an event older than the lateness window is refused", too_late),
@@ -173,6 +178,184 @@ fn context_excludes_the_order<S: ProfileStore>(store: &mut S) -> Result<(), Stri
     expect("total spent without o3", p.total_spent, money("160.00"))?;
     expect("stage", ctx.stage, Some(Stage::Placed))?;
     expect("product profile", ctx.products.contains_key("p-1"), true)
+}
+
+/// One event of every kind, about two buyers who share a device (one
+/// through a login, the other through an order) and one product.
+fn every_kind() -> Vec<Event> {
+    let hangzhou = hangzhou_location;
+    let login = |id: &str, m: i64, device: Option<&str>| {
+        let kind = EventKind::Login {
+            user_id: "u-1".into(),
+            location: Some(hangzhou()),
+            device_id: device.map(str::to_owned),
+        };
+        Event::new(id, minutes(m), kind)
+    };
+    let on = |order_id: &str| order_id.to_owned();
+    vec![
+        placed("k1", order("o1", "u-1", minutes(0), "100.00", "card-a", "dev-1")),
+        Event::new("k2", minutes(1), EventKind::PaymentFailed { order_id: on("o1"), reason: AttemptStatus::Declined }),
+        Event::new(
+            "k3",
+            minutes(2),
+            EventKind::Paid { order_id: on("o1"), amount: money("100.00"), instrument_id: Some("card-z".into()) },
+        ),
+        Event::new("k4", minutes(3), EventKind::VerificationCall { order_id: on("o1"), answered: false }),
+        Event::new(
+            "k5",
+            minutes(4),
+            EventKind::Shipped {
+                order_id: on("o1"),
+                carrier: Some("SF".into()),
+                tracking_number: Some("SF1001".into()),
+            },
+        ),
+        Event::new(
+            "k6",
+            minutes(5),
+            EventKind::TrackingUpdate { order_id: on("o1"), description: Some("到达杭州".into()) },
+        ),
+        Event::new("k7", minutes(6), EventKind::Delivered { order_id: on("o1") }),
+        Event::new(
+            "k8",
+            minutes(7),
+            EventKind::Returned { order_id: on("o1"), exchange: true, product_id: Some("p-1".into()) },
+        ),
+        Event::new(
+            "k9",
+            minutes(8),
+            EventKind::Complaint {
+                user_id: "u-1".into(),
+                order_id: Some(on("o1")),
+                product_id: Some("p-1".into()),
+                complaint_type: ComplaintType::Fraud,
+            },
+        ),
+        Event::new(
+            "k10",
+            minutes(9),
+            EventKind::AddressChanged {
+                user_id: "u-1".into(),
+                address: ShippingAddress {
+                    city: Some("杭州市".into()),
+                    detail: Some("文三路1号".into()),
+                    ..ShippingAddress::default()
+                },
+            },
+        ),
+        login("k11", 10, Some("dev-9")),
+        placed("k12", order("o2", "u-2", minutes(11), "50.00", "card-b", "dev-9")),
+        Event::new("k13", minutes(12), EventKind::ConfirmedAbnormal { order_id: on("o1") }),
+        Event::new("k14", minutes(13), EventKind::StockLevel { product_id: "p-1".into(), units: 40 }),
+        Event::new("k15", minutes(14), EventKind::Cancelled { order_id: on("o2") }),
+        login("k16", 15, None),
+        Event::new("k17", minutes(16), EventKind::StockLevel { product_id: "p-1".into(), units: 38 }),
+    ]
+}
+
+fn every_kind_in_time_order<S: ProfileStore>(store: &mut S) -> Result<(), String> {
+    every_kind_folded(store, every_kind())
+}
+
+/// Each event before the one it follows (within the lateness window):
+/// everything about an order before the order, the confirmation before the
+/// order it names, the older stock level after the newer.
+fn every_kind_in_reverse<S: ProfileStore>(store: &mut S) -> Result<(), String> {
+    let mut events = every_kind();
+    events.reverse();
+    every_kind_folded(store, events)
+}
+
+/// Folds `events` (the events of [`every_kind`] in some order, and one of a
+/// type the store does not know) and checks every record they touched
+/// against figures worked out by hand.
+fn every_kind_folded<S: ProfileStore>(store: &mut S, events: Vec<Event>) -> Result<(), String> {
+    let err = |e: StoreError| e.to_string();
+    fold(store, &events)?;
+    let unknown = Event::new("k18", minutes(17), EventKind::Unknown);
+    expect("an event of an unknown type", store.apply(&unknown).map_err(err)?, Applied::Ignored)?;
+
+    // The order, with everything that happened to it.
+    let o1 = store.order("o1").map_err(err)?;
+    let pay = o1.payment.as_ref().ok_or("o1 has no payment")?;
+    expect("o1 attempts", pay.attempts.clone(), vec![PaymentAttempt::new(minutes(1), AttemptStatus::Declined)])?;
+    expect("o1 paid", (pay.paid_at, pay.paid_amount), (Some(minutes(2)), Some(money("100.00"))))?;
+    expect("o1 instrument (the payment's)", pay.instrument_id.as_deref(), Some("card-z"))?;
+    let l = o1.logistics.as_ref().ok_or("o1 has no logistics")?;
+    expect("o1 shipped", (l.shipped_at, l.carrier.as_deref()), (Some(minutes(4)), Some("SF")))?;
+    expect("o1 tracking number", l.tracking_number.as_deref(), Some("SF1001"))?;
+    let tracking = TrackingEvent { at: minutes(5), description: Some("到达杭州".into()), location: None };
+    expect("o1 tracking", l.events.clone(), vec![tracking])?;
+    expect("o1 delivered", l.delivered_at, Some(minutes(6)))?;
+    let exchange = AfterSale { product_id: Some("p-1".into()), ..AfterSale::new(AfterSaleKind::Exchange, minutes(7)) };
+    let complaint = AfterSale { product_id: Some("p-1".into()), ..AfterSale::complaint(ComplaintType::Fraud, minutes(8)) };
+    expect("o1 after-sales", o1.after_sales.clone(), vec![exchange, complaint])?;
+    expect("o1 calls", o1.verification_calls.clone(), vec![VerificationCall::new(minutes(3), false)])?;
+    expect("stage of o1", store.stage("o1").map_err(err)?, Some(Stage::AfterSales))?;
+    expect("stage of o2", store.stage("o2").map_err(err)?, Some(Stage::Cancelled))?;
+
+    // The buyer who placed o1, changed address and logged in twice from
+    // Hangzhou (once on the device u-2 ordered from).
+    let p = store.user_profile("u-1", None).map_err(err)?.ok_or("no profile for u-1")?;
+    expect("u-1 orders", (p.order_count, p.total_spent), (1, money("100.00")))?;
+    let recent: Vec<(&str, Option<DateTime<Utc>>, Option<DateTime<Utc>>)> =
+        p.recent_orders.iter().map(|o| (&*o.order_id, o.cancelled_at, o.returned_at)).collect();
+    expect("u-1 recent orders", recent, vec![("o1", None, Some(minutes(7)))])?;
+    let mut cards: Vec<(&str, DateTime<Utc>, DateTime<Utc>)> =
+        p.payment_instruments.iter().map(|k| (&*k.id, k.first_seen, k.last_used)).collect();
+    cards.sort_unstable();
+    expect("u-1 instruments", cards, vec![("card-a", minutes(0), minutes(0)), ("card-z", minutes(2), minutes(2))])?;
+    let complaint = ComplaintRecord { order_id: Some("o1".into()), ..ComplaintRecord::new(minutes(8), ComplaintType::Fraud) };
+    expect("u-1 complaints", p.complaints.clone(), vec![complaint])?;
+    let changes: Vec<(DateTime<Utc>, Option<&str>, Option<&str>)> =
+        p.address_changes.iter().map(|c| (c.at, c.city.as_deref(), c.detail.as_deref())).collect();
+    expect("u-1 address changes", changes, vec![(minutes(9), Some("杭州市"), Some("文三路1号"))])?;
+    // Kept folded (case and width), as the rules compare them.
+    let folded = Location { country: Some("cn".into()), ..hangzhou_location() };
+    expect("u-1 usual locations (two logins)", p.usual_locations.clone(), vec![folded])?;
+    let linked: Vec<(&str, LinkKind, Vec<&str>)> = p
+        .linked_accounts
+        .iter()
+        .map(|a| (&*a.user_id, a.via, a.purchases.iter().map(|b| &*b.category).collect()))
+        .collect();
+    expect("accounts linked to u-1", linked, vec![("u-2", LinkKind::Device, vec!["茶叶"])])?;
+
+    // The buyer of the cancelled o2, linked back through the login.
+    let p = store.user_profile("u-2", None).map_err(err)?.ok_or("no profile for u-2")?;
+    expect("u-2 orders", (p.order_count, p.total_spent), (1, money("50.00")))?;
+    let recent: Vec<(&str, Option<DateTime<Utc>>)> = p.recent_orders.iter().map(|o| (&*o.order_id, o.cancelled_at)).collect();
+    expect("u-2 recent orders", recent, vec![("o2", Some(minutes(14)))])?;
+    let linked: Vec<(&str, LinkKind)> = p.linked_accounts.iter().map(|a| (&*a.user_id, a.via)).collect();
+    expect("accounts linked to u-2", linked, vec![("u-1", LinkKind::Device)])?;
+
+    // The product both orders bought.
+    let product = store.product_profile("p-1").map_err(err)?.ok_or("no profile for p-1")?;
+    expect("p-1 orders, abnormal", (product.orders, product.abnormal_orders), (2, 1))?;
+    expect("p-1 fraud complaints", product.fraud_complaints.clone(), vec![minutes(8)])?;
+    expect("p-1 stock (the latest level)", product.stock, Some(38))?;
+    expect("p-1 category", product.category.as_deref(), Some("茶叶"))?;
+    expect("p-1 usual quantity", product.median_quantity, Some(1))?;
+    let hourly: Vec<(DateTime<Utc>, u64)> = product.hourly_units.iter().map(|b| (b.start, b.units)).collect();
+    expect("p-1 units by hour", hourly, vec![(minutes(0), 2)])?;
+
+    // A new order of u-1 on the shared device: its context.
+    let o3 = order("o3", "u-1", minutes(20), "80.00", "card-a", "dev-9");
+    let ctx = store.context_for(&o3, minutes(20), UtcOffset::china()).map_err(err)?;
+    expect("context user", ctx.user.as_ref().map(|u| u.order_count), Some(1))?;
+    expect("context stage", ctx.stage, Some(Stage::Placed))?;
+    let p1 = ctx.products.get("p-1").ok_or("no p-1 in the context")?;
+    expect("context p-1 orders, stock", (p1.orders, p1.stock), (2, Some(38)))?;
+    let device = ctx.entity(EntityType::Device).ok_or("no device entity in the context")?;
+    let buyers: Vec<&str> = device.buyers.iter().map(|b| &*b.user_id).collect();
+    expect("buyers seen on dev-9", buyers, vec!["u-2"])?;
+    let card = ctx.entity(EntityType::PaymentInstrument).ok_or("no card entity in the context")?;
+    let buyers: Vec<&str> = card.buyers.iter().map(|b| &*b.user_id).collect();
+    expect("buyers seen on card-a", buyers, vec!["u-1"])
+}
+
+fn hangzhou_location() -> Location {
+    Location { country: Some("CN".into()), region: Some("浙江省".into()), city: Some("杭州市".into()) }
 }
 
 fn unknown_order<S: ProfileStore>(store: &mut S) -> Result<(), String> {
