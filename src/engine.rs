@@ -591,9 +591,10 @@ impl EngineBuilder {
             if !RuleId::is_valid(id) {
                 problems.push(BuildProblem::BadRuleId(id.to_owned()));
             }
-            if !seen.insert(id) {
-                problems.push(BuildProblem::DuplicateRule(id.to_owned()));
-            }
+            // Ids are unique here: the builder replaces a rule added again
+            // under its id (`rule_arc`), and a rule-set file refuses a
+            // composite defined twice, naming both places.
+            seen.insert(id);
             for issue in rule.validate() {
                 problems.push(BuildProblem::Parameter {
                     rule: id.to_owned(),
@@ -672,9 +673,6 @@ pub enum BuildProblem {
     /// Settings name a rule the engine does not have.
     #[error("unknown rule id `{0}`")]
     UnknownRule(String),
-    /// Two rules share an id.
-    #[error("rule id `{0}` is declared twice")]
-    DuplicateRule(String),
     /// An id is not of the form `category.name`.
     #[error("rule id `{0}` is malformed: use lower-case letters, digits, `_` and `.`")]
     BadRuleId(String),

@@ -82,9 +82,9 @@ fn composites_must_build_on_rules_declared_before_them() {
 }
 
 #[test]
-fn malformed_and_duplicate_ids_are_refused() {
+fn malformed_ids_are_refused_and_a_repeated_id_replaces_the_rule() {
     #[derive(Debug)]
-    struct Named(&'static str);
+    struct Named(&'static str, u8);
     impl Rule for Named {
         fn id(&self) -> &str {
             self.0
@@ -93,19 +93,23 @@ fn malformed_and_duplicate_ids_are_refused() {
             Category::Custom
         }
         fn default_points(&self) -> u8 {
-            1
+            self.1
         }
         fn evaluate(&self, _: &Input<'_>) -> Outcome {
             Outcome::NotFired
         }
     }
-    let err = Engine::builder().rule(Named("Bad Id")).build().unwrap_err();
+    let err = Engine::builder().rule(Named("Bad Id", 1)).build().unwrap_err();
     assert!(matches!(&err.problems()[0], BuildProblem::BadRuleId(id) if id == "Bad Id"));
-    let dup = order_anomaly::EngineBuilder::empty()
-        .rule_arc(std::sync::Arc::new(Named("custom.a")))
-        .rule_arc(std::sync::Arc::new(Named("custom.b")))
-        .build();
-    assert!(dup.is_ok());
+    // The same id again replaces the rule in its place: one rule, the later.
+    let engine = order_anomaly::EngineBuilder::empty()
+        .rule(Named("custom.a", 1))
+        .rule(Named("custom.b", 2))
+        .rule(Named("custom.a", 3))
+        .build()
+        .unwrap();
+    let rules: Vec<(String, u8)> = engine.rules().map(|r| (r.id.to_string(), r.settings.points)).collect();
+    assert_eq!(rules, [("custom.a".to_owned(), 3), ("custom.b".to_owned(), 2)]);
 }
 
 #[test]
