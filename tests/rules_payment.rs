@@ -290,8 +290,13 @@ mod amount_spike {
 
     #[test]
     fn weight_grows_with_the_ratio() {
-        assert_eq!(eval(&priced("1200.00"), &ctx()).flag(PAYMENT_AMOUNT_SPIKE).unwrap().points(), 40);
-        assert_eq!(eval(&priced("2400.00"), &ctx()).flag(PAYMENT_AMOUNT_SPIKE).unwrap().points(), 50);
+        // Average 200: 10 extra points from twice the multiplier (6x, as the
+        // evidence rounds the ratio to one decimal), 20 from four times (12x).
+        let points = |amount: &str| eval(&priced(amount), &ctx()).flag(PAYMENT_AMOUNT_SPIKE).unwrap().points();
+        assert_eq!(points("1180.00"), 30, "5.9x");
+        assert_eq!(points("1200.00"), 40, "6.0x");
+        assert_eq!(points("2380.00"), 40, "11.9x");
+        assert_eq!(points("2400.00"), 50, "12.0x");
     }
 
     #[test]
