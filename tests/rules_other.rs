@@ -238,6 +238,23 @@ mod frequent_cancel {
     }
 
     #[test]
+    fn the_window_is_thirty_days_to_the_second() {
+        // Two cancellations yesterday and a third cancelled 30 days ago, or
+        // a second later: the window is `now - 30d < cancelled_at <= now`.
+        let third_cancelled = |ago_by: Duration| {
+            let mut c = history(&[(1, true), (1, true)]);
+            let mut p = past("C-old", ago(ago_by + Duration::hours(1)));
+            p.cancelled_at = Some(ago(ago_by));
+            c.user.as_mut().unwrap().recent_orders.insert(0, p);
+            c
+        };
+        let edge = Duration::days(30);
+        assert_quiet(&eval(&order(), &third_cancelled(edge)), BEHAVIOR_FREQUENT_CANCEL);
+        let a = eval(&order(), &third_cancelled(edge - Duration::seconds(1)));
+        assert_eq!(evidence(assert_fires(&a, BEHAVIOR_FREQUENT_CANCEL), "cancellations"), "3");
+    }
+
+    #[test]
     fn skipped_without_profile() {
         assert_skipped(&eval(&order(), &new_buyer()), BEHAVIOR_FREQUENT_CANCEL);
     }
