@@ -515,6 +515,10 @@ mod inconsistent {
     fn fires_on_each_contradiction() {
         let mut zero_qty = order();
         zero_qty.items[0].quantity = 0;
+        let mut negative_qty = order();
+        negative_qty.items[0].quantity = -1;
+        let mut negative_price = order();
+        negative_price.items[0].unit_price = dec("-0.01");
         let mut total = order();
         total.items_total = Some(dec("198.00"));
         let mut payable = order();
@@ -531,6 +535,8 @@ mod inconsistent {
         currency.items[0].currency = Some("USD".into());
         for (o, code) in [
             (zero_qty, "data.inconsistent.non_positive_line"),
+            (negative_qty, "data.inconsistent.non_positive_line"),
+            (negative_price, "data.inconsistent.non_positive_line"),
             (total, "data.inconsistent.items_total"),
             (payable, "data.inconsistent.payable"),
             (paid_early, "data.inconsistent.paid_before_created"),
