@@ -683,9 +683,23 @@ mod entity_velocity {
 
     #[test]
     fn quiet_just_below_or_outside_the_window() {
-        assert_quiet(&eval(&order(), &busy(EntityType::Phone, &[(1, 2), (5, 1)])), BEHAVIOR_ENTITY_VELOCITY);
+        // Three before this order on the device: four in the day.
+        assert_quiet(&eval(&order(), &busy(EntityType::Device, &[(1, 2), (5, 1)])), BEHAVIOR_ENTITY_VELOCITY);
         // Orders 26 hours ago are outside the 24-hour window.
-        assert_quiet(&eval(&order(), &busy(EntityType::Address, &[(1, 2), (26, 5)])), BEHAVIOR_ENTITY_VELOCITY);
+        assert_quiet(&eval(&order(), &busy(EntityType::Device, &[(1, 2), (26, 5)])), BEHAVIOR_ENTITY_VELOCITY);
+    }
+
+    #[test]
+    fn every_kind_of_entity_counts_on_both_sides_of_the_threshold() {
+        let kinds: Vec<EntityType> = ctx().entities.iter().map(|e| e.kind).collect();
+        for named in [EntityType::PaymentInstrument, EntityType::Device, EntityType::Phone, EntityType::Address] {
+            assert!(kinds.contains(&named), "the test order names a {}", named.as_str());
+        }
+        for kind in kinds {
+            let a = eval(&order(), &busy(kind, &[(1, 2), (5, 1), (23, 1)]));
+            assert_eq!(evidence(assert_fires(&a, BEHAVIOR_ENTITY_VELOCITY), "entity"), kind.as_str());
+            assert_quiet(&eval(&order(), &busy(kind, &[(1, 2), (5, 1)])), BEHAVIOR_ENTITY_VELOCITY);
+        }
     }
 
     #[test]
