@@ -88,7 +88,8 @@ mod metrics_feature {
         assert!(counts.keys().any(|k| k.starts_with("order_anomaly_rule_skips_total{rule=")), "{counts:?}");
         let seconds = capture.seconds.lock().unwrap();
         assert_eq!(seconds.len(), 2);
-        assert!(seconds.iter().all(|s| *s >= 0.0 && *s < 1.0));
+        // A duration, not a timing: how long it took is the benches' business.
+        assert!(seconds.iter().all(|s| s.is_finite() && *s >= 0.0), "{seconds:?}");
     }
 }
 
