@@ -1,13 +1,21 @@
 //! The backtest report in a real browser: headless Chromium renders the
 //! page, which must hold its charts and log no console error. Runs when
 //! `ORDER_ANOMALY_CHROMIUM` names a Chromium binary (`.ci/run` installs the
-//! Debian package `chromium` and sets it); otherwise says so and passes.
+//! Debian package `chromium` and sets it); otherwise says so and passes,
+//! unless `ORDER_ANOMALY_BROWSER_TEST=required` (as `.ci/run` sets it), where
+//! a browser test that did not run is a failure.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn chromium() -> Option<PathBuf> {
-    std::env::var_os("ORDER_ANOMALY_CHROMIUM").map(PathBuf::from)
+    let named = std::env::var_os("ORDER_ANOMALY_CHROMIUM").filter(|p| !p.is_empty()).map(PathBuf::from);
+    let required = std::env::var_os("ORDER_ANOMALY_BROWSER_TEST").is_some_and(|v| v == "required");
+    assert!(
+        named.is_some() || !required,
+        "ORDER_ANOMALY_BROWSER_TEST=required but ORDER_ANOMALY_CHROMIUM names no Chromium: the browser test cannot run"
+    );
+    named
 }
 
 fn repo(path: &str) -> PathBuf {
