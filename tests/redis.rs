@@ -34,19 +34,39 @@ struct Server {
 static NEXT: AtomicUsize = AtomicUsize::new(0);
 
 impl Server {
+    /// A server on a port the system called free. Another process may take
+    /// that port between the question and the server's start (the test
+    /// binaries run at once): the server then fails to bind, and another
+    /// port is tried.
     fn start() -> Server {
-        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let dir = std::env::temp_dir().join(format!("order-anomaly-redis-{}-{n}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("a temporary directory");
-        let mut s = Server { child: None, port, dir };
-        s.run();
-        s
+        let mut s = Server { child: None, port: 0, dir };
+        for _ in 0..20 {
+            s.port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+            if s.try_run() {
+                return s;
+            }
+        }
+        panic!("redis-server found no free port in 20 tries");
     }
 
-    /// Starts the server (again) on its port and waits until it answers.
+    /// Starts the server again on its port (after [`Server::stop`]), waiting
+    /// for the port while something else holds it.
     fn run(&mut self) {
-        let child = Command::new("redis-server")
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !self.try_run() {
+            assert!(Instant::now() < deadline, "redis-server could not start again on port {}", self.port);
+            sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Starts the server on its port and waits until it answers as this
+    /// server (its `dir` is ours, not another test's server that took the
+    /// port); `false` when it could not bind the port.
+    fn try_run(&mut self) -> bool {
+        let mut child = Command::new("redis-server")
             .args(["--bind", "127.0.0.1", "--port", &self.port.to_string(), "--save", "", "--appendonly", "no"])
             .arg("--dir")
             .arg(&self.dir)
@@ -54,11 +74,26 @@ impl Server {
             .stderr(Stdio::null())
             .spawn()
             .expect("redis-server runs (Debian package `redis-server`)");
-        self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + Duration::from_secs(30);
         let client = redis::Client::open(self.url()).expect("a valid URL");
-        while client.get_connection_with_timeout(Duration::from_millis(200)).is_err() {
-            assert!(Instant::now() < deadline, "redis-server did not start on port {}", self.port);
+        let ours = self.dir.canonicalize().unwrap_or_else(|_| self.dir.clone());
+        loop {
+            if matches!(child.try_wait(), Ok(Some(_))) {
+                return false;
+            }
+            let dir: Option<Vec<String>> = client
+                .get_connection_with_timeout(Duration::from_secs(1))
+                .and_then(|mut c| redis::cmd("CONFIG").arg("GET").arg("dir").query(&mut c))
+                .ok();
+            if dir.as_ref().and_then(|d| d.get(1)).is_some_and(|d| PathBuf::from(d) == ours) {
+                self.child = Some(child);
+                return true;
+            }
+            if Instant::now() >= deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("redis-server did not answer on port {} within 30 s", self.port);
+            }
             sleep(Duration::from_millis(20));
         }
     }
@@ -80,7 +115,9 @@ impl Server {
         let c = RedisConfig::new(self.url())
             .with_key_prefix(format!("t{n}"))
             .with_store(config)
-            .with_timeout(Duration::from_millis(500));
+            // Generous: a busy CI machine can take longer than a fast
+            // timeout, and a stopped server refuses at once anyway.
+            .with_timeout(Duration::from_secs(5));
         RedisStore::open(c).expect("a valid configuration")
     }
 
