@@ -89,14 +89,34 @@ fn target(segments: &[&str]) -> Option<String> {
 }
 
 /// Source without comments and without `#[cfg(test)]` items (tests may reach
-/// anywhere), joined into one string.
+/// anywhere), joined into one string. The whole file is read: code after a
+/// test module counts. An item under `#[cfg(test)]` ends at the `;` or the
+/// brace that closes it (braces inside string literals are not told apart:
+/// the crate's test modules hold none that do not balance).
 fn code(text: &str) -> String {
     let mut out = String::new();
+    // Inside a test item: the brace depth, and whether a brace opened yet.
+    let mut skipping: Option<(i64, bool)> = None;
     for line in text.lines() {
-        if line.trim_start() == "#[cfg(test)]" {
-            break;
-        }
         let line = line.split("//").next().unwrap_or("");
+        if let Some((depth, opened)) = skipping.as_mut() {
+            for c in line.chars() {
+                match c {
+                    '{' => (*depth, *opened) = (*depth + 1, true),
+                    '}' => *depth -= 1,
+                    _ => {}
+                }
+            }
+            let ended_without_braces = !*opened && line.trim_end().ends_with(';');
+            if (*opened && *depth <= 0) || ended_without_braces {
+                skipping = None;
+            }
+            continue;
+        }
+        if line.trim() == "#[cfg(test)]" {
+            skipping = Some((0, false));
+            continue;
+        }
         out.push_str(line);
         out.push('\n');
     }
@@ -216,4 +236,13 @@ fn the_check_catches_an_upward_import() {
         violations("src/text.rs", "// crate::engine\n#[cfg(test)]\nmod tests { use crate::engine::Engine; }")
             .is_empty()
     );
+    // Code after a test module is read.
+    let after =
+        "#[cfg(test)]\nmod tests {\n    fn f() {\n        crate::engine::x();\n    }\n}\nuse crate::config::RuleSet;\n";
+    assert_eq!(
+        violations("src/text.rs", after),
+        ["src/text.rs: `text` (layer 1) uses `config` (layer 11): not below it"]
+    );
+    let one_line = "#[cfg(test)]\nuse crate::engine::Engine;\nuse crate::config::RuleSet;\n";
+    assert_eq!(violations("src/text.rs", one_line).len(), 1, "a one-line test item ends at its `;`");
 }

@@ -289,7 +289,8 @@ fn every_kind_folded<S: ProfileStore>(store: &mut S, events: Vec<Event>) -> Resu
     expect("o1 tracking", l.events.clone(), vec![tracking])?;
     expect("o1 delivered", l.delivered_at, Some(minutes(6)))?;
     let exchange = AfterSale { product_id: Some("p-1".into()), ..AfterSale::new(AfterSaleKind::Exchange, minutes(7)) };
-    let complaint = AfterSale { product_id: Some("p-1".into()), ..AfterSale::complaint(ComplaintType::Fraud, minutes(8)) };
+    let complaint =
+        AfterSale { product_id: Some("p-1".into()), ..AfterSale::complaint(ComplaintType::Fraud, minutes(8)) };
     expect("o1 after-sales", o1.after_sales.clone(), vec![exchange, complaint])?;
     expect("o1 calls", o1.verification_calls.clone(), vec![VerificationCall::new(minutes(3), false)])?;
     expect("stage of o1", store.stage("o1").map_err(err)?, Some(Stage::AfterSales))?;
@@ -306,7 +307,8 @@ fn every_kind_folded<S: ProfileStore>(store: &mut S, events: Vec<Event>) -> Resu
         p.payment_instruments.iter().map(|k| (&*k.id, k.first_seen, k.last_used)).collect();
     cards.sort_unstable();
     expect("u-1 instruments", cards, vec![("card-a", minutes(0), minutes(0)), ("card-z", minutes(2), minutes(2))])?;
-    let complaint = ComplaintRecord { order_id: Some("o1".into()), ..ComplaintRecord::new(minutes(8), ComplaintType::Fraud) };
+    let complaint =
+        ComplaintRecord { order_id: Some("o1".into()), ..ComplaintRecord::new(minutes(8), ComplaintType::Fraud) };
     expect("u-1 complaints", p.complaints.clone(), vec![complaint])?;
     let changes: Vec<(DateTime<Utc>, Option<&str>, Option<&str>)> =
         p.address_changes.iter().map(|c| (c.at, c.city.as_deref(), c.detail.as_deref())).collect();
@@ -324,7 +326,8 @@ fn every_kind_folded<S: ProfileStore>(store: &mut S, events: Vec<Event>) -> Resu
     // The buyer of the cancelled o2, linked back through the login.
     let p = store.user_profile("u-2", None).map_err(err)?.ok_or("no profile for u-2")?;
     expect("u-2 orders", (p.order_count, p.total_spent), (1, money("50.00")))?;
-    let recent: Vec<(&str, Option<DateTime<Utc>>)> = p.recent_orders.iter().map(|o| (&*o.order_id, o.cancelled_at)).collect();
+    let recent: Vec<(&str, Option<DateTime<Utc>>)> =
+        p.recent_orders.iter().map(|o| (&*o.order_id, o.cancelled_at)).collect();
     expect("u-2 recent orders", recent, vec![("o2", Some(minutes(14)))])?;
     let linked: Vec<(&str, LinkKind)> = p.linked_accounts.iter().map(|a| (&*a.user_id, a.via)).collect();
     expect("accounts linked to u-2", linked, vec![("u-1", LinkKind::Device)])?;
