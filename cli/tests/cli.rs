@@ -96,9 +96,14 @@ fn a_rule_set_round_trips_through_print_and_check() {
     let (out, stdout, stderr) = run(bin().arg("check-config").arg(&path));
     assert!(out.status.success(), "{stderr}");
     assert!(stdout.contains("valid") && stdout.contains("sha256:"), "{stdout}");
-    // Scoring with it gives the defaults' decisions.
-    let (out, _, _) = run(bin().arg("score").arg(repo("examples/data/orders.jsonl")).arg("--config").arg(&path));
+    // Scoring with it gives what the defaults give, byte for byte (the
+    // rule set's name, version and hash included).
+    let (out, with_file, _) =
+        run(bin().arg("score").arg(repo("examples/data/orders.jsonl")).arg("--config").arg(&path));
     assert!(out.status.success());
+    let (_, with_defaults, _) = run(bin().arg("score").arg(repo("examples/data/orders.jsonl")));
+    assert_eq!(with_file.lines().count(), 57);
+    assert!(with_file == with_defaults, "the printed defaults score differently from the built-in ones");
 }
 
 #[test]
@@ -173,11 +178,14 @@ fn backtest_measures_a_labelled_export_and_reports_what_did_not_match() {
 fn backtest_compares_two_rule_sets() {
     let lenient =
         temp("lenient.json", r#"{"name":"lenient","version":"1","rules":{"payment.large_amount":{"enabled":false}}}"#);
-    let (_, stdout, stderr) = run(on_fixtures("backtest")
+    let (out, stdout, stderr) = run(on_fixtures("backtest")
         .arg("--config")
         .arg(repo("examples/config/strict-shop.json"))
         .arg("--config")
         .arg(&lenient));
+    // The fixtures' bad event line and bad label line.
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("backtest: 2 bad lines"), "{stderr}");
     let v: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stderr}"));
     let names: Vec<&str> = v["reports"].as_array().unwrap().iter().filter_map(|r| r["ruleset"].as_str()).collect();
     assert_eq!(names, ["strict-shop", "lenient"]);
