@@ -8,6 +8,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+
+use common::{on_fixtures, repo};
+
 fn chromium() -> Option<PathBuf> {
     let named = std::env::var_os("ORDER_ANOMALY_CHROMIUM").filter(|p| !p.is_empty()).map(PathBuf::from);
     let required = std::env::var_os("ORDER_ANOMALY_BROWSER_TEST").is_some_and(|v| v == "required");
@@ -16,20 +20,6 @@ fn chromium() -> Option<PathBuf> {
         "ORDER_ANOMALY_BROWSER_TEST=required but ORDER_ANOMALY_CHROMIUM names no Chromium: the browser test cannot run"
     );
     named
-}
-
-fn repo(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
-}
-
-/// `order-anomaly SUB` on the fixture export and its labels.
-fn on_fixtures(sub: &str) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_order-anomaly"));
-    cmd.arg(sub)
-        .arg(repo("cli/tests/fixtures/events.jsonl"))
-        .arg("--labels")
-        .arg(repo("cli/tests/fixtures/labels.csv"));
-    cmd
 }
 
 /// The DOM Chromium renders from `page`, and what it logged.

@@ -1,68 +1,8 @@
 //! The `order-anomaly` binary, run as a user runs it.
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+mod common;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_order-anomaly"))
-}
-
-/// A path in the repository (the library's root, one up from this package).
-fn repo(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
-}
-
-fn run(cmd: &mut Command) -> (Output, String, String) {
-    let out = cmd.output().expect("the binary runs");
-    let (stdout, stderr) =
-        (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned());
-    (out, stdout, stderr)
-}
-
-fn with_stdin(cmd: &mut Command, input: &str) -> (Output, String, String) {
-    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("runs");
-    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("writes");
-    let out = child.wait_with_output().expect("finishes");
-    let (stdout, stderr) =
-        (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned());
-    (out, stdout, stderr)
-}
-
-/// `order-anomaly SUB` on the fixture export and its labels.
-fn on_fixtures(sub: &str) -> Command {
-    let mut cmd = bin();
-    cmd.arg(sub)
-        .arg(repo("cli/tests/fixtures/events.jsonl"))
-        .arg("--labels")
-        .arg(repo("cli/tests/fixtures/labels.csv"));
-    cmd
-}
-
-/// A file in a temporary directory of its own, deleted with it when dropped.
-struct Temp {
-    _dir: tempfile::TempDir,
-    path: PathBuf,
-}
-
-impl AsRef<std::ffi::OsStr> for Temp {
-    fn as_ref(&self) -> &std::ffi::OsStr {
-        self.path.as_os_str()
-    }
-}
-
-impl AsRef<std::path::Path> for Temp {
-    fn as_ref(&self) -> &std::path::Path {
-        &self.path
-    }
-}
-
-fn temp(name: &str, text: &str) -> Temp {
-    let dir = tempfile::Builder::new().prefix("order-anomaly-cli-").tempdir().expect("a temporary directory");
-    let path = dir.path().join(name);
-    std::fs::write(&path, text).expect("writes");
-    Temp { _dir: dir, path }
-}
+use common::*;
 
 #[test]
 fn score_writes_an_assessment_per_line_of_the_sample() {
