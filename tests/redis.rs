@@ -85,7 +85,7 @@ impl Server {
                 .get_connection_with_timeout(Duration::from_secs(1))
                 .and_then(|mut c| redis::cmd("CONFIG").arg("GET").arg("dir").query(&mut c))
                 .ok();
-            if dir.as_ref().and_then(|d| d.get(1)).is_some_and(|d| PathBuf::from(d) == ours) {
+            if dir.as_ref().and_then(|d| d.get(1)).is_some_and(|d| std::path::Path::new(d) == ours) {
                 self.child = Some(child);
                 return true;
             }

@@ -51,6 +51,9 @@ pub fn check<S: ProfileStore>(mut new_store: impl FnMut() -> S) -> Result<(), Ve
     if failures.is_empty() { Ok(()) } else { Err(failures) }
 }
 
+/// A time, in the tuples the checks compare.
+type Time = DateTime<Utc>;
+
 /// One check: `Err` says what differed.
 type Check<S> = fn(&mut S) -> Result<(), String>;
 
@@ -300,7 +303,7 @@ fn every_kind_folded<S: ProfileStore>(store: &mut S, events: Vec<Event>) -> Resu
     // Hangzhou (once on the device u-2 ordered from).
     let p = store.user_profile("u-1", None).map_err(err)?.ok_or("no profile for u-1")?;
     expect("u-1 orders", (p.order_count, p.total_spent), (1, money("100.00")))?;
-    let recent: Vec<(&str, Option<DateTime<Utc>>, Option<DateTime<Utc>>)> =
+    let recent: Vec<(&str, Option<Time>, Option<Time>)> =
         p.recent_orders.iter().map(|o| (&*o.order_id, o.cancelled_at, o.returned_at)).collect();
     expect("u-1 recent orders", recent, vec![("o1", None, Some(minutes(7)))])?;
     let mut cards: Vec<(&str, DateTime<Utc>, DateTime<Utc>)> =
