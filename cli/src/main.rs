@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use order_anomaly::{Engine, Locale, RuleSet};
+use order_anomaly::{Engine, RuleSet};
 
 /// Flags abnormal orders (异常订单): score orders, replay an event export,
 /// check rule sets.
@@ -113,9 +113,6 @@ struct Judging {
     /// A rule-set file to judge by instead of the defaults.
     #[arg(long, value_name = "RULES")]
     pub config: Option<PathBuf>,
-    /// The language of the reasons printed: zh or en.
-    #[arg(long, default_value = "zh", value_parser = parse_locale)]
-    locale: Locale,
 }
 
 impl Judging {
@@ -132,10 +129,6 @@ impl Judging {
             ExitCode::from(2)
         })
     }
-}
-
-fn parse_locale(s: &str) -> Result<Locale, String> {
-    s.parse()
 }
 
 fn main() -> ExitCode {

@@ -4,7 +4,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use order_anomaly::{Assessment, EvalRequest};
+use order_anomaly::{Assessment, EvalRequest, Locale};
 use serde::Serialize;
 
 use crate::Judging;
@@ -18,6 +18,10 @@ pub struct Args {
     file: Option<PathBuf>,
     #[command(flatten)]
     judging: Judging,
+    /// The language of the reasons printed: zh or en (the assessment
+    /// carries both).
+    #[arg(long, default_value = "zh", value_parser = parse_locale)]
+    locale: Locale,
     /// Refuse a line with a field the crate does not know (an export's own
     /// `status`), naming its path; by default such fields are ignored.
     #[arg(long)]
@@ -36,6 +40,10 @@ struct Scored<'a> {
     assessment: &'a Assessment,
 }
 
+fn parse_locale(s: &str) -> Result<Locale, String> {
+    s.parse()
+}
+
 pub fn run(args: &Args) -> ExitCode {
     let (engine, input) = match args.judging.open("score", args.file.as_deref()) {
         Ok(opened) => opened,
@@ -51,7 +59,7 @@ pub fn run(args: &Args) -> ExitCode {
             order_id: &req.order.id,
             score: a.score(),
             decision: a.decision().as_str(),
-            reasons: a.reasons(args.judging.locale),
+            reasons: a.reasons(args.locale),
             assessment: &a,
         };
         let written = serde_json::to_writer(&mut out, &scored).map_err(io::Error::from).and_then(|()| writeln!(out));
