@@ -469,3 +469,46 @@ fn schema_prints_each_format_as_committed() {
         golden(&format!("schema-{format}.json"), &stdout);
     }
 }
+
+#[test]
+fn replay_judges_by_the_rule_set_given() {
+    // Without the large-amount rule, A1 and A4 keep only the invalid phone
+    // (20 points): two reviews become passes.
+    let lenient =
+        temp("lenient.json", r#"{"name":"lenient","version":"1","rules":{"payment.large_amount":{"enabled":false}}}"#);
+    let (stdout, _) = replay(&["--config", &lenient.path.display().to_string()]);
+    let s = summary(&stdout);
+    assert_eq!(s["decisions"], json!({"pass": 9, "review": 0, "hold": 2, "reject": 0}));
+    assert_eq!(s["hits_by_rule"].get("payment.large_amount"), None);
+    let ruleset = &json_lines(&stdout)[0]["assessment"]["ruleset"];
+    assert_eq!((&ruleset["name"], &ruleset["version"]), (&json!("lenient"), &json!("1")));
+    // Only `score` prints reasons, so only it takes a locale.
+    let (out, _, stderr) = run(bin().arg("replay").arg(repo(EVENTS)).args(["--locale", "en"]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr.contains("unexpected argument '--locale'"), "{stderr}");
+}
+
+#[test]
+fn tune_takes_its_split_precision_floor_cutoff_and_offset() {
+    let out = temp("tuned.json", "");
+    let (status, stdout, stderr) = run(on_fixtures("tune").arg("--out").arg(&out).args([
+        "--tune-share",
+        "0.5",
+        "--min-precision",
+        "0.9",
+        "--cutoff",
+        "hold",
+        "--utc-offset",
+        "+00:00",
+    ]));
+    assert_eq!(status.status.code(), Some(1), "the fixtures' two bad lines: {stderr}");
+    let stdout = stdout.replace(&out.path.display().to_string(), "TUNED");
+    // Half of 57, rounded: 29 tuned on; flagged from hold.
+    assert!(stdout.starts_with(
+        "57 labelled orders: tuned on the first 29, measured on the last 28 (flagged = hold or higher)\n"
+    ));
+    golden("tune-flags.txt", &stdout);
+    let (status, _, stderr) = run(on_fixtures("tune").arg("--out").arg(&out).args(["--min-precision", "1.5"]));
+    assert_eq!(status.status.code(), Some(2));
+    assert_eq!(stderr, "tune: --min-precision is between 0 and 1, --tune-share strictly between\n");
+}
