@@ -549,6 +549,20 @@ mod inconsistent {
     }
 
     #[test]
+    fn a_free_line_is_a_gift_not_a_contradiction() {
+        // A gift line at 0 beside the paid one: the totals still add up.
+        let mut o = order();
+        o.items.push(LineItem::new("p-gift", dec("0"), 1));
+        assert_quiet(&eval(&o, &ctx()), DATA_INCONSISTENT);
+        // A cent below zero is not.
+        o.items[1].unit_price = dec("-0.01");
+        o.items_total = Some(o.items_total.unwrap() - dec("0.01"));
+        o.payable_amount -= dec("0.01");
+        let a = eval(&o, &ctx());
+        assert_eq!(assert_fires(&a, DATA_INCONSISTENT).reason_code(), "data.inconsistent.non_positive_line");
+    }
+
+    #[test]
     fn quiet_when_discount_and_shipping_add_up() {
         let mut o = order();
         o.discount = dec("20.00");

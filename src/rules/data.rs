@@ -8,8 +8,9 @@ use crate::model::Order;
 use crate::rule::{Finding, Input, Outcome};
 
 builtin_rule! {
-    /// `data.inconsistent`: the order contradicts itself. Checked: quantity or
-    /// unit price <= 0; the lines do not sum to the stated item total; the
+    /// `data.inconsistent`: the order contradicts itself. Checked: a quantity
+    /// of zero or less, or a negative unit price (a price of 0 is a gift or a
+    /// sample, 赠品, and valid); the lines do not sum to the stated item total; the
     /// payable amount is not items − discount + shipping; paid before created;
     /// delivered before shipped; a line in another currency than the order;
     /// amounts too large to add up.
@@ -46,8 +47,8 @@ impl Contradiction<'_> {
     fn describe(&self) -> (String, String) {
         match self {
             Contradiction::NonPositiveLine { line, quantity, price } => (
-                format!("第 {line} 行数量 {quantity} 或单价 {price} 不为正"),
-                format!("line {line} has quantity {quantity} or unit price {price} not above zero"),
+                format!("第 {line} 行数量 {quantity} 不为正或单价 {price} 为负"),
+                format!("line {line} has quantity {quantity} not above zero or unit price {price} below zero"),
             ),
             Contradiction::LinesVsTotal { lines, stated } => (
                 format!("明细合计 {lines} 与商品总额 {stated} 不符"),
@@ -81,7 +82,8 @@ fn lines_sum(o: &Order) -> Option<Decimal> {
 /// Calls `found` for each contradiction, in a fixed order.
 fn contradictions<'a>(o: &'a Order, mut found: impl FnMut(Contradiction<'a>)) {
     for (n, i) in o.items.iter().enumerate() {
-        if i.quantity <= 0 || i.unit_price <= Decimal::ZERO {
+        // A free line (price 0) is a gift or a sample, as an OMS holds them.
+        if i.quantity <= 0 || i.unit_price < Decimal::ZERO {
             found(Contradiction::NonPositiveLine {
                 line: n.saturating_add(1),
                 quantity: i.quantity,
