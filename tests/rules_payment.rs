@@ -7,8 +7,8 @@ mod common;
 use chrono::Duration;
 use common::*;
 use order_anomaly::model::{AttemptStatus, KnownInstrument, Location, PaymentAttempt};
-use order_anomaly::rules::payment::{AmountMismatch, AmountSpike};
-use order_anomaly::{Decision, Engine, EvalContext, ids, ids::*};
+use order_anomaly::rules::payment::{AmountMismatch, AmountSpike, PaymentTimeout};
+use order_anomaly::{Decision, Engine, EvalContext, Window, ids, ids::*};
 use rust_decimal::Decimal;
 
 fn attempts(statuses: &[AttemptStatus]) -> order_anomaly::Order {
@@ -116,14 +116,54 @@ mod timeout {
     }
 
     #[test]
-    fn fires_when_paid_after_the_window() {
-        let a = eval(&paid_after(31), &ctx());
-        assert_eq!(assert_fires(&a, PAYMENT_TIMEOUT).reason_code(), "payment.timeout.paid_late");
+    fn an_order_paid_at_all_is_not_judged_however_late() {
+        assert_quiet(&eval(&paid_after(30), &ctx()), PAYMENT_TIMEOUT);
+        assert_quiet(&eval(&paid_after(31), &ctx()), PAYMENT_TIMEOUT);
+        assert_quiet(&eval(&paid_after(119), &ctx()), PAYMENT_TIMEOUT);
+    }
+
+    /// An order by `method`, created `waited` ago and still unpaid.
+    fn unpaid(method: Option<&str>, waited: Duration) -> order_anomaly::Order {
+        let mut o = order();
+        o.created_at = ago(waited);
+        let p = o.payment.as_mut().unwrap();
+        (p.method, p.paid_at, p.paid_amount) = (method.map(str::to_owned), None, None);
+        o
     }
 
     #[test]
-    fn quiet_when_paid_at_the_window() {
-        assert_quiet(&eval(&paid_after(30), &ctx()), PAYMENT_TIMEOUT);
+    fn each_method_has_its_own_window() {
+        let day = Duration::days(1);
+        for method in ["boleto", "Bank-Transfer", "bank_slip", "对公转账"] {
+            let a = eval(&unpaid(Some(method), day * 3 + Duration::minutes(1)), &ctx());
+            assert_eq!(evidence(assert_fires(&a, PAYMENT_TIMEOUT), "minutes_to_payment"), "4321", "{method}");
+            assert_quiet(&eval(&unpaid(Some(method), day * 3), &ctx()), PAYMENT_TIMEOUT);
+        }
+        // A method not listed has the default window.
+        assert_fires(&eval(&unpaid(Some("wechat"), Duration::minutes(31)), &ctx()), PAYMENT_TIMEOUT);
+        assert_quiet(&eval(&unpaid(Some("wechat"), Duration::minutes(30)), &ctx()), PAYMENT_TIMEOUT);
+    }
+
+    #[test]
+    fn cash_on_delivery_never_times_out() {
+        for method in ["cod", "COD", "cash on delivery", "货到付款"] {
+            assert_quiet(&eval(&unpaid(Some(method), Duration::days(30)), &ctx()), PAYMENT_TIMEOUT);
+        }
+    }
+
+    #[test]
+    fn the_windows_are_configurable() {
+        let mut rule = PaymentTimeout::default();
+        rule.by_method = [("card".to_owned(), Some(Window::minutes(10)))].into_iter().collect();
+        let e = Engine::builder().rule(rule).build().unwrap();
+        assert!(e.evaluate(&unpaid(Some("card"), Duration::minutes(11)), &ctx()).has_flag(PAYMENT_TIMEOUT));
+        assert!(!e.evaluate(&unpaid(Some("card"), Duration::minutes(10)), &ctx()).has_flag(PAYMENT_TIMEOUT));
+        // COD is no longer listed: it has the default window.
+        assert!(e.evaluate(&unpaid(Some("cod"), Duration::minutes(31)), &ctx()).has_flag(PAYMENT_TIMEOUT));
+        let mut zero = PaymentTimeout::default();
+        zero.by_method.insert("card".into(), Some(Window::minutes(0)));
+        let err = Engine::builder().rule(zero).build().unwrap_err().to_string();
+        assert!(err.contains("by_method"), "{err}");
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Payment rules (支付类异常): payment failures, high-risk payments and
 //! suspicious money flows.
 
+use std::collections::BTreeMap;
+
 use rust_decimal::Decimal;
 
 use super::checks::Checks;
@@ -134,48 +136,83 @@ impl Logic for InsufficientBalance {
 }
 
 builtin_rule! {
-    /// `payment.timeout`: unpaid past the payment window, or paid after it.
+    /// `payment.timeout`: still unpaid past the payment window of its method.
+    ///
+    /// Each method has its own window: a card or wallet is paid in minutes, a
+    /// bank transfer or a bank slip (boleto) in days, cash on delivery (货到付款)
+    /// only on delivery, so it never times out. An order paid at all is not
+    /// judged: paying late is how slow methods work, not a sign of abuse.
     pub struct PaymentTimeout {
-        /// Time allowed from creation to payment (default 30 minutes).
+        /// Time allowed from creation to payment for a method not listed in
+        /// `by_method`, or no method (default 30 minutes).
         pub window: Window = Window::minutes(30),
+        /// Time allowed per payment method (`Payment::method`, matched in any
+        /// case, with `-`, `_` and spaces ignored); `null` never times out.
+        pub by_method: BTreeMap<String, Option<Window>> = method_windows(),
     }
     id: ids::PAYMENT_TIMEOUT, category: Payment, points: 15,
 }
 
+/// The payment windows of methods slower than a card: cash on delivery never
+/// times out; a bank transfer or a bank slip is given three days (a boleto
+/// is due in about three business days).
+fn method_windows() -> BTreeMap<String, Option<Window>> {
+    let never = ["cod", "cash_on_delivery", "货到付款"].map(|m| (m.to_owned(), None));
+    let days =
+        ["bank_transfer", "transfer", "对公转账", "boleto", "bank_slip"].map(|m| (m.to_owned(), Some(Window::days(3))));
+    never.into_iter().chain(days).collect()
+}
+
+/// Whether two method names are the same: folded, `-` and `_` ignored.
+fn same_method(a: &str, b: &str) -> bool {
+    let chars = |s| crate::text::folded(s).filter(|c| !matches!(c, '-' | '_'));
+    chars(a).eq(chars(b))
+}
+
+impl PaymentTimeout {
+    /// The window of `method`: its own, or the default; `None` never times out.
+    fn window_of(&self, method: Option<&str>) -> Option<Window> {
+        let own = method.and_then(|m| self.by_method.iter().find(|(k, _)| same_method(k, m)));
+        own.map_or(Some(self.window), |(_, w)| *w)
+    }
+}
+
 impl Logic for PaymentTimeout {
     fn check(&self) -> Vec<ParamIssue> {
-        Checks::default().window("window", self.window).done()
+        let zero = self.by_method.values().flatten().any(|w| w.as_secs() == 0);
+        let blank = self.by_method.keys().any(|k| crate::text::folded(k).next().is_none());
+        Checks::default()
+            .window("window", self.window)
+            .issue("by_method", zero, "a window must be longer than zero (null never times out)")
+            .issue("by_method", blank, "must not hold an empty method name")
+            .done()
     }
     fn judge(&self, input: &Input<'_>) -> Outcome {
         let o = input.order();
         // No payment object at all is an unpaid order: judged as one.
-        let paid_at = payment(o).and_then(|p| p.paid_at);
-        let (late, code) = match paid_at {
-            Some(paid) => (paid.signed_duration_since(o.created_at), "payment.timeout.paid_late"),
-            None => (input.now().signed_duration_since(o.created_at), "payment.timeout.unpaid"),
-        };
-        if late <= self.window.duration() {
+        let p = payment(o);
+        if p.is_some_and(|p| p.paid_at.is_some()) {
             return Outcome::NotFired;
         }
-        let minutes = late.num_minutes();
-        let facts = facts([minutes.into(), self.window.into()]);
-        Outcome::Fired(if paid_at.is_some() {
-            Finding::deferred(code, facts, |[minutes, window, ..]| {
-                Text::new(
-                    format!("下单 {minutes} 分钟后才支付，超过 {window} 支付时限"),
-                    format!("paid {minutes} min after the order, past the {window} payment window"),
-                )
-                .evidence("minutes_to_payment", minutes, Some(window))
-            })
-        } else {
-            Finding::deferred(code, facts, |[minutes, window, ..]| {
+        let Some(window) = self.window_of(p.and_then(|p| p.method.as_deref())) else {
+            return Outcome::NotFired;
+        };
+        let waited = input.now().signed_duration_since(o.created_at);
+        if waited <= window.duration() {
+            return Outcome::NotFired;
+        }
+        let minutes = waited.num_minutes();
+        Outcome::Fired(Finding::deferred(
+            "payment.timeout.unpaid",
+            facts([minutes.into(), window.into()]),
+            |[minutes, window, ..]| {
                 Text::new(
                     format!("下单 {minutes} 分钟仍未支付，超过 {window} 支付时限"),
                     format!("unpaid {minutes} min after the order, past the {window} payment window"),
                 )
                 .evidence("minutes_to_payment", minutes, Some(window))
-            })
-        })
+            },
+        ))
     }
 }
 
