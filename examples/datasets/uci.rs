@@ -12,7 +12,10 @@
 //!   recent earlier invoice holding one of its stock codes (the data does not
 //!   say which invoice a cancellation undoes); unmatched ones are counted and
 //!   dropped;
-//! - `A` invoices (bad-debt bookkeeping) are dropped.
+//! - `A` invoices (bad-debt bookkeeping) are dropped, and so are the
+//!   invoices whose every line has a quantity of zero or less that do not
+//!   start with `C`: stock written off (`damaged`, `lost`, no customer, no
+//!   price), not sales.
 //!
 //! Label, for backtests: an invoice is abnormal when a later cancellation was
 //! matched to it (a real but weak proxy: wholesalers cancel for many reasons).
@@ -93,7 +96,7 @@ pub fn load(dir: &Path) -> Result<Replay, String> {
     let mut steps = Vec::new();
     // For matching cancellations: each customer's invoices so far, with their stock codes.
     let mut history: HashMap<String, Vec<PastInvoice>> = HashMap::new();
-    let (mut unmatched, mut adjustments, mut seq) = (0u64, 0u64, 0u64);
+    let (mut unmatched, mut adjustments, mut write_offs, mut seq) = (0u64, 0u64, 0u64, 0u64);
     // The backtest label: was the invoice cancelled later?
     let mut labels: HashMap<String, bool> = HashMap::new();
     let mut invoices: Vec<(DateTime<Utc>, String)> =
@@ -124,6 +127,10 @@ pub fn load(dir: &Path) -> Result<Replay, String> {
                 }
                 None => unmatched += 1,
             }
+            continue;
+        }
+        if lines.iter().all(|l| l.quantity <= 0) {
+            write_offs += 1;
             continue;
         }
         let items: Vec<LineItem> = lines.iter().map(|l| LineItem::new(l.stock.clone(), l.price, l.quantity)).collect();
@@ -160,7 +167,7 @@ pub fn load(dir: &Path) -> Result<Replay, String> {
         notes: vec![
             format!("{} files; {bad_rows} unreadable rows dropped", files.len()),
             format!(
-                "{unmatched} cancellations matched no earlier invoice of the buyer; {adjustments} bad-debt adjustments dropped"
+                "{unmatched} cancellations matched no earlier invoice of the buyer; {adjustments} bad-debt adjustments and {write_offs} stock write-offs (no line above zero) dropped"
             ),
             "no payment instruments, addresses, phones, categories or logistics in this data: those rules are skipped"
                 .into(),
