@@ -564,6 +564,75 @@ fn products_keep_units_by_hour_and_day_stock_and_the_usual_quantity() {
 }
 
 #[test]
+fn a_high_quantity_is_told_from_twenty_lines_at_the_99th_percentile() {
+    let mut s = InMemoryStore::new();
+    let add = |s: &mut InMemoryStore, i: u32, quantity: i64| {
+        let mut o =
+            order(&format!("h{i}"), "u-1", t(0, 10) + Duration::seconds(i.into()), "10.00", "c", "张三", "深圳市");
+        o.items[0].quantity = quantity;
+        s.apply(&placed(&format!("ph{i}"), o));
+    };
+    for i in 0..19 {
+        add(&mut s, i, 2);
+    }
+    assert_eq!(s.product_profile("p-1").unwrap().high_quantity, None, "19 lines");
+    add(&mut s, 19, 2);
+    assert_eq!(s.product_profile("p-1").unwrap().high_quantity, Some(2), "20 lines");
+    // 99 lines of 2 and one of 40: the 99th percentile is 2; one more of
+    // 40 and it is 40's bin (32 < 40 <= 64).
+    for i in 20..99 {
+        add(&mut s, i, 2);
+    }
+    add(&mut s, 99, 40);
+    assert_eq!(s.product_profile("p-1").unwrap().high_quantity, Some(2), "100 lines");
+    add(&mut s, 100, 40);
+    let p = s.product_profile("p-1").unwrap();
+    assert_eq!((p.high_quantity, p.median_quantity), (Some(64), Some(2)), "101 lines");
+}
+
+#[test]
+fn a_product_s_orders_at_this_hour_are_kept_for_each_day_of_the_week_before() {
+    let mut s = InMemoryStore::new();
+    let mut n = 0;
+    // Day d at 10:xx: d orders (none on day 0), and one at 03:00 every day.
+    for day in 0..9 {
+        for k in 0..day {
+            n += 1;
+            let at = t(day, 10) + Duration::minutes(k);
+            s.apply(&placed(
+                &format!("p{n}"),
+                order(&format!("o{n}"), &format!("u-{n}"), at, "10.00", "c", "张三", "深圳市"),
+            ));
+        }
+        n += 1;
+        let night = t(day, 3);
+        s.apply(&placed(
+            &format!("p{n}"),
+            order(&format!("o{n}"), &format!("u-{n}"), night, "10.00", "c", "张三", "深圳市"),
+        ));
+    }
+    // At 11:30 on day 8: 10:00-11:59 of day 8 (its 8 orders), then of days 7..1.
+    let probe = order("probe", "u-probe", t(8, 11) + Duration::minutes(30), "10.00", "c", "张三", "深圳市");
+    let ctx = s.context_for(&probe, probe.created_at, UtcOffset::china());
+    assert_eq!(ctx.products.get("p-1").map(|p| p.hour_orders.clone()), Some(vec![8, 7, 6, 5, 4, 3, 2, 1]));
+    // The order being judged is not its own history.
+    s.apply(&placed("p-probe", probe.clone()));
+    let ctx = s.context_for(&probe, probe.created_at, UtcOffset::china());
+    assert_eq!(ctx.products.get("p-1").map(|p| p.hour_orders[0]), Some(8));
+    // A product first seen two days before: three entries (a history's
+    // store: one order a day is no clock running ahead).
+    let mut s = InMemoryStore::for_history();
+    for day in 0..3 {
+        s.apply(&placed(
+            &format!("y{day}"),
+            order(&format!("y{day}"), "u-y", t(day, 10), "10.00", "c", "张三", "深圳市"),
+        ));
+    }
+    let ctx = s.context_for(&order("z", "u-z", t(2, 10), "10.00", "c", "张三", "深圳市"), t(2, 10), UtcOffset::china());
+    assert_eq!(ctx.products.get("p-1").map(|p| p.hour_orders.clone()), Some(vec![1, 1, 1]));
+}
+
+#[test]
 fn a_product_on_several_lines_is_profiled_once_without_this_orders_units() {
     // Short orders are sorted where they stand, long ones (over 16 lines) in
     // a vector: both paths.
@@ -589,6 +658,12 @@ fn a_product_on_several_lines_is_profiled_once_without_this_orders_units() {
         assert_eq!(units("p-1"), Some(4), "{lines} lines");
         assert_eq!(units("p-other-1"), Some(0), "{lines} lines");
         assert_eq!(ctx.products.len(), if lines == 2 { 2 } else { 4 });
+        // One order, however many of its lines name the product; this one
+        // taken back out.
+        assert_eq!(ctx.products.get("p-1").map(|p| p.hour_orders.clone()), Some(vec![1]), "{lines} lines");
+        let later = order("r2", "u-2", t(0, 10) + Duration::minutes(9), "10.00", "c", "李四", "深圳市");
+        let ctx = s.context_for(&later, later.created_at, UtcOffset::china());
+        assert_eq!(ctx.products.get("p-1").map(|p| p.hour_orders.clone()), Some(vec![2]), "{lines} lines");
         assert_eq!(s.product_profile("p-1").map(|p| p.orders), Some(1 + lines.div_ceil(2) as u32));
     }
 }

@@ -7,7 +7,8 @@ mod common;
 use chrono::{Duration, TimeZone, Utc};
 use common::*;
 use order_anomaly::model::*;
-use order_anomaly::{Decision, EntityKind, EvalContext, Lists, ProductProfile, RuleId, UtcOffset, ids::*};
+use order_anomaly::rules::product::HighValueNoHistory;
+use order_anomaly::{Decision, Engine, EntityKind, EvalContext, Lists, ProductProfile, RuleId, UtcOffset, ids::*};
 
 fn new_buyer() -> EvalContext {
     EvalContext::at(now())
@@ -22,10 +23,18 @@ fn category(c: &str) -> Order {
 mod high_value_no_history {
     use super::*;
 
+    /// An order of one line in category `c` worth `quantity` x `price`.
+    fn worth(c: &str, quantity: i64, price: &str) -> Order {
+        let mut o = category(c);
+        o.items[0].quantity = quantity;
+        o.items[0].unit_price = dec(price);
+        o
+    }
+
     #[test]
     fn fires_for_gold_or_phones_without_history() {
         for c in ["黄金", "手机/数码", "Electronics", "Gift Cards"] {
-            assert_fires(&eval(&category(c), &new_buyer()), PRODUCT_HIGH_VALUE_NO_HISTORY);
+            assert_fires(&eval(&worth(c, 1, "500.00"), &new_buyer()), PRODUCT_HIGH_VALUE_NO_HISTORY);
         }
         // Flagged on the product profile, whatever the category.
         let c = new_buyer().with_product(build!(ProductProfile { product_id: "p-tea".into(), high_value: true }));
@@ -34,8 +43,22 @@ mod high_value_no_history {
 
     #[test]
     fn quiet_with_history_or_ordinary_goods() {
-        assert_quiet(&eval(&category("黄金"), &ctx()), PRODUCT_HIGH_VALUE_NO_HISTORY);
-        assert_quiet(&eval(&category("茶叶"), &new_buyer()), PRODUCT_HIGH_VALUE_NO_HISTORY);
+        assert_quiet(&eval(&worth("黄金", 1, "5000.00"), &ctx()), PRODUCT_HIGH_VALUE_NO_HISTORY);
+        assert_quiet(&eval(&worth("茶叶", 1, "5000.00"), &new_buyer()), PRODUCT_HIGH_VALUE_NO_HISTORY);
+    }
+
+    #[test]
+    fn a_line_of_the_category_worth_less_than_the_floor_is_ordinary() {
+        // A phone case is in the phones' category: 499.99 is under 500.
+        assert_quiet(&eval(&worth("手机配件", 1, "499.99"), &new_buyer()), PRODUCT_HIGH_VALUE_NO_HISTORY);
+        // The line's value counts: two of 250.
+        assert_fires(&eval(&worth("手机配件", 2, "250.00"), &new_buyer()), PRODUCT_HIGH_VALUE_NO_HISTORY);
+        // The floor is a parameter.
+        let mut rule = HighValueNoHistory::default();
+        rule.min_value = dec("100");
+        let e = Engine::builder().rule(rule).build().unwrap();
+        assert!(e.evaluate(&worth("手机配件", 1, "100.00"), &new_buyer()).has_flag(PRODUCT_HIGH_VALUE_NO_HISTORY));
+        assert!(!e.evaluate(&worth("手机配件", 1, "99.99"), &new_buyer()).has_flag(PRODUCT_HIGH_VALUE_NO_HISTORY));
     }
 
     #[test]
@@ -722,75 +745,119 @@ mod entity_velocity {
     }
 }
 
-fn product_history(hourly: u64, daily: u64) -> EvalContext {
-    let mut p = ProductProfile::new("p-tea");
-    let hour_start = Utc.timestamp_opt(now().timestamp() - now().timestamp().rem_euclid(3600), 0).unwrap();
-    if hourly > 0 {
-        p.hourly_units = vec![UnitsBucket::new(hour_start, hourly)];
-    }
-    p.daily_units = (1..=30).map(|d| UnitsBucket::new(ago(Duration::days(d)), daily)).collect();
-    ctx().with_product(p)
+/// The context of [`order`] with its product's orders at this hour: `[0]` in
+/// the last hour (before this order), then the same hour on earlier days.
+fn at_this_hour(hour_orders: &[u32]) -> EvalContext {
+    ctx().with_product(build!(ProductProfile { product_id: "p-tea".into(), hour_orders: hour_orders.to_vec() }))
 }
 
 mod turnover_spike {
     use super::*;
 
     #[test]
-    fn fires_on_twenty_units_in_an_hour_of_a_slow_product() {
-        // 19 in the hour plus this order's one; 24 a day is 1 an hour on average.
-        let a = eval(&order(), &product_history(19, 24));
+    fn fires_on_ten_orders_in_the_hour_of_a_product_usually_quiet_then() {
+        // 9 before this one; usually 1 at this hour (upper median of the week).
+        let a = eval(&order(), &at_this_hour(&[9, 1, 0, 2, 1, 0, 1, 1]));
         let f = assert_fires(&a, PRODUCT_TURNOVER_SPIKE);
-        assert_eq!(evidence(f, "units_last_hour"), "20");
+        assert_eq!(evidence(f, "orders_in_hour"), "10");
+        assert_eq!(evidence(f, "usual_orders_at_this_hour"), "1");
     }
 
     #[test]
     fn quiet_just_below_either_threshold() {
-        // 19 units: under 20.
-        assert_quiet(&eval(&order(), &product_history(18, 1)), PRODUCT_TURNOVER_SPIKE);
-        // 20 units but the average is 5 an hour (120 a day): 4x, under 5x.
-        assert_quiet(&eval(&order(), &product_history(19, 120)), PRODUCT_TURNOVER_SPIKE);
-        // Exactly 5x: fires (20 units against an average of 4 an hour).
-        assert_fires(&eval(&order(), &product_history(19, 96)), PRODUCT_TURNOVER_SPIKE);
+        // 9 in the hour: under 10, whatever the baseline.
+        assert_quiet(&eval(&order(), &at_this_hour(&[8, 0, 0, 0, 0, 0, 0, 0])), PRODUCT_TURNOVER_SPIKE);
+        // Usually 3 at this hour: 15 is 5x and fires, 14 does not.
+        assert_fires(&eval(&order(), &at_this_hour(&[14, 3, 3, 3, 3, 3, 3, 3])), PRODUCT_TURNOVER_SPIKE);
+        assert_quiet(&eval(&order(), &at_this_hour(&[13, 3, 3, 3, 3, 3, 3, 3])), PRODUCT_TURNOVER_SPIKE);
     }
 
     #[test]
-    fn skipped_without_a_product_profile_or_its_unit_history() {
-        assert_skipped(&eval(&order(), &ctx()), PRODUCT_TURNOVER_SPIKE);
-        // A profile that knows orders but not units: missing, not zero sales
-        // (20 units would otherwise fire against an average of 0).
+    fn a_busy_hour_of_a_busy_product_is_its_usual_hour() {
+        // 30 orders in the hour of a product that sells 20 at this hour
+        // every day: the time of day is the baseline, not the whole day's mean.
+        assert_quiet(&eval(&order(), &at_this_hour(&[29, 20, 22, 18, 20, 25, 20, 19])), PRODUCT_TURNOVER_SPIKE);
+        // One odd day does not move the baseline (the median).
+        assert_fires(&eval(&order(), &at_this_hour(&[14, 3, 3, 3, 90, 3, 3, 3])), PRODUCT_TURNOVER_SPIKE);
+    }
+
+    #[test]
+    fn one_large_order_is_not_a_run() {
         let mut o = order();
-        o.items[0].quantity = 20;
+        o.items[0].quantity = 500;
+        assert_quiet(&eval(&o, &at_this_hour(&[0, 0, 0, 0, 0, 0, 0, 0])), PRODUCT_TURNOVER_SPIKE);
+    }
+
+    #[test]
+    fn skipped_without_order_history_or_with_too_few_days_of_it() {
+        assert_skipped(&eval(&order(), &ctx()), PRODUCT_TURNOVER_SPIKE);
+        // A profile that knows orders but not orders per hour: missing, not
+        // zero sales.
         let c = ctx().with_product(build!(ProductProfile { product_id: "p-tea".into(), orders: 800 }));
-        assert_skipped(&eval(&o, &c), PRODUCT_TURNOVER_SPIKE);
+        assert_skipped(&eval(&order(), &c), PRODUCT_TURNOVER_SPIKE);
+        // A product seen two days before has no usual hour yet: a run on
+        // it is skipped; three days is enough.
+        let a = eval(&order(), &at_this_hour(&[20, 0, 0]));
+        assert_skipped(&a, PRODUCT_TURNOVER_SPIKE);
+        assert_fires(&eval(&order(), &at_this_hour(&[20, 0, 0, 0])), PRODUCT_TURNOVER_SPIKE);
+        // A quiet hour of a young product is no run: judged, not skipped.
+        assert_quiet(&eval(&order(), &at_this_hour(&[3, 0])), PRODUCT_TURNOVER_SPIKE);
+        assert!(
+            eval(&order(), &at_this_hour(&[3, 0]))
+                .skipped()
+                .iter()
+                .all(|s| s.rule_id.as_str() != PRODUCT_TURNOVER_SPIKE)
+        );
     }
 }
 
 mod stock_share {
     use super::*;
 
-    fn stocked(stock: Option<u64>, median: Option<u32>, quantity: i64) -> (Order, EvalContext) {
+    /// [`order`] for `quantity` units of p-tea, payable `amount`, with the
+    /// product's stock and high quantity per line.
+    fn stocked(stock: Option<u64>, high: Option<u32>, quantity: i64) -> (Order, EvalContext) {
         let mut o = order();
         o.items[0].quantity = quantity;
         let mut p = ProductProfile::new("p-tea");
         p.stock = stock;
-        p.median_quantity = median;
+        p.high_quantity = high;
         (o, ctx().with_product(p))
     }
 
+    /// The same for a buyer never seen.
+    fn new_buyer(high: u32, quantity: i64) -> (Order, EvalContext) {
+        let (o, mut c) = stocked(None, Some(high), quantity);
+        c.user = None;
+        (o, c)
+    }
+
     #[test]
-    fn fires_on_half_the_stock_or_ten_times_the_usual_quantity() {
+    fn fires_on_half_the_stock_or_five_times_the_high_quantity() {
         let (o, c) = stocked(Some(10), None, 5);
         assert_eq!(evidence(assert_fires(&eval(&o, &c), PRODUCT_STOCK_SHARE), "stock_share"), "50%");
-        let (o, c) = stocked(None, Some(2), 20);
-        assert_eq!(evidence(assert_fires(&eval(&o, &c), PRODUCT_STOCK_SHARE), "quantity"), "20");
+        let (o, c) = new_buyer(4, 20);
+        let a = eval(&o, &c);
+        let f = assert_fires(&a, PRODUCT_STOCK_SHARE);
+        assert_eq!((evidence(f, "quantity"), f.reason_code()), ("20", "product.stock_share.quantity"));
     }
 
     #[test]
     fn quiet_just_below() {
         let (o, c) = stocked(Some(10), None, 4);
         assert_quiet(&eval(&o, &c), PRODUCT_STOCK_SHARE);
-        let (o, c) = stocked(None, Some(2), 19);
+        let (o, c) = new_buyer(4, 19);
         assert_quiet(&eval(&o, &c), PRODUCT_STOCK_SHARE);
+    }
+
+    #[test]
+    fn a_buyer_whose_recent_orders_were_as_large_orders_large_quantities_as_usual() {
+        // The buyer's largest recent order is 200: up to 3x (600) is usual.
+        let (mut o, c) = stocked(None, Some(4), 20);
+        o.payable_amount = dec("600.00");
+        assert_quiet(&eval(&o, &c), PRODUCT_STOCK_SHARE);
+        o.payable_amount = dec("600.01");
+        assert_fires(&eval(&o, &c), PRODUCT_STOCK_SHARE);
     }
 
     #[test]

@@ -33,6 +33,7 @@ fn an_unavailable_store_skips_history_rules_and_never_judges_the_buyer_new() {
     // A first-time-looking order: remote region, high-value goods, a new card.
     let mut o = order();
     o.items[0].category = Some("黄金".into());
+    o.items[0].unit_price = dec("1999.00");
     let s = o.shipping.as_mut().unwrap();
     s.province = Some("新疆维吾尔自治区".into());
     s.region_code = Some("650102".into());

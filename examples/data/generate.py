@@ -323,12 +323,11 @@ c["entities"] = [entity("device", o["client"]["device_id"].lower(),
                         hourly=[(ts(3600 * h)[:13] + ":00:00Z", 1) for h in (1, 2, 4, 6, 9)])]
 add(o, c, "behavior.entity_velocity")
 
-# A product that sells a few a day, 30 units in the last hour: a price error exploited.
+# A product usually ordered about once at this hour, twelve orders in the last
+# hour: a run on it (a price error exploited).
 o, c = clean_pair("u3030", product_idx=3)
-hour = ts(1800)[:13] + ":00:00Z"
 c["products"] = {"p-book-017": {"product_id": "p-book-017", "category": "图书", "orders": 400,
-                                "hourly_units": [{"start": hour, "units": 29}],
-                                "daily_units": [{"start": ts(DAY * d)[:10] + "T00:00:00Z", "units": 3} for d in range(1, 30)]}}
+                                "hour_orders": [11, 1, 0, 1, 2, 0, 1, 1]}}
 add(o, c, "product.turnover_spike")
 
 # One order takes six of the ten units on hand.

@@ -39,6 +39,19 @@ pub struct ProductProfile {
     /// The median quantity per order line of this product, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub median_quantity: Option<u32>,
+    /// A high quantity per order line of this product: the 99th percentile
+    /// of its lines' quantities, once enough lines are known to tell (the
+    /// profile store says so from 20 lines, in bins exact to 16 and powers
+    /// of two above).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub high_quantity: Option<u32>,
+    /// Orders of this product at this time of day, for turnover (库存周转):
+    /// `[0]` counts the orders in the current and the previous clock hour
+    /// (as of the evaluation's `now`), `[d]` those in the same two hours `d`
+    /// days earlier, for each day since the product was first seen, up to
+    /// [`ProductProfile::USUAL_HOUR_DAYS`]. Empty when not known.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hour_orders: Vec<u32>,
 }
 
 /// Units of a product ordered in one time bucket.
@@ -60,6 +73,10 @@ impl UnitsBucket {
 }
 
 impl ProductProfile {
+    /// Earlier days [`ProductProfile::hour_orders`] covers at most: the
+    /// product's usual orders at an hour are read from the week before.
+    pub const USUAL_HOUR_DAYS: usize = 7;
+
     /// An empty profile of product `product_id`.
     pub fn new(product_id: impl Into<Arc<str>>) -> Self {
         ProductProfile { product_id: product_id.into(), ..ProductProfile::default() }

@@ -342,6 +342,8 @@ fn every_kind_folded<S: ProfileStore>(store: &mut S, events: Vec<Event>) -> Resu
     expect("p-1 stock (the latest level)", product.stock, Some(38))?;
     expect("p-1 category", product.category.as_deref(), Some("茶叶"))?;
     expect("p-1 usual quantity", product.median_quantity, Some(1))?;
+    expect("p-1 high quantity (two lines: too few to tell)", product.high_quantity, None)?;
+    expect("p-1 orders at this hour (first seen today)", product.hour_orders.clone(), vec![2])?;
     let hourly: Vec<(DateTime<Utc>, u64)> = product.hourly_units.iter().map(|b| (b.start, b.units)).collect();
     expect("p-1 units by hour", hourly, vec![(minutes(0), 2)])?;
 

@@ -294,9 +294,13 @@ struct ProductState {
     /// Units on hand, and when the OMS said so.
     #[serde(default)]
     stock: Option<(DateTime<Utc>, u64)>,
-    /// Order lines by quantity, for the median order quantity.
+    /// Order lines by quantity, for the median and a high order quantity.
     #[serde(default)]
     quantities: Quantities,
+    /// Orders naming the product per hour, over the hours a product's usual
+    /// orders at this time of day are read from (see [`ORDER_HOURS`]).
+    #[serde(default)]
+    hourly_orders: Series<u32>,
 }
 
 /// Order lines counted by quantity bin (exact up to 16, then the next power
@@ -308,7 +312,14 @@ struct ProductState {
 struct Quantities {
     bins: Vec<(u32, u32)>,
     median: Option<u32>,
+    /// The 99th percentile's bin, once [`HIGH_QUANTITY_AFTER`] lines are
+    /// counted.
+    high: Option<u32>,
 }
+
+/// Lines of a product counted before its high quantity (99th percentile)
+/// is told: with fewer, one large line is the percentile.
+const HIGH_QUANTITY_AFTER: u64 = 20;
 
 impl Quantities {
     /// Counts a line of quantity `q`.
@@ -323,24 +334,34 @@ impl Quantities {
             }
             Err(i) => self.bins.insert(i, (bin, 1)),
         }
-        self.median = median_of(&self.bins);
+        (self.median, self.high) = quantiles_of(&self.bins);
     }
 
     /// The median quantity per line.
     fn median(&self) -> Option<u32> {
         self.median
     }
+
+    /// A high quantity per line (the 99th percentile), once it can be told.
+    fn high(&self) -> Option<u32> {
+        self.high
+    }
 }
 
-/// The median bin of counted `bins`.
-fn median_of(bins: &[(u32, u32)]) -> Option<u32> {
+/// The median bin of counted `bins`, and the 99th percentile's once there
+/// are [`HIGH_QUANTITY_AFTER`] lines.
+fn quantiles_of(bins: &[(u32, u32)]) -> (Option<u32>, Option<u32>) {
     let total: u64 = bins.iter().map(|(_, n)| u64::from(*n)).sum();
-    let half = total.div_ceil(2);
-    let mut seen = 0u64;
-    bins.iter().find_map(|(q, n)| {
-        seen = seen.saturating_add(u64::from(*n));
-        (seen >= half && total > 0).then_some(*q)
-    })
+    let at = |rank: u64| {
+        let mut seen = 0u64;
+        bins.iter().find_map(|(q, n)| {
+            seen = seen.saturating_add(u64::from(*n));
+            (seen >= rank && total > 0).then_some(*q)
+        })
+    };
+    // The smallest bin holding at least 99% of the lines.
+    let high = (total >= HIGH_QUANTITY_AFTER).then(|| at(total.saturating_mul(99).div_ceil(100))).flatten();
+    (at(total.div_ceil(2)), high)
 }
 
 impl Serialize for Quantities {
@@ -353,7 +374,8 @@ impl<'de> Deserialize<'de> for Quantities {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         // A map's keys come sorted and once each.
         let bins: Vec<(u32, u32)> = BTreeMap::<u32, u32>::deserialize(deserializer)?.into_iter().collect();
-        Ok(Quantities { median: median_of(&bins), bins })
+        let (median, high) = quantiles_of(&bins);
+        Ok(Quantities { median, high, bins })
     }
 }
 
@@ -441,6 +463,31 @@ fn per_product<'o, 's>(
             each(key, state, product.iter().fold(0, |n, (_, units, _)| n.saturating_add(*units)));
         }
     }
+}
+
+/// A product's orders at `now`'s time of day (see
+/// [`ProductProfile::hour_orders`]): in the current and previous clock hour,
+/// then in the same two hours on each earlier day since the product's
+/// oldest day of units within retention, up to a week; without the order
+/// placed at `own`, when it is in those two hours.
+fn hour_orders(p: &ProductState, now: DateTime<Utc>, own: Option<DateTime<Utc>>) -> Vec<u32> {
+    if p.daily_units.len() == 0 {
+        return Vec::new();
+    }
+    let (hour, today) = (Width::Hour.index(now), Width::Day.index(now));
+    let days = today.saturating_sub(p.daily_units.first_index()).clamp(0, ProductProfile::USUAL_HOUR_DAYS as i64);
+    let at = |h: i64| p.hourly_orders.get(h).copied().unwrap_or(0);
+    let mut orders = Vec::with_capacity(usize::try_from(days).unwrap_or(0).saturating_add(1));
+    for d in 0..=days {
+        let h = hour.saturating_sub(d.saturating_mul(24));
+        orders.push(at(h).saturating_add(at(h.saturating_sub(1))));
+    }
+    if let (Some(now_pair), Some(t)) = (orders.first_mut(), own) {
+        if (hour.saturating_sub(1)..=hour).contains(&Width::Hour.index(t)) {
+            *now_pair = now_pair.saturating_sub(1);
+        }
+    }
+    orders
 }
 
 /// What the store keeps per entity (card, device, phone, address, IP, email).
@@ -616,6 +663,11 @@ const MAX_CATEGORIES: usize = 16;
 
 /// Hours kept in the hourly series.
 const HOURS: i64 = 48;
+
+/// Hours of orders kept per product: the current and previous hour on each
+/// of the days a product's usual orders at this hour are read from, and the
+/// day of the order.
+const ORDER_HOURS: i64 = (ProductProfile::USUAL_HOUR_DAYS as i64 + 1) * 24 + 2;
 
 /// An order as the store knows it. Events for an order may arrive before the
 /// order itself (within the lateness bound); they wait here until it does.
@@ -1044,9 +1096,19 @@ impl InMemoryStore {
         // The product ids a long order is kept with: the product table's.
         let compact = order.items.len() > SHARED_UP_TO;
         let mut products = Vec::with_capacity(if compact { order.items.len() } else { 0 });
-        for item in &order.items {
+        // An order counts once per product however many lines name it: a
+        // short order looks back over its lines, a long one keeps a set.
+        let mut named = compact.then(|| hashbrown::HashSet::with_capacity(order.items.len()));
+        for (n, item) in order.items.iter().enumerate() {
+            let first_line = match named.as_mut() {
+                Some(named) => named.insert(item.product_id.as_str()),
+                None => !order.items.get(..n).unwrap_or_default().iter().any(|e| e.product_id == item.product_id),
+            };
             let units = item.units();
             let (key, p) = self.product_keyed_at(&item.product_id, at);
+            if first_line {
+                p.hourly_orders.add(hour, ORDER_HOURS, 0, |n| *n = n.saturating_add(1));
+            }
             p.hourly_units.add(hour, HOURS, 0, |u| *u = u.saturating_add(units));
             p.daily_units.add(day, days, 0, |u| *u = u.saturating_add(units));
             p.quantities.count(item.quantity);
@@ -1652,6 +1714,8 @@ impl InMemoryStore {
             daily_units: units(&p.daily_units, Width::Day, self.first_bucket(Width::Day, now)),
             stock: p.stock.map(|(_, units)| units),
             median_quantity: p.quantities.median(),
+            high_quantity: p.quantities.high(),
+            hour_orders: hour_orders(p, now, own.map(|(t, _)| t)),
         }
     }
 

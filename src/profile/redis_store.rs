@@ -83,7 +83,7 @@ impl RedisConfig {
 
 /// The schema version in every key: a store that changes how it writes
 /// records changes it, and reads nothing the old one wrote.
-const SCHEMA: &str = "v2";
+const SCHEMA: &str = "v3";
 
 /// The read script: what `context_for` needs that other records name (the
 /// buyer, whose record holds their recent orders, the accounts linked to
@@ -236,7 +236,7 @@ return out
 /// history.
 ///
 /// **Layout.** One Redis string per record, holding the record as JSON, with
-/// a TTL: a buyer (`{prefix}:v2:{u:ID}`), a product (`{p:ID}`), an order's
+/// a TTL: a buyer (`{prefix}:v3:{u:ID}`), a product (`{p:ID}`), an order's
 /// state (`{o:ID}`, with the buyer and amount of the order) and the order as
 /// placed (`{o:ID}:body`), an entity profile (`{e:KIND:KEY}`) and
 /// the accounts seen with it (`{e:KIND:KEY}:links`), the ids of the events
@@ -788,7 +788,7 @@ fn touches(e: &Event, out: &mut BTreeSet<(Table, String)>) {
 /// The store's key names.
 #[derive(Debug, Clone)]
 struct Keys {
-    /// `{prefix}:v2:`
+    /// `{prefix}:v3:`
     base: String,
 }
 

@@ -205,6 +205,17 @@ impl<T: Clone> Series<T> {
         out
     }
 
+    /// The value of bucket `index`, if it holds one.
+    pub(crate) fn get(&self, index: i64) -> Option<&T> {
+        match &self.newest {
+            Some((i, v)) if *i == index => Some(v),
+            _ => {
+                let at = self.older.binary_search_by_key(&index, |(i, _)| *i).ok()?;
+                self.older.get(at).map(|(_, v)| v)
+            }
+        }
+    }
+
     /// The index of the oldest bucket (0 with none). Reading it brings the
     /// series into the cache: see the product lookups of a context.
     pub(crate) fn first_index(&self) -> i64 {
@@ -284,6 +295,11 @@ mod tests {
         // One before the span is dropped at once.
         s.add(10, 48, 0, |v| *v += 1);
         assert_eq!(s.len(), 48);
+        // A bucket by its index: the newest, an older one, one not held.
+        assert_eq!(
+            (s.get(99), s.get(60), s.get(52), s.get(51), s.get(100)),
+            (Some(&1), Some(&6), Some(&1), None, None)
+        );
     }
 
     #[test]

@@ -16,10 +16,15 @@ use crate::vocab::ParamIssue;
 builtin_rule! {
     /// `product.high_value_no_history`: an item is high-value or easily resold and
     /// the buyer has no purchase history. An item is high-value when its product
-    /// profile says so or its category contains one of `categories`.
+    /// profile says so, or its category contains one of `categories` and the
+    /// line is worth at least `min_value` (a phone case is in the phones'
+    /// category, and a first order of one is ordinary).
     pub struct HighValueNoHistory {
         /// Category keywords, matched case-insensitively anywhere in a category.
         pub categories: Vec<String> = high_value_categories(),
+        /// The least value of a line (unit price x quantity, in the order's
+        /// currency) whose category makes it high-value (default 500).
+        pub min_value: Decimal = Decimal::from(500),
     }
     id: ids::PRODUCT_HIGH_VALUE_NO_HISTORY, category: Product, points: 25,
 }
@@ -65,6 +70,7 @@ impl Logic for HighValueNoHistory {
         Checks::default()
             .non_empty("categories", &self.categories)
             .issue("categories", self.categories.iter().any(|c| c.trim().is_empty()), "must not hold an empty entry")
+            .non_negative("min_value", self.min_value)
             .done()
     }
     fn judge(&self, input: &Input<'_>) -> Outcome {
@@ -78,9 +84,14 @@ impl Logic for HighValueNoHistory {
         if input.user().is_some_and(|u| u.has_history()) {
             return Outcome::NotFired;
         }
+        let worth = |i: &crate::model::LineItem| {
+            i.unit_price.checked_mul(Decimal::from(i.quantity)).is_some_and(|v| v >= self.min_value)
+        };
         let high = input.lines().find(|(i, p)| {
             high_value(*p)
-                || Input::line_category(i, *p).is_some_and(|c| self.categories.iter().any(|k| contains_folded(c, k)))
+                || (worth(i)
+                    && Input::line_category(i, *p)
+                        .is_some_and(|c| self.categories.iter().any(|k| contains_folded(c, k))))
         });
         let Some((item, product)) = high else {
             return Outcome::NotFired;
@@ -168,105 +179,152 @@ impl Logic for FraudLinked {
 }
 
 builtin_rule! {
-    /// `product.turnover_spike` (库存周转): units of a product ordered in the
-    /// last hour, this order's included, are at least `multiplier` times its
-    /// average hourly units over the window and at least `min_units` (a price
-    /// error exploited, scalping). The average is taken over the whole
-    /// window, so a product with no sales in it has an average of zero; a
-    /// profile with no unit history at all is missing data.
+    /// `product.turnover_spike` (库存周转): a run on a product. Its orders in
+    /// the current and previous clock hour, this order included, are at
+    /// least `min_orders` and at least `multiplier` times its usual orders in
+    /// those hours of the day: the median over the same hours on each of the
+    /// week's earlier days (a price error exploited, scalping). The baseline
+    /// knows the time of day, so a shop's busy afternoon is not a run, and
+    /// it counts orders, not units, so one large order is not one either
+    /// (that is `product.stock_share`'s business).
+    ///
+    /// Read from [`ProductProfile::hour_orders`]: a product seen on fewer
+    /// than `min_days` earlier days has no usual hour yet, and is skipped
+    /// when it has `min_orders` in the hour.
     pub struct TurnoverSpike {
-        /// Times the average hourly units that fire the rule (default 5).
+        /// Orders in the hour that can fire the rule, this one included
+        /// (default 10).
+        pub min_orders: u32 = 10,
+        /// Times the usual orders at this hour that fire it (default 5; a
+        /// usual count of 0 counts as 1).
         pub multiplier: u32 = 5,
-        /// Fewest units in the hour that can fire it (default 20).
-        pub min_units: u64 = 20,
-        /// Window of the average (default 30 days).
-        pub window: Window = Window::days(30),
+        /// Earlier days of history needed for a usual hour (default 3).
+        pub min_days: u32 = 3,
     }
     id: ids::PRODUCT_TURNOVER_SPIKE, category: Product, points: 25,
 }
 
+/// The upper median of `counts` (0 with none): of two middle values, the
+/// larger, so a baseline is never understated.
+fn upper_median(counts: &[u32]) -> u32 {
+    let mut sorted: [u32; ProductProfile::USUAL_HOUR_DAYS] = [0; ProductProfile::USUAL_HOUR_DAYS];
+    let n = counts.len().min(sorted.len());
+    let (head, _) = sorted.split_at_mut(n);
+    head.copy_from_slice(counts.get(..n).unwrap_or_default());
+    head.sort_unstable();
+    head.get(n / 2).copied().unwrap_or(0)
+}
+
 impl Logic for TurnoverSpike {
     fn check(&self) -> Vec<ParamIssue> {
+        let days = usize::try_from(self.min_days).unwrap_or(usize::MAX);
         Checks::default()
+            .at_least_one("min_orders", self.min_orders)
             .at_least_one("multiplier", self.multiplier)
-            .issue("min_units", self.min_units == 0, "must be at least 1")
-            .window("window", self.window)
+            .at_least_one("min_days", self.min_days)
+            .issue(
+                "min_days",
+                days > ProductProfile::USUAL_HOUR_DAYS,
+                "must be at most 7 (a product's usual hour is read from the week before)",
+            )
             .done()
     }
     fn judge(&self, input: &Input<'_>) -> Outcome {
-        let now = input.now();
-        let last_hour_span = Window::hours(1).ending(now);
-        let span = self.window.ending(now);
-        let hours = u64::try_from(self.window.duration().num_hours().max(1)).unwrap_or(1);
-        let mut judged = false;
+        let (mut judged, mut too_young) = (false, false);
         for (item, p) in input.lines() {
-            // A profile without unit history (a host that does not track
-            // units) tells nothing: judged as missing, not as zero sales.
-            let Some(p) = p.filter(|p| !(p.hourly_units.is_empty() && p.daily_units.is_empty())) else {
-                continue;
-            };
+            // A profile without order history at this hour (a host that
+            // does not track it) tells nothing: not judged.
+            let Some((now_pair, earlier)) = p.and_then(|p| p.hour_orders.split_first()) else { continue };
             judged = true;
-            let own = item.units();
-            // Hourly buckets with any of their hour in the last hour.
-            let last_hour = p
-                .hourly_units
-                .iter()
-                .filter(|b| last_hour_span.overlaps(b.start, chrono::Duration::hours(1)))
-                .fold(own, |n, b| n.saturating_add(b.units));
-            let in_window =
-                p.daily_units.iter().filter(|b| span.contains(b.start)).fold(0u64, |n, b| n.saturating_add(b.units));
-            // last_hour >= multiplier x (in_window / hours), by multiplication.
-            let spike = u128::from(last_hour).saturating_mul(u128::from(hours))
-                >= u128::from(self.multiplier).saturating_mul(u128::from(in_window));
-            if last_hour < self.min_units || !spike {
+            let in_hour = now_pair.saturating_add(1);
+            if in_hour < self.min_orders {
                 continue;
             }
-            let avg = Decimal::from(in_window).checked_div(Decimal::from(hours)).unwrap_or_default().round_dp(2);
+            if earlier.len() < usize::try_from(self.min_days).unwrap_or(usize::MAX) {
+                too_young = true;
+                continue;
+            }
+            let usual = upper_median(earlier);
+            if u64::from(in_hour) < u64::from(self.multiplier).saturating_mul(u64::from(usual.max(1))) {
+                continue;
+            }
+            let days = u32::try_from(earlier.len()).unwrap_or(u32::MAX);
             return Outcome::Fired(Finding::deferred(
                 ids::PRODUCT_TURNOVER_SPIKE,
                 facts([
                     Fact::text(&item.product_id),
-                    last_hour.into(),
-                    hours.into(),
-                    avg.into(),
+                    in_hour.into(),
+                    usual.into(),
+                    days.into(),
                     self.multiplier.into(),
-                    self.window.into(),
-                    self.min_units.into(),
+                    self.min_orders.into(),
                 ]),
-                |[product, last_hour, hours, avg, multiplier, window, min_units, ..]| {
+                |[product, in_hour, usual, days, multiplier, min_orders, ..]| {
                     Text::new(
-                        format!("商品 {product} 近 1 小时下单 {last_hour} 件，是近 {hours} 小时均值 {avg} 件的 {multiplier} 倍以上"),
-                        format!("{last_hour} units of {product} ordered in the last hour, at least {multiplier}x the hourly average {avg} over {window}"),
+                        format!("商品 {product} 近 1 小时下单 {in_hour} 笔，是此前 {days} 天同一时段通常 {usual} 笔的 {multiplier} 倍以上"),
+                        format!("{in_hour} orders of {product} in the last hour, at least {multiplier}x its usual {usual} at this hour over the {days} days before"),
                     )
                     .evidence("product_id", product, None::<&str>)
-                    .evidence("units_last_hour", last_hour, Some(min_units))
-                    .evidence("average_hourly_units", avg, None::<&str>)
+                    .evidence("orders_in_hour", in_hour, Some(min_orders))
+                    .evidence("usual_orders_at_this_hour", usual, None::<&str>)
                 },
             ));
         }
-        if judged { Outcome::NotFired } else { Outcome::missing("product unit history") }
+        if too_young {
+            Outcome::missing("a product's usual orders at this hour (too few days of history)")
+        } else if judged {
+            Outcome::NotFired
+        } else {
+            Outcome::missing("product order history")
+        }
     }
 }
 
 builtin_rule! {
     /// `product.stock_share`: one order takes at least `max_share` of a
-    /// product's stock on hand (when the OMS supplies stock), or at least
-    /// `median_multiple` times the product's median order quantity.
+    /// product's stock on hand (when the OMS supplies stock), or a line's
+    /// quantity is at least `quantity_multiple` times the product's high
+    /// quantity per line (its 99th percentile, [`ProductProfile::high_quantity`]),
+    /// unless the buyer's own recent orders were as large: an order is at
+    /// most `buyer_multiple` times their largest recent one, so a wholesale
+    /// buyer ordering wholesale quantities is usual. The percentile sits
+    /// above nearly every ordinary line, so an order of many ordinary lines
+    /// is not many chances to fire.
     pub struct StockShare {
         /// Share of the stock on hand that fires the rule (default 0.5).
         pub max_share: Decimal = Decimal::new(5, 1),
-        /// Times the median order quantity that fires it (default 10).
-        pub median_multiple: u32 = 10,
+        /// Times the product's high quantity per line that fires it
+        /// (default 5).
+        pub quantity_multiple: u32 = 5,
+        /// An order at most this many times the buyer's largest recent order
+        /// is usual for them (default 3).
+        pub buyer_multiple: Decimal = Decimal::from(3),
     }
     id: ids::PRODUCT_STOCK_SHARE, category: Product, points: 20,
 }
 
+impl StockShare {
+    /// Whether the buyer's recent orders make an order this large usual.
+    fn usual_for_buyer(&self, input: &Input<'_>) -> bool {
+        let Some(user) = input.user() else { return false };
+        let largest = user.recent_orders.iter().map(|o| o.amount).max().unwrap_or_default();
+        largest.checked_mul(self.buyer_multiple).is_some_and(|limit| input.order().payable_amount <= limit)
+            && largest > Decimal::ZERO
+    }
+}
+
 impl Logic for StockShare {
     fn check(&self) -> Vec<ParamIssue> {
-        Checks::default().rate("max_share", self.max_share).at_least_one("median_multiple", self.median_multiple).done()
+        Checks::default()
+            .rate("max_share", self.max_share)
+            .at_least_one("quantity_multiple", self.quantity_multiple)
+            .non_negative("buyer_multiple", self.buyer_multiple)
+            .done()
     }
     fn judge(&self, input: &Input<'_>) -> Outcome {
         let mut judged = false;
+        // Asked once per order, and only when a line is large.
+        let mut usual = None;
         for (item, p) in input.lines() {
             let Some(p) = p else { continue };
             let quantity = item.units();
@@ -296,23 +354,23 @@ impl Logic for StockShare {
                     ));
                 }
             }
-            if let Some(median) = p.median_quantity.filter(|m| *m > 0) {
+            if let Some(high) = p.high_quantity.filter(|m| *m > 0) {
                 judged = true;
-                let limit = u64::from(median).saturating_mul(u64::from(self.median_multiple));
-                if quantity >= limit {
+                let limit = u64::from(high).saturating_mul(u64::from(self.quantity_multiple));
+                if quantity >= limit && !*usual.get_or_insert_with(|| self.usual_for_buyer(input)) {
                     return Outcome::Fired(Finding::deferred(
-                        ids::PRODUCT_STOCK_SHARE,
+                        "product.stock_share.quantity",
                         facts([
                             Fact::text(&item.product_id),
                             quantity.into(),
-                            median.into(),
-                            self.median_multiple.into(),
+                            high.into(),
+                            self.quantity_multiple.into(),
                             limit.into(),
                         ]),
-                        |[product, quantity, median, multiple, limit, ..]| {
+                        |[product, quantity, high, multiple, limit, ..]| {
                             Text::new(
-                                format!("单笔订单购买商品 {product} 共 {quantity} 件，是常见单笔数量 {median} 件的 {multiple} 倍以上"),
-                                format!("one order takes {quantity} units of {product}, at least {multiple}x its median order quantity {median}"),
+                                format!("单笔订单购买商品 {product} 共 {quantity} 件，是该商品单笔高位数量 {high} 件的 {multiple} 倍以上"),
+                                format!("one order takes {quantity} units of {product}, at least {multiple}x its high quantity per order line ({high})"),
                             )
                             .evidence("product_id", product, None::<&str>)
                             .evidence("quantity", quantity, Some(limit))
