@@ -31,14 +31,27 @@ mod amount_mismatch {
     use super::*;
 
     #[test]
-    fn fires_on_any_difference_and_holds() {
+    fn fires_past_a_cent_either_way_and_holds() {
         let mut o = order();
-        o.payment.as_mut().unwrap().paid_amount = Some(dec("199.01"));
-        let a = eval(&o, &ctx());
-        let f = assert_fires(&a, PAYMENT_AMOUNT_MISMATCH);
-        assert_eq!(evidence(f, "difference"), "0.01");
-        assert_eq!(f.points(), 60);
-        assert_eq!(a.decision(), Decision::Hold);
+        for (paid, difference) in [("199.02", "0.02"), ("198.98", "0.02")] {
+            o.payment.as_mut().unwrap().paid_amount = Some(dec(paid));
+            let a = eval(&o, &ctx());
+            let f = assert_fires(&a, PAYMENT_AMOUNT_MISMATCH);
+            assert_eq!(evidence(f, "difference"), difference);
+            assert_eq!(f.points(), 60);
+            assert_eq!(a.decision(), Decision::Hold);
+        }
+    }
+
+    #[test]
+    fn a_cent_off_is_instalment_rounding() {
+        let mut o = order();
+        for paid in ["199.01", "198.99"] {
+            o.payment.as_mut().unwrap().paid_amount = Some(dec(paid));
+            assert_quiet(&eval(&o, &ctx()), PAYMENT_AMOUNT_MISMATCH);
+        }
+        let exact = Engine::builder().rule(build!(AmountMismatch { tolerance: dec("0") })).build().unwrap();
+        assert_fires(&exact.evaluate(&o, &ctx()), PAYMENT_AMOUNT_MISMATCH);
     }
 
     #[test]

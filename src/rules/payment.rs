@@ -21,10 +21,13 @@ fn payment(o: &Order) -> Option<&Payment> {
 }
 
 builtin_rule! {
-    /// `payment.amount_mismatch`: the amount captured differs from the payable amount.
+    /// `payment.amount_mismatch`: the amount captured differs from the payable
+    /// amount by more than a cent.
     pub struct AmountMismatch {
-        /// Largest difference tolerated (default 0.00: exact).
-        pub tolerance: Decimal = Decimal::ZERO,
+        /// Largest difference tolerated, in the order's currency (default
+        /// 0.01: a payment split into instalments is rounded per instalment,
+        /// and a cent off is that rounding, not a mismatch to hold for).
+        pub tolerance: Decimal = Decimal::new(1, 2),
     }
     id: ids::PAYMENT_AMOUNT_MISMATCH, category: Payment, points: 60, action: Hold,
 }
