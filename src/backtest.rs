@@ -43,6 +43,11 @@ pub struct RuleMetrics {
     pub precision: Option<f64>,
     /// true_positives / abnormal orders.
     pub recall: Option<f64>,
+    /// hits / orders: the share of the orders it fired on (a rule that
+    /// fires on more than a few percent of a shop's orders queues ordinary
+    /// ones, unless its hits are real).
+    #[serde(default)]
+    pub firing_rate: Option<f64>,
 }
 
 /// Flagged (decision at or above the cut-off) against abnormal.
@@ -230,6 +235,7 @@ impl Tally {
         for m in r.rules.values_mut().chain(r.shadow.values_mut()) {
             m.precision = ratio(m.true_positives, m.hits);
             m.recall = ratio(m.true_positives, positives);
+            m.firing_rate = ratio(m.hits, r.orders);
         }
         let (mut flagged, mut caught) = (0u64, 0u64);
         r.curve = (0..=100u8)

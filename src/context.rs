@@ -158,6 +158,20 @@ pub enum Stage {
     Cancelled,
 }
 
+impl Stage {
+    /// The stage as JSON names it (`placed`, `after_sales`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Placed => "placed",
+            Stage::Paid => "paid",
+            Stage::Shipped => "shipped",
+            Stage::Delivered => "delivered",
+            Stage::AfterSales => "after_sales",
+            Stage::Cancelled => "cancelled",
+        }
+    }
+}
+
 crate::vocab::lenient_enum!(Stage {
     Placed => "placed" | "created",
     Paid => "paid",

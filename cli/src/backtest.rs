@@ -175,7 +175,13 @@ fn print_report(r: &BacktestReport) {
         );
     }
     for (id, m) in &r.rules {
-        eprintln!("  {id:<34} {:>7} hits  precision {:>6}  recall {:>6}", m.hits, pct(m.precision), pct(m.recall));
+        eprintln!(
+            "  {id:<34} {:>7} hits ({:>6} of orders)  precision {:>6}  recall {:>6}",
+            m.hits,
+            pct(m.firing_rate),
+            pct(m.precision),
+            pct(m.recall)
+        );
     }
 }
 

@@ -162,10 +162,70 @@ pub fn fold(
 struct Summary {
     #[serde(flatten)]
     folded: Folded,
+    #[serde(flatten)]
+    judged: Judged,
+    skips_by_rule: BTreeMap<String, u64>,
+    /// The same per stage the orders were judged at.
+    by_stage: BTreeMap<Stage, Judged>,
+}
+
+/// Assessments, their decisions and each rule's hits, with the share of
+/// the assessments each rule fired on: what a shop reads to know whether
+/// the rules queue its ordinary orders.
+#[derive(Default, Serialize)]
+struct Judged {
     assessments: u64,
     decisions: BTreeMap<&'static str, u64>,
     hits_by_rule: BTreeMap<String, u64>,
-    skips_by_rule: BTreeMap<String, u64>,
+    firing_rates: BTreeMap<String, f64>,
+}
+
+impl Judged {
+    fn new() -> Self {
+        Judged { decisions: Decision::ALL.iter().map(|d| (d.as_str(), 0)).collect(), ..Judged::default() }
+    }
+
+    fn count(&mut self, a: &Assessment) {
+        self.assessments += 1;
+        *self.decisions.entry(a.decision().as_str()).or_default() += 1;
+        for f in a.flags() {
+            *self.hits_by_rule.entry(f.rule_id().to_string()).or_default() += 1;
+        }
+    }
+
+    /// Works out the firing rates from the counts.
+    fn finish(&mut self) {
+        let n = self.assessments.max(1) as f64;
+        self.firing_rates = self.hits_by_rule.iter().map(|(id, hits)| (id.clone(), *hits as f64 / n)).collect();
+    }
+
+    /// The share of the assessments at `decision` or above.
+    fn share_from(&self, decision: Decision) -> f64 {
+        let at_or_above: u64 = Decision::ALL
+            .iter()
+            .filter(|d| **d >= decision)
+            .map(|d| self.decisions.get(d.as_str()).copied().unwrap_or(0))
+            .sum();
+        at_or_above as f64 / self.assessments.max(1) as f64
+    }
+
+    /// Lines for standard error: the share sent to review or hold, and each
+    /// rule's hits and firing rate, most frequent first.
+    fn describe(&self, what: &str) -> String {
+        let mut out = format!(
+            "  {what}: {} assessments, {:.1}% to review or above, {:.2}% to hold or above\n",
+            self.assessments,
+            100.0 * self.share_from(Decision::Review),
+            100.0 * self.share_from(Decision::Hold)
+        );
+        let mut rules: Vec<(&String, &u64)> = self.hits_by_rule.iter().collect();
+        rules.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        for (id, hits) in rules {
+            let rate = self.firing_rates.get(id).copied().unwrap_or(0.0);
+            out.push_str(&format!("    {id:<34} {hits:>7} hits  {:>5.1}%\n", 100.0 * rate));
+        }
+        out
+    }
 }
 
 pub fn run(args: &Args) -> ExitCode {
@@ -174,13 +234,14 @@ pub fn run(args: &Args) -> ExitCode {
         Err(code) => return code,
     };
     let mut out = Output { out: BufWriter::new(io::stdout().lock()), quiet: args.summary_only, failed: None };
-    let mut summary =
-        Summary { decisions: Decision::ALL.iter().map(|d| (d.as_str(), 0)).collect(), ..Summary::default() };
+    let mut summary = Summary { judged: Judged::new(), ..Summary::default() };
     summary.folded = fold(input, args.utc_offset, args.stages, |n, order, ctx| {
         let a = engine.evaluate(order, ctx);
         summary.count(&a);
         out.emit(n, &order.id, &a);
     });
+    summary.judged.finish();
+    summary.by_stage.values_mut().for_each(Judged::finish);
     let Output { mut out, failed: failed_write, .. } = out;
     if let Some(e) = failed_write {
         eprintln!("replay: cannot write: {e}");
@@ -194,17 +255,17 @@ pub fn run(args: &Args) -> ExitCode {
         eprintln!("replay: cannot write: {e}");
         return ExitCode::from(2);
     }
-    eprintln!("replay: {}, {} assessments", summary.folded.describe(), summary.assessments);
+    eprintln!("replay: {}, {} assessments", summary.folded.describe(), summary.judged.assessments);
+    for (stage, judged) in &summary.by_stage {
+        eprint!("{}", judged.describe(&format!("at {}", stage.as_str())));
+    }
     if lines::report_bad("replay", summary.folded.bad_lines) { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }
 
 impl Summary {
     fn count(&mut self, a: &Assessment) {
-        self.assessments += 1;
-        *self.decisions.entry(a.decision().as_str()).or_default() += 1;
-        for f in a.flags() {
-            *self.hits_by_rule.entry(f.rule_id().to_string()).or_default() += 1;
-        }
+        self.judged.count(a);
+        self.by_stage.entry(a.stage().unwrap_or(Stage::Placed)).or_insert_with(Judged::new).count(a);
         for s in a.skipped() {
             *self.skips_by_rule.entry(s.rule_id.to_string()).or_default() += 1;
         }

@@ -87,7 +87,7 @@ fn cutoffs(r: &BacktestReport) -> String {
 
 fn rules_table(r: &BacktestReport) -> String {
     let mut t = String::from(
-        "<table><tr><th>rule</th><th>hits</th><th>abnormal</th><th>precision</th><th>recall</th><th>skipped</th></tr>\n",
+        "<table><tr><th>rule</th><th>hits</th><th>of orders</th><th>abnormal</th><th>precision</th><th>recall</th><th>skipped</th></tr>\n",
     );
     // Every rule that fired or was skipped.
     let ids: std::collections::BTreeSet<&String> = r.rules.keys().chain(r.skips.keys()).collect();
@@ -95,9 +95,10 @@ fn rules_table(r: &BacktestReport) -> String {
         let m = r.rules.get(id).copied().unwrap_or_default();
         let _ = writeln!(
             t,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(id),
             m.hits,
+            pct(m.firing_rate),
             m.true_positives,
             pct(m.precision),
             pct(m.recall),

@@ -102,10 +102,19 @@ fn replay_judges_each_placement_once_as_worked_out_by_hand() {
     .map(|(o, d, s)| ((*o).to_owned(), (*d).to_owned(), *s))
     .collect();
     assert_eq!(assessed, want);
+    // 4 of 11 to review or above, 2 to hold; the rules' hits over 11.
     assert_eq!(
         steady(&stderr),
-        "replay: 16 events (14 applied, 1 duplicates, 0 too late, 1 of unknown types), N events/s, 11 assessments\n"
+        "replay: 16 events (14 applied, 1 duplicates, 0 too late, 1 of unknown types), N events/s, 11 assessments
+  at placed: 11 assessments, 36.4% to review or above, 18.18% to hold or above
+    payment.large_amount                     3 hits   27.3%
+    contact.phone_invalid                    2 hits   18.2%
+    payment.amount_mismatch                  2 hits   18.2%
+    behavior.night_batch                     1 hits    9.1%
+"
     );
+    assert_eq!(s["firing_rates"]["payment.large_amount"], 3.0 / 11.0);
+    assert_eq!(s["by_stage"]["placed"]["firing_rates"]["payment.large_amount"], 3.0 / 11.0);
     golden("replay.jsonl", &steady(&stdout));
 }
 
@@ -123,16 +132,21 @@ fn replay_with_stages_judges_an_order_again_at_each_stage_it_reaches() {
     let s = summary(&stdout);
     assert_eq!(s["assessments"], 14);
     assert_eq!(s["decisions"], json!({"pass": 10, "review": 2, "hold": 2, "reject": 0}));
-    assert!(steady(&stderr).ends_with(", N events/s, 14 assessments\n"), "{stderr}");
+    // The three later stages judge A7 once each, and nothing fires there.
+    let later = "assessments, 0.0% to review or above, 0.00% to hold or above\n";
+    let tail = format!("  at paid: 1 {later}  at shipped: 1 {later}  at delivered: 1 {later}");
+    assert!(steady(&stderr).ends_with(&tail), "{stderr}");
+    assert_eq!(s["by_stage"]["paid"]["assessments"], 1);
+    assert_eq!(s["by_stage"]["placed"]["assessments"], 11);
     golden("replay-stages.jsonl", &steady(&stdout));
 }
 
 #[test]
 fn replay_summary_only_prints_the_summary_alone() {
-    let (all, _) = replay(&[]);
+    let (all, all_err) = replay(&[]);
     let (only, stderr) = replay(&["--summary-only"]);
     assert_eq!(steady(&only), steady(all.lines().last().expect("a summary")) + "\n");
-    assert!(steady(&stderr).ends_with(", N events/s, 11 assessments\n"), "{stderr}");
+    assert_eq!(steady(&stderr), steady(&all_err));
 }
 
 #[test]
@@ -159,8 +173,8 @@ fn replay_reads_local_time_at_the_offset_given() {
 // At hold (flagged: A2, A3): TP A2; FP A3; FN A1, A5, A6; TN A4, A7, A8.
 // Precision 1/2, recall 1/4.
 // Per rule: large amount on A1, A4, A5 (abnormal A1, A5): precision 2/3,
-// recall 2/4; phone invalid on A1, A4: 1/2 and 1/4; amount mismatch on A2,
-// A3: 1/2 and 1/4.
+// recall 2/4, fired on 3/8; phone invalid on A1, A4: 1/2, 1/4, 2/8; amount
+// mismatch on A2, A3: 1/2, 1/4, 2/8.
 
 #[test]
 fn backtest_gives_the_figures_worked_out_by_hand() {
@@ -179,9 +193,12 @@ fn backtest_gives_the_figures_worked_out_by_hand() {
     assert_eq!(
         r["rules"],
         json!({
-            "contact.phone_invalid": {"hits": 2, "true_positives": 1, "precision": 0.5, "recall": 0.25},
-            "payment.amount_mismatch": {"hits": 2, "true_positives": 1, "precision": 0.5, "recall": 0.25},
-            "payment.large_amount": {"hits": 3, "true_positives": 2, "precision": 2.0 / 3.0, "recall": 0.5},
+            "contact.phone_invalid":
+                {"hits": 2, "true_positives": 1, "precision": 0.5, "recall": 0.25, "firing_rate": 0.25},
+            "payment.amount_mismatch":
+                {"hits": 2, "true_positives": 1, "precision": 0.5, "recall": 0.25, "firing_rate": 0.25},
+            "payment.large_amount":
+                {"hits": 3, "true_positives": 2, "precision": 2.0 / 3.0, "recall": 0.5, "firing_rate": 0.375},
         })
     );
     // The curve: at a score of 40 and above, A1-A4 (2 abnormal).
@@ -192,9 +209,9 @@ fn backtest_gives_the_figures_worked_out_by_hand() {
         "rule set `builtin`: 8 orders, 4 abnormal
   at review: precision 50.0%, recall 50.0% (4 flagged)
   at hold  : precision 50.0%, recall 25.0% (2 flagged)
-  contact.phone_invalid                    2 hits  precision  50.0%  recall  25.0%
-  payment.amount_mismatch                  2 hits  precision  50.0%  recall  25.0%
-  payment.large_amount                     3 hits  precision  66.7%  recall  50.0%
+  contact.phone_invalid                    2 hits ( 25.0% of orders)  precision  50.0%  recall  25.0%
+  payment.amount_mismatch                  2 hits ( 25.0% of orders)  precision  50.0%  recall  25.0%
+  payment.large_amount                     3 hits ( 37.5% of orders)  precision  66.7%  recall  50.0%
 backtest: 16 events (14 applied, 1 duplicates, 0 too late, 1 of unknown types), N events/s
 "
     );
