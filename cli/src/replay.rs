@@ -172,7 +172,7 @@ struct Summary {
 /// Assessments, their decisions and each rule's hits, with the share of
 /// the assessments each rule fired on: what a shop reads to know whether
 /// the rules queue its ordinary orders.
-#[derive(Default, Serialize)]
+#[derive(Serialize)]
 struct Judged {
     assessments: u64,
     decisions: BTreeMap<&'static str, u64>,
@@ -180,11 +180,19 @@ struct Judged {
     firing_rates: BTreeMap<String, f64>,
 }
 
-impl Judged {
-    fn new() -> Self {
-        Judged { decisions: Decision::ALL.iter().map(|d| (d.as_str(), 0)).collect(), ..Judged::default() }
+/// Every decision counted from zero, so each shows in the summary.
+impl Default for Judged {
+    fn default() -> Self {
+        Judged {
+            assessments: 0,
+            decisions: Decision::ALL.iter().map(|d| (d.as_str(), 0)).collect(),
+            hits_by_rule: BTreeMap::new(),
+            firing_rates: BTreeMap::new(),
+        }
     }
+}
 
+impl Judged {
     fn count(&mut self, a: &Assessment) {
         self.assessments += 1;
         *self.decisions.entry(a.decision().as_str()).or_default() += 1;
@@ -234,7 +242,7 @@ pub fn run(args: &Args) -> ExitCode {
         Err(code) => return code,
     };
     let mut out = Output { out: BufWriter::new(io::stdout().lock()), quiet: args.summary_only, failed: None };
-    let mut summary = Summary { judged: Judged::new(), ..Summary::default() };
+    let mut summary = Summary::default();
     summary.folded = fold(input, args.utc_offset, args.stages, |n, order, ctx| {
         let a = engine.evaluate(order, ctx);
         summary.count(&a);
@@ -265,7 +273,7 @@ pub fn run(args: &Args) -> ExitCode {
 impl Summary {
     fn count(&mut self, a: &Assessment) {
         self.judged.count(a);
-        self.by_stage.entry(a.stage().unwrap_or(Stage::Placed)).or_insert_with(Judged::new).count(a);
+        self.by_stage.entry(a.stage().unwrap_or(Stage::Placed)).or_default().count(a);
         for s in a.skipped() {
             *self.skips_by_rule.entry(s.rule_id.to_string()).or_default() += 1;
         }
