@@ -180,7 +180,19 @@ fn context_excludes_the_order<S: ProfileStore>(store: &mut S) -> Result<(), Stri
     expect("order count without o3", p.order_count, 2)?;
     expect("total spent without o3", p.total_spent, money("160.00"))?;
     expect("stage", ctx.stage, Some(Stage::Placed))?;
-    expect("product profile", ctx.products.contains_key("p-1"), true)
+    expect("product profile", ctx.products.contains_key("p-1"), true)?;
+    // o1's card (card-a) is history for o1 too, since o3 used it; o2's
+    // card (card-b) only o2 used.
+    let cards = |order: &str| -> Result<Vec<String>, String> {
+        let o = store.order(order).map_err(|e| e.to_string())?;
+        let ctx = store.context_for(&o, minutes(25), UtcOffset::china()).map_err(|e| e.to_string())?;
+        let mut ids: Vec<String> =
+            ctx.user.ok_or("no profile")?.payment_instruments.iter().map(|k| k.id.to_string()).collect();
+        ids.sort_unstable();
+        Ok(ids)
+    };
+    expect("instruments in o1's context", cards("o1")?, vec!["card-a".to_owned(), "card-b".to_owned()])?;
+    expect("instruments in o2's context", cards("o2")?, vec!["card-a".to_owned()])
 }
 
 /// One event of every kind, about two buyers who share a device (one

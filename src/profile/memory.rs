@@ -143,15 +143,20 @@ struct Seen {
     last: DateTime<Utc>,
     count: u32,
     /// The order (or event) that first showed it, so a later assessment of
-    /// that order does not count the fact as history.
+    /// that order does not count the fact as history...
     first_source: Key,
+    /// ...unless another one showed it too (a later order on the same card
+    /// makes the card history for the first order's later stages).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    other_sources: bool,
 }
 
 impl Seen {
     fn new(at: DateTime<Utc>, source: Key) -> Self {
-        Seen { first: at, last: at, count: 1, first_source: source }
+        Seen { first: at, last: at, count: 1, first_source: source, other_sources: false }
     }
     fn see(&mut self, at: DateTime<Utc>, source: &str, shared: impl FnOnce() -> Key) {
+        self.other_sources |= source != &*self.first_source;
         if at < self.first || (at == self.first && source < &*self.first_source) {
             self.first = at;
             self.first_source = shared();
@@ -1594,7 +1599,7 @@ impl InMemoryStore {
             let s = self.orders.get(id)?;
             (s.order.as_ref().map(Placed::user_id) == Some(user_id)).then_some((id, s))
         });
-        let not_from_this_order = |s: &&Seen| excluded.is_none_or(|(id, _)| &*s.first_source != id);
+        let not_from_this_order = |s: &&Seen| s.other_sources || excluded.is_none_or(|(id, _)| &*s.first_source != id);
         let horizon = self.horizon();
         let kept = |t: DateTime<Utc>| horizon.is_none_or(|h| t >= h);
         let mut profile = UserProfile {
