@@ -36,7 +36,7 @@ fn a_short_file_keeps_the_defaults_for_what_it_does_not_say() {
     let e = Engine::from_config_str(r#"{"name":"tiny","version":"1","rules":{"payment.large_amount":{"points":5}}}"#)
         .unwrap();
     assert_eq!(e.settings(ids::PAYMENT_LARGE_AMOUNT).unwrap().points, 5);
-    assert_eq!(e.settings(ids::PAYMENT_AMOUNT_SPIKE).unwrap().points, 30);
+    assert_eq!(e.settings(ids::PAYMENT_AMOUNT_SPIKE).unwrap().points, 20);
     assert_eq!(e.rules().count(), ids::ALL.len());
     assert_eq!(e.ruleset().name, "tiny");
     assert!(e.ruleset().hash.starts_with("sha256:") && e.ruleset().hash.len() == 71);
