@@ -61,7 +61,9 @@ enum Command {
     /// decision thresholds, for the most recall at a precision floor, on the
     /// earliest part of a labelled export (70% by default), and measures the
     /// default and the tuned rule set on the rest; writes the tuned rule
-    /// set, which loads with --config.
+    /// set, which loads with --config. Changes are chosen on the first 70%
+    /// of the tuning part and kept only where they also do better on the
+    /// rest of it, so a change that fits one period's quirks is dropped.
     ///
     /// Example: order-anomaly tune events.jsonl --labels labels.csv --min-precision 0.5 --out tuned.json
     Tune(tune::Args),

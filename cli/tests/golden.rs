@@ -521,10 +521,19 @@ fn tune_takes_its_split_precision_floor_cutoff_and_offset() {
     ]));
     assert_eq!(status.status.code(), Some(1), "the fixtures' two bad lines: {stderr}");
     let stdout = stdout.replace(&out.path.display().to_string(), "TUNED");
-    // Half of 57, rounded: 29 tuned on; flagged from hold.
+    // Half of 57, rounded: 29 tuned on; flagged from hold. Of those 29,
+    // the first 20 choose changes and the last 9 check them: the search's
+    // thresholds (review 1, hold 31) do no better on those 9, so they are
+    // dropped, and the held-out part is judged as by the defaults.
     assert!(stdout.starts_with(
-        "57 labelled orders: tuned on the first 29, measured on the last 28 (flagged = hold or higher)\n"
+        "57 labelled orders: tuned on the first 29, measured on the last 28 (flagged = hold or higher)
+  changes chosen on the first 20 of the tuning part, kept only where they also did better on its last 9
+"
     ));
+    assert!(stdout.contains("  dropped (no better on the later part): thresholds: review 30 -> 1, hold 60 -> 31\n"));
+    let lines: Vec<&str> = stdout.lines().collect();
+    let held_out = |line: &str| line.split("held-out part: ").nth(1).map(str::to_owned);
+    assert_eq!(held_out(lines[2]), held_out(lines[3]), "before and tuned on the held-out part");
     golden("tune-flags.txt", &stdout);
     let (status, _, stderr) = run(on_fixtures("tune").arg("--out").arg(&out).args(["--min-precision", "1.5"]));
     assert_eq!(status.status.code(), Some(2));
