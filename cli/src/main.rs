@@ -14,6 +14,7 @@
 //! a file that cannot be read, or a rule set with problems, exits 2.
 
 mod backtest;
+mod calibrate;
 mod convert;
 mod lines;
 mod replay;
@@ -67,6 +68,14 @@ enum Command {
     ///
     /// Example: order-anomaly tune events.jsonl --labels labels.csv --min-precision 0.5 --out tuned.json
     Tune(tune::Args),
+    /// Fits the thresholds to a shop's own history, without labels: replays
+    /// it (every stage), tries each rule's threshold at stricter values, and
+    /// writes a rule set in which each rule fires on at most --max-rate of
+    /// the assessments, with the least change that does, and a before/after
+    /// table of firing rates. The output loads with --config.
+    ///
+    /// Example: order-anomaly calibrate events.jsonl --max-rate 0.01 --out calibrated.json
+    Calibrate(calibrate::Args),
     /// Checks a rule-set file (JSON, or TOML when it ends in `.toml`):
     /// prints its name, version and hash, or every problem.
     ///
@@ -140,6 +149,7 @@ fn main() -> ExitCode {
         Command::Replay(args) => replay::run(&args),
         Command::Backtest(args) => backtest::run(&args),
         Command::Tune(args) => tune::run(&args),
+        Command::Calibrate(args) => calibrate::run(&args),
         Command::Convert(args) => convert::run(&args),
         Command::CheckConfig { file } => check_config(&file),
         Command::PrintDefaultConfig => {

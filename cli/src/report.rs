@@ -12,14 +12,7 @@ use crate::backtest::Changed;
 /// The page for `reports` (one per rule set) and, for two, the orders whose
 /// decision changed.
 pub fn html(reports: &[BacktestReport], changed: Option<&[Changed]>) -> Result<String, String> {
-    let mut page = String::from(concat!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
-        "<title>order-anomaly backtest</title><style>",
-        "body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}",
-        "td,th{border:1px solid #ccc;padding:.2em .6em;text-align:right}th:first-child,td:first-child{text-align:left}",
-        "figure{display:inline-block;margin:0 1em 1em 0}",
-        "</style></head><body>\n<h1>Backtest</h1>\n"
-    ));
+    let mut page = String::from("<h1>Backtest</h1>\n");
     for r in reports {
         let _ = write!(
             page,
@@ -59,8 +52,24 @@ pub fn html(reports: &[BacktestReport], changed: Option<&[Changed]>) -> Result<S
         }
         page.push_str("</table>\n");
     }
-    page.push_str("</body></html>\n");
-    Ok(page)
+    Ok(self::page("order-anomaly backtest", &page))
+}
+
+/// A self-contained page titled `title` around `body`, in the reports' one style.
+pub fn page(title: &str, body: &str) -> String {
+    format!(
+        concat!(
+            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
+            "<title>{}</title><style>",
+            "body{{font-family:sans-serif;margin:2em;color:#222}}table{{border-collapse:collapse;margin:1em 0}}",
+            "td,th{{border:1px solid #ccc;padding:.2em .6em;text-align:right}}",
+            "th:first-child,td:first-child{{text-align:left}}",
+            "figure{{display:inline-block;margin:0 1em 1em 0}}",
+            "</style></head><body>\n{}</body></html>\n"
+        ),
+        escape(title),
+        body
+    )
 }
 
 fn pct(v: Option<f64>) -> String {
@@ -189,6 +198,6 @@ fn draw<E: std::fmt::Display>(e: E) -> String {
 }
 
 /// Text for HTML.
-fn escape(s: &str) -> String {
+pub fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }

@@ -92,6 +92,22 @@ fn the_report_renders_with_its_charts_and_no_console_error() {
     assert!(dom.contains("held-out part"));
     assert!(console(&log).is_empty(), "console: {:?}", console(&log));
 
+    // calibrate's report: the before/after table.
+    let calibrated_page = dir.join("calibrate.html");
+    let out = common::bin()
+        .arg("calibrate")
+        .arg(repo("cli/tests/fixtures/labelled/events.jsonl"))
+        .args(["--max-rate", "0.1", "--out"])
+        .arg(dir.join("calibrated.json"))
+        .arg("--html")
+        .arg(&calibrated_page)
+        .output()
+        .expect("the binary runs");
+    assert!(calibrated_page.exists(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (dom, log) = render(&chromium, &calibrated_page, &dir.join("profile4"));
+    assert!(dom.contains("threshold 5000 -&gt; 6250") && dom.contains("payment.large_amount"), "{dom}");
+    assert!(console(&log).is_empty(), "console: {:?}", console(&log));
+
     // The check sees a console error when there is one.
     let broken = dir.join("broken.html");
     std::fs::write(&broken, "<html><body><script>console.error('boom')</script></body></html>").expect("writes");

@@ -86,7 +86,17 @@ fn replay_folds_an_export_judges_each_order_once_and_counts_what_it_skipped() {
 
 #[test]
 fn every_subcommand_has_help_with_an_example() {
-    for sub in ["score", "replay", "check-config", "print-default-config", "schema"] {
+    for sub in [
+        "score",
+        "replay",
+        "backtest",
+        "tune",
+        "calibrate",
+        "convert",
+        "check-config",
+        "print-default-config",
+        "schema",
+    ] {
         let (out, stdout, _) = run(bin().args([sub, "--help"]));
         assert!(out.status.success(), "{sub}");
         assert!(

@@ -539,3 +539,44 @@ fn tune_takes_its_split_precision_floor_cutoff_and_offset() {
     assert_eq!(status.status.code(), Some(2));
     assert_eq!(stderr, "tune: --min-precision is between 0 and 1, --tune-share strictly between\n");
 }
+
+#[test]
+fn calibrate_raises_each_threshold_just_enough_and_writes_a_rule_set_that_loads() {
+    let out = temp("calibrated.json", "");
+    let (status, stdout, stderr) =
+        run(bin().arg("calibrate").arg(repo(EVENTS)).arg("--out").arg(&out).args(["--max-rate", "0.1"]));
+    assert_eq!(status.status.code(), Some(0), "{stderr}");
+    // 14 assessments at every stage (see the replay tests); at most 10% is
+    // one hit. The large amount fires on A1 (9,000), A4 (6,000) and A5
+    // (5,000): at 6,250, the least of its tried values above 5,000 that
+    // leaves one, it fires on A1 alone. The invalid phone has no threshold;
+    // the amount mismatches (20 and 72 off) stay above any tolerance tried
+    // (up to 32 cents): both stay, said so. The night batch is under.
+    let stdout = stdout.replace(&out.path.display().to_string(), "CALIBRATED");
+    let hash = stdout.rsplit("sha256:").next().unwrap_or("").trim_end_matches(")\n");
+    assert_eq!(
+        stdout,
+        format!(
+            "14 assessments (every stage) of {}: each rule at most 10.00% of them
+rule                                 before    after  change
+behavior.night_batch                  7.14%    7.14%  -
+contact.phone_invalid                14.29%   14.29%  -  (no threshold to raise: lower its points or turn it off)
+payment.amount_mismatch              14.29%   14.29%  -  (above the rate at every value tried: left as it was)
+payment.large_amount                 21.43%    7.14%  threshold 5000 -> 6250
+wrote CALIBRATED (builtin-calibrated 0.1.0, sha256:{hash})
+",
+            repo(EVENTS).display()
+        )
+    );
+    // It loads, with the hash calibrate reported, and judges as it said.
+    let (o, checked, e) = run(bin().arg("check-config").arg(&out));
+    assert!(o.status.success(), "{e}");
+    assert!(checked.contains(&format!("builtin-calibrated 0.1.0 (sha256:{hash}), valid")), "{checked}");
+    let (stdout, _) = replay(&["--stages", "--config", &out.path.display().to_string()]);
+    assert_eq!(summary(&stdout)["hits_by_rule"]["payment.large_amount"], 1);
+    // A rate out of bounds is refused.
+    let (status, _, stderr) =
+        run(bin().arg("calibrate").arg(repo(EVENTS)).arg("--out").arg(&out).args(["--max-rate", "2"]));
+    assert_eq!(status.status.code(), Some(2));
+    assert_eq!(stderr, "calibrate: --max-rate is a share between 0 and 1\n");
+}
