@@ -353,7 +353,7 @@ fn a_record_that_does_not_parse_is_unavailable_and_names_no_data() {
         .with_payment(Payment::with_instrument("card-1"));
     store.apply(&Event::placed("e1", order.clone())).unwrap();
     let mut con = redis::Client::open(server.url()).unwrap().get_connection().unwrap();
-    redis::cmd("SET").arg("bad:v2:{u:u-secret}").arg("[\"13800138000\"").exec(&mut con).unwrap();
+    redis::cmd("SET").arg("bad:v3:{u:u-secret}").arg("[\"13800138000\"").exec(&mut con).unwrap();
     let err = store.context_for(&order, order.created_at, UtcOffset::china()).unwrap_err();
     let text = err.to_string();
     assert!(text.contains("buyer record does not parse"), "{text}");
