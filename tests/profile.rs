@@ -782,3 +782,24 @@ fn a_buyer_with_a_flood_of_events_in_one_day_stays_under_a_fixed_bound() {
     assert!(large.0 < small.0 * 11 / 10, "{small:?} after 30,000 events, {large:?} after 90,000");
     assert!(large.1 < small.1 * 2, "{small:?} after 30,000 events, {large:?} after 90,000");
 }
+
+#[test]
+fn admits_says_what_apply_would_without_applying() {
+    let mut s = InMemoryStore::new();
+    let first = placed("a1", order("o1", "u-1", t(0, 10), "10.00", "c", "张三", "深圳市"));
+    assert_eq!(s.admits(&first), Applied::Applied);
+    assert_eq!(s.users(), 0, "nothing applied");
+    s.apply(&first);
+    let again = placed("a1", order("o9", "u-9", t(0, 10), "10.00", "c", "张三", "深圳市"));
+    assert_eq!(s.admits(&again), Applied::Duplicate);
+    let old = ev("old", t(0, 8), EventKind::Cancelled { order_id: "o1".into() });
+    assert_eq!(s.admits(&old), Applied::TooLate);
+    let ahead = ev("ahead", t(3, 0), EventKind::Cancelled { order_id: "o1".into() });
+    assert_eq!(s.admits(&ahead), Applied::Held);
+    assert_eq!(s.admits(&ev("x", t(0, 10), EventKind::Unknown)), Applied::Ignored);
+    // None of it was counted.
+    assert_eq!((s.too_late(), s.held(), s.ignored()), (0, 0, 0));
+    for e in [&again, &old, &ahead] {
+        assert_eq!(s.admits(e), s.clone().apply(e), "{}", e.id);
+    }
+}

@@ -1,15 +1,15 @@
 //! `order-anomaly replay`: an event export through the profile store and the
 //! engine, assessing each order as it is placed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use order_anomaly::profile::{Applied, Event, EventKind, InMemoryStore};
-use order_anomaly::{Assessment, Decision, EvalContext, Order, Stage, UtcOffset};
+use order_anomaly::profile::{Applied, Event, EventKind, InMemoryStore, StoreConfig};
+use order_anomaly::{Assessment, Decision, EvalContext, Order, Stage, UtcOffset, Window};
 use serde::Serialize;
 
 use crate::Judging;
@@ -87,25 +87,46 @@ impl Folded {
     /// One line for standard error.
     pub fn describe(&self) -> String {
         format!(
-            "{} events ({} applied, {} duplicates, {} too late, {} of unknown types), {:.0} events/s",
-            self.events, self.applied, self.duplicates, self.too_late, self.unknown_types, self.events_per_sec
+            "{} events ({} applied, {} duplicates, {} too late, {} held as dated ahead, {} dropped, {} of unknown types), {:.0} events/s",
+            self.events,
+            self.applied,
+            self.duplicates,
+            self.too_late,
+            self.held,
+            self.dropped,
+            self.unknown_types,
+            self.events_per_sec
         )
     }
 }
 
+/// Events read ahead of the one being folded, to tell an event dated far
+/// ahead of the rest of the export (a bad clock, a typo) from a real gap.
+const LOOKAHEAD: usize = 3;
+
 /// Folds the events of `input` into a fresh store in the file's order and
-/// calls `judge` with each order and its context: once when it is placed
-/// (a redelivered placement is not judged again) and, with `stages`, again
-/// whenever an event moves it to a later stage; `line` is the event's.
+/// calls `judge` with each order and its context: once when the store
+/// accepts its placement (a redelivered placement, a different order under
+/// an id already applied and one too late are counted, not judged) and,
+/// with `stages`, again whenever an event moves it to a later stage (events
+/// that came before their order included); `line` is the event's.
+///
+/// An event dated more than the lateness window (and five minutes) past
+/// the store's newest is applied when most of the next events agree that
+/// time moved on (a real gap: a night, a quiet week); otherwise it is an
+/// outlier, held and counted, and the store's clock stays where it was, so
+/// one bad date cannot make every later event too late.
 pub fn fold(
     input: Box<dyn std::io::BufRead>,
     utc_offset: UtcOffset,
     stages: bool,
     mut judge: impl FnMut(usize, &Order, &EvalContext),
 ) -> Folded {
-    // An export is history: its gaps are real, so nothing is held for
-    // being dated ahead.
+    // An export is history: its gaps are real, so the store applies every
+    // event at once, and outliers are told here, with the events ahead.
     let mut store = InMemoryStore::for_history();
+    let config = StoreConfig::for_history();
+    let far = config.lateness.duration() + Window::minutes(5).duration();
     let mut seen = Folded::default();
     let started = Instant::now();
     // Progress on standard error when a person watches it, silent otherwise.
@@ -120,21 +141,39 @@ pub fn fold(
         ProgressBar::hidden()
     };
     let bad = std::cell::Cell::new(0usize);
-    for (n, event) in lines::parsed(input, Event::from_json, &bad) {
+    let mut events = lines::parsed(input, Event::from_json, &bad);
+    let mut ahead: VecDeque<(usize, Event)> = VecDeque::with_capacity(LOOKAHEAD + 1);
+    loop {
+        while ahead.len() <= LOOKAHEAD {
+            match events.next() {
+                Some(e) => ahead.push_back(e),
+                None => break,
+            }
+        }
+        let Some((n, event)) = ahead.pop_front() else { break };
         seen.events += 1;
         bar.inc(1);
+        let limit = store.watermark().and_then(|w| w.checked_add_signed(far));
+        if limit.is_some_and(|limit| event.at > limit) {
+            let agreeing = ahead.iter().filter(|(_, e)| limit.is_some_and(|limit| e.at > limit)).count();
+            if agreeing * 2 < ahead.len() {
+                seen.held += 1;
+                continue;
+            }
+        }
         let context = |store: &InMemoryStore, order: &Order, stage: Stage| {
             let mut ctx = store.context_for(order, event.at, utc_offset);
             ctx.stage = Some(stage);
             ctx
         };
+        let accepted = store.admits(&event) == Applied::Applied;
         if let EventKind::OrderPlaced { order } = &event.kind {
-            if store.stage(&order.id).is_none() {
+            if accepted && store.stage(&order.id).is_none() {
                 judge(n, order, &context(&store, order, Stage::Placed));
             }
         }
-        let id = event.kind.order_id().filter(|_| stages && !matches!(event.kind, EventKind::OrderPlaced { .. }));
-        let before = id.and_then(|id| store.stage(id));
+        let id = event.kind.order_id().filter(|_| stages);
+        let before = id.and_then(|id| store.stage(id)).unwrap_or(Stage::Placed);
         match store.apply(&event) {
             Applied::Applied => seen.applied += 1,
             Applied::Duplicate => seen.duplicates += 1,
@@ -144,9 +183,10 @@ pub fn fold(
             Applied::Ignored => seen.unknown_types += 1,
             _ => {}
         }
-        // The order again when this event moved it on.
-        let moved = id.and_then(|id| Some((store.order(id)?, store.stage(id).filter(|s| Some(*s) != before)?)));
-        if let Some((order, stage)) = moved {
+        // The order again when this event moved it on: a later stage, or a
+        // placement whose payment or shipment came first.
+        let moved = id.and_then(|id| Some((store.order(id)?, store.stage(id).filter(|s| *s != before)?)));
+        if let Some((order, stage)) = moved.filter(|_| accepted) {
             judge(n, &order, &context(&store, &order, stage));
         }
     }

@@ -105,7 +105,7 @@ fn replay_judges_each_placement_once_as_worked_out_by_hand() {
     // 4 of 11 to review or above, 2 to hold; the rules' hits over 11.
     assert_eq!(
         steady(&stderr),
-        "replay: 16 events (14 applied, 1 duplicates, 0 too late, 1 of unknown types), N events/s, 11 assessments
+        "replay: 16 events (14 applied, 1 duplicates, 0 too late, 0 held as dated ahead, 0 dropped, 1 of unknown types), N events/s, 11 assessments
   at placed: 11 assessments, 36.4% to review or above, 18.18% to hold or above
     payment.large_amount                     3 hits   27.3%
     contact.phone_invalid                    2 hits   18.2%
@@ -212,7 +212,7 @@ fn backtest_gives_the_figures_worked_out_by_hand() {
   contact.phone_invalid                    2 hits ( 25.0% of orders)  precision  50.0%  recall  25.0%
   payment.amount_mismatch                  2 hits ( 25.0% of orders)  precision  50.0%  recall  25.0%
   payment.large_amount                     3 hits ( 37.5% of orders)  precision  66.7%  recall  50.0%
-backtest: 16 events (14 applied, 1 duplicates, 0 too late, 1 of unknown types), N events/s
+backtest: 16 events (14 applied, 1 duplicates, 0 too late, 0 held as dated ahead, 0 dropped, 1 of unknown types), N events/s
 "
     );
     golden("backtest.json", &steady(&stdout));
@@ -451,7 +451,7 @@ fn tune_writes_the_same_rule_set_and_report_every_time() {
         steady(&stderr),
         "labels: line 60: a label is 0 or 1, true or false
 line 60, column 29, at `at`: input contains invalid characters
-tune: 59 events (57 applied, 1 duplicates, 0 too late, 1 of unknown types), N events/s
+tune: 59 events (57 applied, 1 duplicates, 0 too late, 0 held as dated ahead, 0 dropped, 1 of unknown types), N events/s
 tune: 2 bad lines
 "
     );

@@ -1544,33 +1544,60 @@ impl InMemoryStore {
 impl InMemoryStore {
     /// Folds one event in.
     pub fn apply(&mut self, event: &Event) -> Applied {
-        if event.kind == EventKind::Unknown {
-            self.ignored = self.ignored.saturating_add(1);
-            return Applied::Ignored;
-        }
         let id = self.seen_seed.hash(&event.id);
-        if self.seen.contains(&id) {
-            return Applied::Duplicate;
-        }
-        let at = event.at;
-        if let Some(w) = self.watermark {
-            let lateness = self.config.lateness.duration();
-            if w.checked_sub_signed(lateness).is_some_and(|limit| at < limit) {
+        match self.refusal(event, id) {
+            Some(Applied::Ignored) => {
+                self.ignored = self.ignored.saturating_add(1);
+                Applied::Ignored
+            }
+            Some(Applied::TooLate) => {
                 self.too_late = self.too_late.saturating_add(1);
-                return Applied::TooLate;
+                Applied::TooLate
             }
             // One event cannot move the clock far ahead: it would prune every
             // window and make every real event after it too late.
-            if let Some(skew) = self.config.future_skew {
-                let ahead = w.checked_add_signed(lateness).and_then(|t| t.checked_add_signed(skew.duration()));
-                if ahead.is_some_and(|limit| at > limit) {
-                    return self.hold(event);
-                }
+            Some(Applied::Held) => self.hold(event),
+            Some(refused) => refused,
+            None => {
+                self.ahead_run = 0;
+                self.ahead_until = None;
+                self.apply_now(event, id)
             }
         }
-        self.ahead_run = 0;
-        self.ahead_until = None;
-        self.apply_now(event, id)
+    }
+
+    /// What [`InMemoryStore::apply`] would answer for `event`, without
+    /// applying or counting it: a caller that judges each order as it is
+    /// placed judges only the placements the store accepts (not a
+    /// redelivered id carrying another order, not one too late).
+    pub fn admits(&self, event: &Event) -> Applied {
+        let refused = self.refusal(event, self.seen_seed.hash(&event.id));
+        let dropped = event.kind.order_id().is_some_and(|order| {
+            !matches!(event.kind, EventKind::OrderPlaced { .. })
+                && !self.orders.contains_key(order)
+                && self.unplaced >= self.config.max_unplaced
+        });
+        refused.unwrap_or(if dropped { Applied::Dropped } else { Applied::Applied })
+    }
+
+    /// Why `event` (whose id hashes to `id`) would not be applied at once:
+    /// of an unknown type, a duplicate, too late, or dated too far ahead
+    /// (to be held); `None` when it would.
+    fn refusal(&self, event: &Event, id: u64) -> Option<Applied> {
+        if event.kind == EventKind::Unknown {
+            return Some(Applied::Ignored);
+        }
+        if self.seen.contains(&id) {
+            return Some(Applied::Duplicate);
+        }
+        let w = self.watermark?;
+        let lateness = self.config.lateness.duration();
+        if w.checked_sub_signed(lateness).is_some_and(|limit| event.at < limit) {
+            return Some(Applied::TooLate);
+        }
+        let skew = self.config.future_skew?;
+        let ahead = w.checked_add_signed(lateness).and_then(|t| t.checked_add_signed(skew.duration()));
+        ahead.is_some_and(|limit| event.at > limit).then_some(Applied::Held)
     }
 
     /// The buyer's profile as of now, without the order `exclude`, or `None`

@@ -1,0 +1,100 @@
+//! What a hostile or messy export does to `replay`, `backtest` and rule-set
+//! loading: each case a regression test of a failure once seen.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+/// `replay` of `lines` (an export) with `args`: exit code, summary, stderr.
+fn replay_lines(lines: &[&str], args: &[&str]) -> (Option<i32>, Value, String) {
+    let export = temp("events.jsonl", &(lines.join("\n") + "\n"));
+    let (out, stdout, stderr) = run(bin().arg("replay").arg(&export).arg("--summary-only").args(args));
+    let summary: Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout} {stderr}"));
+    (out.status.code(), summary["summary"].clone(), stderr)
+}
+
+fn placed(id: &str, order: &str, at: &str) -> String {
+    format!(
+        r#"{{"id":"{id}","at":"{at}","type":"order_placed","order":{{"id":"{order}","user_id":"u-1","created_at":"{at}","payable_amount":"80.00"}}}}"#
+    )
+}
+
+#[test]
+fn one_event_dated_ahead_is_held_and_does_not_freeze_the_rest() {
+    let lines = [
+        placed("e1", "SO-1", "2026-03-01T10:00:00Z"),
+        r#"{"id":"e2","at":"2099-01-01T00:00:00Z","type":"login","user_id":"u-x"}"#.to_owned(),
+        r#"{"id":"e3","at":"2026-03-01T10:01:00Z","type":"paid","order_id":"SO-1","amount":"80.00"}"#.to_owned(),
+        placed("e4", "SO-2", "2026-03-01T10:05:00Z"),
+    ];
+    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let (code, s, stderr) = replay_lines(&refs, &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!((&s["applied"], &s["held"], &s["too_late"]), (&Value::from(3), &Value::from(1), &Value::from(0)));
+    assert_eq!(s["assessments"], 2, "both orders judged");
+    assert!(stderr.contains("1 held as dated ahead"), "{stderr}");
+    // Two in a row dated ahead are outliers too: most events after them disagree.
+    let mut two = refs.clone();
+    let second = r#"{"id":"e2b","at":"2099-01-02T00:00:00Z","type":"login","user_id":"u-y"}"#;
+    two.insert(2, second);
+    let (_, s, _) = replay_lines(&two, &[]);
+    assert_eq!((&s["applied"], &s["held"], &s["too_late"]), (&Value::from(3), &Value::from(2), &Value::from(0)));
+}
+
+#[test]
+fn a_real_gap_in_the_history_is_not_an_outlier() {
+    // A quiet week between two busy days: every event after it agrees.
+    let lines = [
+        placed("e1", "SO-1", "2026-03-01T10:00:00Z"),
+        placed("e2", "SO-2", "2026-03-01T10:05:00Z"),
+        placed("e3", "SO-3", "2026-03-08T09:00:00Z"),
+        placed("e4", "SO-4", "2026-03-08T09:10:00Z"),
+        placed("e5", "SO-5", "2026-03-08T09:20:00Z"),
+        placed("e6", "SO-6", "2026-03-08T09:30:00Z"),
+    ];
+    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let (_, s, _) = replay_lines(&refs, &[]);
+    assert_eq!((&s["applied"], &s["held"], &s["assessments"]), (&Value::from(6), &Value::from(0), &Value::from(6)));
+    // The last event of an export has none after it to disagree: applied.
+    let (_, s, _) = replay_lines(&refs[..3], &[]);
+    assert_eq!((&s["applied"], &s["held"]), (&Value::from(3), &Value::from(0)));
+}
+
+#[test]
+fn placements_the_store_refuses_are_counted_not_judged() {
+    // e1 and e2 apply; a different order under e1's id is a duplicate; an
+    // order more than the hour's lateness older than the newest is too late.
+    let lines = [
+        placed("e1", "SO-1", "2026-03-01T10:00:00Z"),
+        placed("e2", "SO-2", "2026-03-01T10:30:00Z"),
+        placed("e1", "SO-X", "2026-03-01T10:40:00Z"),
+        placed("e4", "SO-OLD", "2026-03-01T09:00:00Z"),
+    ];
+    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let (_, s, _) = replay_lines(&refs, &[]);
+    assert_eq!(
+        (&s["applied"], &s["duplicates"], &s["too_late"], &s["assessments"]),
+        (&Value::from(2), &Value::from(1), &Value::from(1), &Value::from(2))
+    );
+    // backtest measures only what was judged: the refused orders' labels
+    // name orders the store never placed.
+    let export = temp("events.jsonl", &(refs.join("\n") + "\n"));
+    let labels = temp("labels.csv", "order_id,label\nSO-1,1\nSO-2,0\nSO-X,1\nSO-OLD,0\n");
+    let (out, stdout, stderr) = run(bin().arg("backtest").arg(&export).arg("--labels").arg(&labels));
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let v: Value = serde_json::from_str(stdout.trim()).expect("a report");
+    assert_eq!((&v["reports"][0]["orders"], &v["labels_without_orders"]), (&Value::from(2), &Value::from(2)));
+}
+
+#[test]
+fn with_stages_an_order_whose_payment_came_first_is_judged_at_placement_and_paid() {
+    let lines = [
+        r#"{"id":"p1","at":"2026-03-01T10:00:00Z","type":"paid","order_id":"SO-1","amount":"80.00"}"#.to_owned(),
+        placed("e1", "SO-1", "2026-03-01T10:00:30Z"),
+    ];
+    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let (_, s, _) = replay_lines(&refs, &["--stages"]);
+    assert_eq!(s["by_stage"]["placed"]["assessments"], 1);
+    assert_eq!(s["by_stage"]["paid"]["assessments"], 1);
+}
