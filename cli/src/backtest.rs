@@ -66,6 +66,8 @@ struct Output<'a> {
     labels_without_orders: usize,
     /// Placed orders without a label (not measured).
     orders_without_labels: u64,
+    /// The labels file, every line accounted for.
+    labels: &'a Labels,
     reports: Vec<BacktestReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     changed: Option<Vec<Changed>>,
@@ -88,8 +90,8 @@ pub fn run(args: &Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let (mut labels, bad_labels) = match read_labels(&args.labels) {
-        Ok(l) => l,
+    let (mut labels, labels_read) = match read_labels(&args.labels) {
+        Ok(mut l) => (std::mem::take(&mut l.by_order), l),
         Err(e) => {
             eprintln!("backtest: {e}");
             return ExitCode::from(2);
@@ -135,6 +137,7 @@ pub fn run(args: &Args) -> ExitCode {
         eprintln!("backtest: {} labels name orders the events never placed", labels.len());
     }
     eprintln!("backtest: {}", folded.describe());
+    eprintln!("backtest: labels: {}", labels_read.describe());
     if let Some(path) = &args.html {
         let page = crate::report::html(&reports, changed.as_deref());
         if let Err(e) =
@@ -148,6 +151,7 @@ pub fn run(args: &Args) -> ExitCode {
         folded: &folded,
         labels_without_orders: labels.len(),
         orders_without_labels: unlabelled,
+        labels: &labels_read,
         reports,
         changed,
     };
@@ -156,7 +160,7 @@ pub fn run(args: &Args) -> ExitCode {
         eprintln!("backtest: cannot write: {e}");
         return ExitCode::from(2);
     }
-    let bad = folded.bad_lines.saturating_add(bad_labels);
+    let bad = folded.bad_lines.saturating_add(labels_read.bad());
     if lines::report_bad("backtest", bad) { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }
 
@@ -233,14 +237,13 @@ impl ErrorAtLine for BadLabel {
     }
 }
 
-/// One CSV line: `order_id,label`. A first line whose label is not one
-/// (a header) is skipped by the caller.
+/// One CSV line: `order_id,label`.
 fn csv_label(line: &str) -> Result<(String, bool), BadCsv> {
     let mut fields = line.split(',').map(str::trim);
     let (Some(id), Some(label)) = (fields.next(), fields.next()) else {
         return Err(BadCsv("expected `order_id,label`".into()));
     };
-    let abnormal = match label {
+    let abnormal = match label.trim_matches('"') {
         "1" | "true" => true,
         "0" | "false" => false,
         _ => return Err(BadCsv("a label is 0 or 1, true or false".into())),
@@ -248,31 +251,95 @@ fn csv_label(line: &str) -> Result<(String, bool), BadCsv> {
     Ok((id.trim_matches('"').to_owned(), abnormal))
 }
 
-/// The labels by order id, and how many lines were bad.
-pub fn read_labels(path: &std::path::Path) -> Result<(HashMap<String, bool>, usize), String> {
+/// Whether a CSV line is the header `order_id,label` (in any case, quoted
+/// or not): only the first line may be, and only that header.
+fn csv_header(line: &str) -> bool {
+    let fields: Vec<String> = line.split(',').map(|f| f.trim().trim_matches('"').to_ascii_lowercase()).collect();
+    matches!(fields.first().map(String::as_str), Some("order_id")) && fields.len() >= 2
+}
+
+/// The labels file, every line accounted for.
+#[derive(Default, Serialize)]
+pub struct Labels {
+    /// The labels by order id (the first, where an order is labelled twice).
+    #[serde(skip)]
+    pub by_order: HashMap<String, bool>,
+    /// Non-blank lines read.
+    pub lines: usize,
+    /// A header line (`order_id,label`), CSV only.
+    pub header: bool,
+    /// Labels read (one per order).
+    pub labels: usize,
+    /// Lines labelling an order already labelled, the same way.
+    pub repeated: usize,
+    /// Lines labelling an order already labelled the other way: reported,
+    /// and the first label kept.
+    pub conflicting: usize,
+    /// Lines that do not read.
+    pub bad_lines: usize,
+}
+
+/// Reads the labels of `path`: CSV when it ends in `.csv`, JSON lines
+/// otherwise. A bad or conflicting line is reported on standard error.
+pub fn read_labels(path: &std::path::Path) -> Result<Labels, String> {
     let csv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
     let input = lines::open(Some(path))?;
     let bad = Cell::new(0usize);
-    let mut labels = HashMap::new();
+    let mut read = Labels::default();
+    let mut first_line: HashMap<String, usize> = HashMap::new();
     for (n, line) in lines::raw(input, &bad) {
+        read.lines += 1;
+        if csv && read.lines == 1 && csv_header(&line) {
+            read.header = true;
+            continue;
+        }
         let parsed = if csv {
-            // A first line that is no label is a header.
-            match csv_label(&line) {
-                Err(_) if n == 1 => continue,
-                other => other.map_err(BadLabel::Csv),
-            }
+            csv_label(&line).map_err(BadLabel::Csv)
         } else {
             order_anomaly::parse_json::<JsonLabel>(&line).map(|l| (l.order_id, l.abnormal)).map_err(BadLabel::Json)
         };
         match parsed {
-            Ok((id, abnormal)) => {
-                labels.insert(id, abnormal);
-            }
+            Ok((id, abnormal)) => match read.by_order.get(&id) {
+                None => {
+                    first_line.insert(id.clone(), n);
+                    read.by_order.insert(id, abnormal);
+                    read.labels += 1;
+                }
+                Some(was) if *was == abnormal => read.repeated += 1,
+                Some(_) => {
+                    let first = first_line.get(&id).copied().unwrap_or(0);
+                    eprintln!(
+                        "labels: line {n}: labels an order line {first} labelled the other way; line {first} is kept"
+                    );
+                    read.conflicting += 1;
+                }
+            },
             Err(e) => {
                 eprintln!("labels: {}", e.at_line(n));
-                bad.set(bad.get() + 1);
+                read.bad_lines += 1;
             }
         }
     }
-    Ok((labels, bad.get()))
+    read.bad_lines += bad.get();
+    Ok(read)
+}
+
+impl Labels {
+    /// One line for standard error.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} lines ({} labels, {} header, {} repeated, {} conflicting, {} bad)",
+            self.lines,
+            self.labels,
+            usize::from(self.header),
+            self.repeated,
+            self.conflicting,
+            self.bad_lines
+        )
+    }
+
+    /// Lines to count as bad: those that do not read and the conflicting.
+    pub fn bad(&self) -> usize {
+        self.bad_lines + self.conflicting
+    }
 }

@@ -54,8 +54,8 @@ pub fn run(args: &Args) -> ExitCode {
         Ok(opened) => opened,
         Err(code) => return code,
     };
-    let (mut labels, bad_labels) = match read_labels(&args.labels) {
-        Ok(l) => l,
+    let (mut labels, labels_read) = match read_labels(&args.labels) {
+        Ok(mut l) => (std::mem::take(&mut l.by_order), l),
         Err(e) => {
             eprintln!("tune: {e}");
             return ExitCode::from(2);
@@ -196,7 +196,8 @@ pub fn run(args: &Args) -> ExitCode {
     let info = rules.info();
     println!("wrote {} ({} {}, {})", args.out.display(), info.name, info.version, info.hash);
     eprintln!("tune: {}", folded.describe());
-    let bad = folded.bad_lines.saturating_add(bad_labels);
+    eprintln!("tune: labels: {}", labels_read.describe());
+    let bad = folded.bad_lines.saturating_add(labels_read.bad());
     if crate::lines::report_bad("tune", bad) { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }
 

@@ -98,3 +98,49 @@ fn with_stages_an_order_whose_payment_came_first_is_judged_at_placement_and_paid
     assert_eq!(s["by_stage"]["placed"]["assessments"], 1);
     assert_eq!(s["by_stage"]["paid"]["assessments"], 1);
 }
+
+/// `backtest` of the labelled fixture's events with `labels` (CSV).
+fn backtest_with(labels: &str) -> (Option<i32>, Value, String) {
+    let labels = temp("labels.csv", labels);
+    let (out, stdout, stderr) =
+        run(bin().arg("backtest").arg(repo("cli/tests/fixtures/labelled/events.jsonl")).arg("--labels").arg(&labels));
+    let v: Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout} {stderr}"));
+    (out.status.code(), v, stderr)
+}
+
+#[test]
+fn every_label_line_is_accounted_for_in_the_text_and_the_json() {
+    // No header: an invalid first line is a bad line, not a header.
+    let (code, v, stderr) = backtest_with("A1,maybe\nA2,1\n");
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("labels: line 1: a label is 0 or 1, true or false"), "{stderr}");
+    assert_eq!(v["labels"]["bad_lines"], 1);
+    assert_eq!(v["labels"]["header"], false);
+    // The header, a repeat, a conflict (the first label kept) and a bad line.
+    let (code, v, stderr) = backtest_with("order_id,label\nA1,1\nA1,1\nA2,1\nA2,0\nA3,x\n");
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("labels: line 5: labels an order line 4 labelled the other way; line 4 is kept"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("backtest: labels: 6 lines (2 labels, 1 header, 1 repeated, 1 conflicting, 1 bad)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("backtest: 2 bad lines"), "{stderr}");
+    assert_eq!(
+        v["labels"],
+        serde_json::json!({"lines": 6, "header": true, "labels": 2, "repeated": 1, "conflicting": 1, "bad_lines": 1})
+    );
+    // A2 kept as abnormal: two orders measured, both abnormal.
+    assert_eq!((&v["reports"][0]["orders"], &v["reports"][0]["positives"]), (&Value::from(2), &Value::from(2)));
+}
+
+#[test]
+fn the_summary_names_dropped_and_held_events() {
+    let (_, _, stderr) = replay_lines(&[&placed("e1", "SO-1", "2026-03-01T10:00:00Z")], &[]);
+    assert!(
+        stderr.contains("(1 applied, 0 duplicates, 0 too late, 0 held as dated ahead, 0 dropped, 0 of unknown types)"),
+        "{stderr}"
+    );
+}
