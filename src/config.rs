@@ -41,7 +41,7 @@ use crate::rules::composite::Composite;
 use crate::rules::{builtin_with_params, ids, is_builtin};
 use crate::ruleset::default_country;
 pub use crate::ruleset::{Reference, RuleConfig, RuleSet};
-use crate::text::without_values;
+use crate::text::{without_bom, without_values};
 
 /// One thing wrong with a rule set, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -260,6 +260,7 @@ impl RuleSet {
     /// Parses JSON (a syntax error ends it) and reads every section, giving a
     /// rule set with defaults where a section was bad, and the problems.
     fn read(text: &str, source_name: &str) -> Result<(RuleSet, Problems), ConfigError> {
+        let text = without_bom(text);
         let value: Value = serde_json::from_str(text).map_err(|e| {
             let message = e.to_string();
             let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
@@ -279,12 +280,13 @@ impl RuleSet {
         if p.0.is_empty() {
             return Ok(set);
         }
-        locate_in_toml(text, &mut p.0);
+        locate_in_toml(without_bom(text), &mut p.0);
         Err(ConfigError::new(source_name, p.0))
     }
 
     #[cfg(feature = "toml")]
     fn read_toml(text: &str, source_name: &str) -> Result<(RuleSet, Problems), ConfigError> {
+        let text = without_bom(text);
         let value: Value = toml::from_str(text).map_err(|e| {
             let (line, column) = e.span().map_or((0, 0), |s| line_column(text, s.start));
             let message = format!("line {line}, column {column}: {}", e.message());
@@ -311,7 +313,7 @@ impl RuleSet {
             _ => {
                 #[cfg(feature = "toml")]
                 if source_name.ends_with(".toml") {
-                    locate_in_toml(text, &mut p.0);
+                    locate_in_toml(without_bom(text), &mut p.0);
                 }
                 Err(ConfigError::new(source_name, p.0))
             }

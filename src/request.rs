@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::context::EvalContext;
 use crate::model::Order;
-use crate::text::without_values;
+use crate::text::{without_bom, without_values};
 
 /// An order with the context to judge it in.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -51,7 +51,7 @@ fn position(line: usize, column: usize) -> String {
 
 /// Parses any serde type from JSON text, naming the JSON path of an error.
 pub(crate) fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, JsonError> {
-    let de = &mut serde_json::Deserializer::from_str(text);
+    let de = &mut serde_json::Deserializer::from_str(without_bom(text));
     let value: T = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
         let path = e.path().to_string();
         json_error(if path == "." { String::new() } else { path }, &e.into_inner())
@@ -88,7 +88,7 @@ fn write_path(path: &serde_ignored::Path<'_>, out: &mut String) {
 pub(crate) fn from_json_strict<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, JsonError> {
     let mut unknown: Option<String> = None;
     let value: T = {
-        let de = &mut serde_json::Deserializer::from_str(text);
+        let de = &mut serde_json::Deserializer::from_str(without_bom(text));
         let mut note = |path: serde_ignored::Path<'_>| {
             unknown.get_or_insert_with(|| {
                 let mut out = String::new();

@@ -293,6 +293,12 @@ pub(crate) fn masked(kind: Personal, raw: &str) -> String {
     s
 }
 
+/// `text` without a leading UTF-8 byte-order mark: exports saved by
+/// spreadsheet tools start with one, and it is no part of the JSON.
+pub(crate) fn without_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
 /// A serde error message without the input values it quotes: `invalid
 /// type: string "李娜 138…", expected …` becomes `invalid type: string,
 /// expected …`. Data inputs carry personal data, and errors end up in logs.

@@ -21,6 +21,9 @@ pub fn open(path: Option<&Path>) -> Result<Box<dyn BufRead>, String> {
 pub fn raw<'a>(input: Box<dyn BufRead + 'a>, bad: &'a Cell<usize>) -> impl Iterator<Item = (usize, String)> + 'a {
     input.lines().enumerate().filter_map(move |(n, line)| {
         let n = n + 1;
+        // A byte-order mark (exports from spreadsheet tools start with
+        // one) is no part of the first line.
+        let line = line.map(|l| if n == 1 { l.strip_prefix('\u{feff}').map(str::to_owned).unwrap_or(l) } else { l });
         match line {
             Ok(l) if l.trim().is_empty() => None,
             Ok(l) => Some((n, l)),

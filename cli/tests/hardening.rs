@@ -144,3 +144,26 @@ fn the_summary_names_dropped_and_held_events() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_byte_order_mark_at_the_start_of_a_file_is_read_past() {
+    // An export, a labels file and rule sets as spreadsheet tools save them.
+    let bom = '\u{feff}';
+    let (code, s, stderr) = replay_lines(&[&format!("{bom}{}", placed("e1", "SO-1", "2026-03-01T10:00:00Z"))], &[]);
+    assert_eq!((code, &s["applied"], &s["bad_lines"]), (Some(0), &Value::from(1), &Value::from(0)), "{stderr}");
+    let (code, v, stderr) = backtest_with(&format!("{bom}order_id,label\nA1,1\n"));
+    assert_eq!(
+        (code, &v["labels"]["header"], &v["labels"]["bad_lines"]),
+        (Some(0), &Value::from(true), &Value::from(0)),
+        "{stderr}"
+    );
+    for (name, text) in [
+        ("rules.json", format!(r#"{bom}{{"name":"x","version":"1"}}"#)),
+        ("rules.toml", format!("{bom}name = \"x\"\nversion = \"1\"\n")),
+    ] {
+        let file = temp(name, &text);
+        let (out, stdout, stderr) = run(bin().arg("check-config").arg(&file));
+        assert!(out.status.success(), "{name}: {stderr}");
+        assert!(stdout.contains(": x 1 (sha256:"), "{stdout}");
+    }
+}
