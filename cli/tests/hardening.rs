@@ -167,3 +167,23 @@ fn a_byte_order_mark_at_the_start_of_a_file_is_read_past() {
         assert!(stdout.contains(": x 1 (sha256:"), "{stdout}");
     }
 }
+
+#[test]
+fn a_bad_field_inside_an_event_is_reported_by_its_path_and_a_type_by_its_kind() {
+    let order = r#"{"id":"SO-1","user_id":"u-1","created_at":"2026-03-01T10:00:00Z","payable_amount":"80.00","recipient":{"phone":13912345678}}"#;
+    let bad = format!(r#"{{"id":"e1","at":"2026-03-01T10:00:00Z","type":"order_placed","order":{order}}}"#);
+    let not_a_type = r#"{"id":"e2","at":"2026-03-01T10:00:00Z","type":42}"#;
+    let upper = r#"{"id":"e3","at":"2026-03-01T10:00:00Z","type":"LOGIN","user_id":"u-1"}"#;
+    let (code, s, stderr) = replay_lines(&[&bad, not_a_type, upper], &[]);
+    assert_eq!(code, Some(1));
+    assert!(
+        stderr.contains("line 1, column 194, at `order.recipient.phone`: invalid type: integer, expected a string"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("line 2, at `type`: the event type must be a string"), "{stderr}");
+    assert!(!stderr.contains("13912345678"), "{stderr}");
+    assert_eq!(
+        (&s["bad_lines"], &s["applied"], &s["unknown_types"]),
+        (&Value::from(2), &Value::from(1), &Value::from(0))
+    );
+}

@@ -38,7 +38,11 @@ impl Event {
     /// does not know reads as [`EventKind::Unknown`]; an error names the JSON
     /// path and never quotes the value.
     pub fn from_json(text: &str) -> Result<Event, crate::request::JsonError> {
-        crate::request::from_json(text)
+        match crate::request::from_json::<Event>(text) {
+            Ok(e) if e.kind != EventKind::Unknown => Ok(e),
+            Ok(e) => known_in_another_spelling(text).unwrap_or(Ok(e)),
+            Err(e) => Err(with_the_path(text, e)),
+        }
     }
 
     /// Event `id`: `order` was placed (at its `created_at`).
@@ -175,6 +179,79 @@ pub enum EventKind {
     Unknown,
 }
 
+/// Every event type, as `type` names it.
+pub(crate) const TYPES: [&str; 14] = [
+    "order_placed",
+    "paid",
+    "payment_failed",
+    "cancelled",
+    "shipped",
+    "tracking_update",
+    "delivered",
+    "returned",
+    "complaint",
+    "address_changed",
+    "login",
+    "verification_call",
+    "confirmed_abnormal",
+    "stock_level",
+];
+
+/// For an event read as of an unknown type: an error when `type` is no
+/// string, and the event when `type` names a known one in another case or
+/// with `-` or spaces (`Order-Placed`); `None` when it is a type this
+/// version does not know.
+fn known_in_another_spelling(text: &str) -> Option<Result<Event, crate::request::JsonError>> {
+    let mut value: serde_json::Value = serde_json::from_str(crate::text::without_bom(text)).ok()?;
+    let kind = value.get_mut("type")?;
+    let Some(spelled) = kind.as_str() else {
+        return Some(Err(crate::request::JsonError {
+            path: "type".into(),
+            line: 0,
+            column: 0,
+            message: "the event type must be a string".into(),
+        }));
+    };
+    let folded: String =
+        spelled.trim().chars().map(|c| if c == '-' || c == ' ' { '_' } else { c.to_ascii_lowercase() }).collect();
+    let known = TYPES.iter().find(|t| **t == folded)?;
+    *kind = serde_json::Value::from(*known);
+    Some(crate::request::from_json(&value.to_string()))
+}
+
+/// `e`, an error reading `text` as an event, with the JSON path of the
+/// problem where the first reading lost it: the fields of an event's kind
+/// are read after its `type`, past where the path is tracked.
+fn with_the_path(text: &str, e: crate::request::JsonError) -> crate::request::JsonError {
+    if !e.path.is_empty() {
+        return e;
+    }
+    let Ok(serde_json::Value::Object(fields)) = serde_json::from_str(crate::text::without_bom(text)) else { return e };
+    let placement = fields.get("type").and_then(serde_json::Value::as_str) == Some("order_placed");
+    let path = match fields.get("order").filter(|_| placement) {
+        // The order, read on its own, says where inside it.
+        Some(order) => match serde_path_to_error::deserialize::<_, Order>(order) {
+            Err(inner) if inner.path().to_string() == "." => Some("order".to_owned()),
+            Err(inner) => Some(format!("order.{}", inner.path())),
+            Ok(_) => None,
+        },
+        // Otherwise the field whose absence makes the error go away.
+        None => fields.keys().filter(|k| !matches!(k.as_str(), "id" | "at" | "type")).find_map(|k| {
+            let mut without = fields.clone();
+            without.remove(k);
+            match serde_json::from_value::<Event>(serde_json::Value::Object(without)) {
+                Ok(_) => Some(k.clone()),
+                Err(other) if other.to_string().starts_with(&format!("missing field `{k}`")) => Some(k.clone()),
+                Err(_) => None,
+            }
+        }),
+    };
+    match path {
+        Some(path) => crate::request::JsonError { path, ..e },
+        None => e,
+    }
+}
+
 impl EventKind {
     /// The order the event is about, if any.
     pub fn order_id(&self) -> Option<&str> {
@@ -195,5 +272,76 @@ impl EventKind {
             | EventKind::StockLevel { .. }
             | EventKind::Unknown => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn placed(order: &str) -> String {
+        format!(r#"{{"id":"e1","at":"2026-03-01T10:00:00Z","type":"order_placed","order":{order}}}"#)
+    }
+
+    #[test]
+    fn an_error_inside_an_event_names_its_path() {
+        let order = r#"{"id":"SO-1","user_id":"u-1","created_at":"2026-03-01T10:00:00Z","payable_amount":"80.00","recipient":{"phone":13912345678}}"#;
+        let e = Event::from_json(&placed(order)).unwrap_err();
+        assert_eq!(e.path, "order.recipient.phone");
+        assert!(e.at_line(1).contains("at `order.recipient.phone`: invalid type: integer, expected a string"), "{e}");
+        assert!(!e.to_string().contains("13912345678"), "{e}");
+        let e = Event::from_json(&placed("7")).unwrap_err();
+        assert_eq!(e.path, "order");
+        let paid = r#"{"id":"e2","at":"2026-03-01T10:00:00Z","type":"paid","order_id":"SO-1","amount":{"v":1}}"#;
+        assert_eq!(Event::from_json(paid).unwrap_err().path, "amount");
+        let unpaid = r#"{"id":"e2","at":"2026-03-01T10:00:00Z","type":"paid","amount":"1"}"#;
+        assert!(Event::from_json(unpaid).unwrap_err().message.contains("missing field `order_id`"));
+    }
+
+    #[test]
+    fn a_type_that_is_no_string_is_an_error_and_one_in_another_case_is_read() {
+        let e = Event::from_json(r#"{"id":"e1","at":"2026-03-01T10:00:00Z","type":42}"#).unwrap_err();
+        assert_eq!((e.path.as_str(), e.message.as_str()), ("type", "the event type must be a string"));
+        for spelled in ["Cancelled", "CANCELLED", " cancelled "] {
+            let line = format!(r#"{{"id":"e1","at":"2026-03-01T10:00:00Z","type":"{spelled}","order_id":"SO-1"}}"#);
+            assert_eq!(Event::from_json(&line).unwrap().kind, EventKind::Cancelled { order_id: "SO-1".into() });
+        }
+        let line = r#"{"id":"e1","at":"2026-03-01T10:00:00Z","type":"Stock-Level","product_id":"p","units":3}"#;
+        assert!(matches!(Event::from_json(line).unwrap().kind, EventKind::StockLevel { .. }));
+        let line = r#"{"id":"e1","at":"2026-03-01T10:00:00Z","type":"coupon_redeemed"}"#;
+        assert_eq!(Event::from_json(line).unwrap().kind, EventKind::Unknown);
+    }
+
+    #[test]
+    fn the_list_of_types_is_every_kind() {
+        let at: DateTime<Utc> = "2026-03-01T10:00:00Z".parse().unwrap();
+        let id = || "SO-1".to_owned();
+        let kinds = [
+            EventKind::OrderPlaced { order: Arc::new(Order::new("SO-1", "u", at, Decimal::ONE)) },
+            EventKind::Paid { order_id: id(), amount: Decimal::ONE, instrument_id: None },
+            EventKind::PaymentFailed { order_id: id(), reason: AttemptStatus::Declined },
+            EventKind::Cancelled { order_id: id() },
+            EventKind::Shipped { order_id: id(), carrier: None, tracking_number: None },
+            EventKind::TrackingUpdate { order_id: id(), description: None },
+            EventKind::Delivered { order_id: id() },
+            EventKind::Returned { order_id: id(), exchange: false, product_id: None },
+            EventKind::Complaint {
+                user_id: id(),
+                order_id: None,
+                product_id: None,
+                complaint_type: ComplaintType::Fraud,
+            },
+            EventKind::AddressChanged { user_id: id(), address: ShippingAddress::default() },
+            EventKind::Login { user_id: id(), location: None, device_id: None },
+            EventKind::VerificationCall { order_id: id(), answered: true },
+            EventKind::ConfirmedAbnormal { order_id: id() },
+            EventKind::StockLevel { product_id: id(), units: 1 },
+        ];
+        let named: Vec<String> = kinds
+            .into_iter()
+            .map(|k| serde_json::to_value(Event::new("e", at, k)).unwrap()["type"].to_string())
+            .collect();
+        let listed: Vec<String> = TYPES.iter().map(|t| format!("\"{t}\"")).collect();
+        assert_eq!(named, listed);
     }
 }
