@@ -41,7 +41,7 @@ use crate::rules::composite::Composite;
 use crate::rules::{builtin_with_params, ids, is_builtin};
 use crate::ruleset::default_country;
 pub use crate::ruleset::{Reference, RuleConfig, RuleSet};
-use crate::text::{without_bom, without_values};
+use crate::text::{safe_message, safe_path, without_bom, without_values};
 
 /// One thing wrong with a rule set, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,8 +168,12 @@ fn join(prefix: &str, key: &str) -> String {
 struct Problems(Vec<ConfigProblem>);
 
 impl Problems {
+    /// Records a problem; names from the input in its path and message
+    /// are shown safely (no control characters, no long digit runs, cut
+    /// short).
     fn push(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        self.0.push(ConfigProblem { path: path.into(), message: message.into(), position: None });
+        let (path, message) = (safe_path(&path.into()), safe_message(&message.into()));
+        self.0.push(ConfigProblem { path, message, position: None });
     }
 
     /// Deserialises `v` as a `T`, recording a problem with its full path.

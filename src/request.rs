@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::context::EvalContext;
 use crate::model::Order;
-use crate::text::{without_bom, without_values};
+use crate::text::{safe_message, safe_name, safe_path, without_bom, without_values};
 
 /// An order with the context to judge it in.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -108,7 +108,8 @@ pub(crate) fn from_json_strict<T: serde::de::DeserializeOwned>(text: &str) -> Re
         None => Ok(value),
         Some(path) => {
             let field = path.rsplit(['.', ']']).next().unwrap_or(&path).to_owned();
-            Err(JsonError { path, line: 0, column: 0, message: format!("unknown field `{field}` (strict read)") })
+            let message = format!("unknown field `{}` (strict read)", safe_name(&field));
+            Err(JsonError { path: safe_path(&path), line: 0, column: 0, message })
         }
     }
 }
@@ -117,8 +118,8 @@ fn json_error(path: String, e: &serde_json::Error) -> JsonError {
     let message = e.to_string();
     // serde_json appends " at line L column C"; keep the message itself,
     // without the values it quotes (an order's fields are personal data).
-    let message = without_values(message.split(" at line ").next().unwrap_or(&message));
-    JsonError { path, line: e.line(), column: e.column(), message }
+    let message = safe_message(&without_values(message.split(" at line ").next().unwrap_or(&message)));
+    JsonError { path: safe_path(&path), line: e.line(), column: e.column(), message }
 }
 
 impl JsonError {

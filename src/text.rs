@@ -293,6 +293,76 @@ pub(crate) fn masked(kind: Personal, raw: &str) -> String {
     s
 }
 
+/// The longest name (a field, a key) a message quotes whole.
+const NAME_SHOWN: usize = 40;
+
+/// A name from the input (an unknown field, a map key) as a message may
+/// show it: control characters escaped (a key cannot forge a line or
+/// colour a terminal), runs of five or more digits masked (a key that is a
+/// phone or card number is not printed), and cut at forty characters.
+pub(crate) fn safe_name(name: &str) -> String {
+    let mut out = String::new();
+    let mut digits = String::new();
+    let flush = |digits: &mut String, out: &mut String| {
+        if digits.chars().count() >= 5 {
+            out.extend(std::iter::repeat_n('*', digits.chars().count()));
+        } else {
+            out.push_str(digits);
+        }
+        digits.clear();
+    };
+    for (n, c) in name.chars().enumerate() {
+        if n == NAME_SHOWN {
+            flush(&mut digits, &mut out);
+            out.push('…');
+            return out;
+        }
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        flush(&mut digits, &mut out);
+        push_escaped(&mut out, c.encode_utf8(&mut [0; 4]));
+    }
+    flush(&mut digits, &mut out);
+    out
+}
+
+/// A message built around names from the input, as [`safe_name`] shows
+/// each: every `backticked` name made safe, control characters anywhere
+/// escaped.
+pub(crate) fn safe_message(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    for (n, part) in message.split('`').enumerate() {
+        if n > 0 {
+            out.push('`');
+        }
+        if n % 2 == 1 {
+            out.push_str(&safe_name(part));
+        } else {
+            push_escaped(&mut out, part);
+        }
+    }
+    out
+}
+
+/// A path through the input (`rules.<key>.params`) with each of its names
+/// made safe by [`safe_name`].
+pub(crate) fn safe_path(path: &str) -> String {
+    path.split('.').map(safe_name).collect::<Vec<_>>().join(".")
+}
+
+/// `s` onto `out`, control characters escaped.
+fn push_escaped(out: &mut String, s: &str) {
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+}
+
 /// `text` without a leading UTF-8 byte-order mark: exports saved by
 /// spreadsheet tools start with one, and it is no part of the JSON.
 pub(crate) fn without_bom(text: &str) -> &str {

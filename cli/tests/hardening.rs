@@ -187,3 +187,37 @@ fn a_bad_field_inside_an_event_is_reported_by_its_path_and_a_type_by_its_kind() 
         (&Value::from(2), &Value::from(1), &Value::from(0))
     );
 }
+
+#[test]
+fn names_from_the_input_are_never_echoed_raw() {
+    // A key forging a line and a terminal escape, a key that is a phone
+    // number, and a key of a megabyte.
+    let forged = "x\nline 99, column 1, at `y`: \u{1b}[31mfake";
+    let long = "k".repeat(1 << 20);
+    for key in [forged, "13912345678", long.as_str()] {
+        let key_json = serde_json::to_string(key).unwrap();
+        // In a list entry of a rule set.
+        let rules = temp(
+            "rules.json",
+            &format!(
+                r#"{{"name":"x","version":"1","lists":{{"block":[{{"kind":"phone","value":"1","reason":"r",{key_json}:1}}]}}}}"#
+            ),
+        );
+        let (out, _, stderr) = run(bin().arg("check-config").arg(&rules));
+        assert_eq!(out.status.code(), Some(2));
+        // In a request line read strictly.
+        let sample = std::fs::read_to_string(repo("examples/data/orders.jsonl")).expect("the sample");
+        let first = sample.lines().next().expect("a line");
+        let line = first.replacen("\"order\":{", &format!("\"order\":{{{key_json}:1,"), 1);
+        let (_, _, strict_err) = with_stdin(bin().args(["score", "-", "--strict"]), &format!("{line}\n"));
+        for err in [&stderr, &strict_err] {
+            // The key's text stays on the problem's own line, escaped.
+            assert!(!err.contains('\u{1b}') && !err.lines().any(|l| l.starts_with("line 99")), "{err}");
+            assert!(
+                !err.contains("13912345678") && !err.contains("kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk"),
+                "{err}"
+            );
+            assert!(err.len() < 2_000, "{} bytes", err.len());
+        }
+    }
+}
