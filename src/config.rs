@@ -159,6 +159,75 @@ fn read_file(path: &Path) -> Result<(String, String), ConfigError> {
     }
 }
 
+/// The paths of keys that appear twice in one object of JSON `text` (valid
+/// JSON: it has been parsed), each once, in the order found. One pass.
+fn duplicate_keys(text: &str) -> Vec<String> {
+    use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+
+    struct Walk<'a> {
+        path: String,
+        found: &'a mut Vec<String>,
+    }
+    impl<'de> DeserializeSeed<'de> for Walk<'_> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Walk<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("JSON")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let mut keys = HashSet::new();
+            while let Some(key) = map.next_key::<String>()? {
+                let path = join(&self.path, &key);
+                if !keys.insert(key) {
+                    self.found.push(path.clone());
+                }
+                map.next_value_seed(Walk { path, found: &mut *self.found })?;
+            }
+            Ok(())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            let mut i = 0usize;
+            while seq
+                .next_element_seed(Walk { path: format!("{}[{i}]", self.path), found: &mut *self.found })?
+                .is_some()
+            {
+                i += 1;
+            }
+            Ok(())
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_str<E>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+    }
+    let mut found = Vec::new();
+    let mut de = serde_json::Deserializer::from_str(text);
+    // The text has parsed as JSON already: nothing here can fail.
+    let _ = Walk { path: String::new(), found: &mut found }.deserialize(&mut de);
+    let mut once = HashSet::new();
+    found.retain(|p| once.insert(p.clone()));
+    found
+}
+
 fn join(prefix: &str, key: &str) -> String {
     if prefix.is_empty() { key.to_owned() } else { format!("{prefix}.{key}") }
 }
@@ -272,6 +341,11 @@ impl RuleSet {
             ConfigError::new(source_name, vec![ConfigProblem { path: String::new(), message: at, position: None }])
         })?;
         let mut p = Problems::default();
+        // serde_json keeps the last of two equal keys: in a rule set that
+        // silently drops the first entry (its threshold, say).
+        for path in duplicate_keys(text) {
+            p.push(path, "this key appears twice in its object: the later one would replace the earlier");
+        }
         let set = Self::from_value(&value, &mut p);
         Ok((set, p))
     }

@@ -278,3 +278,16 @@ fn utc_is_a_named_offset_not_a_fallback() {
     assert_eq!(UtcOffset::east(0), Some(UtcOffset::UTC));
     assert_eq!(UtcOffset::default(), UtcOffset::china());
 }
+
+#[test]
+fn a_key_twice_in_one_object_is_refused_naming_its_path() {
+    let text = r#"{"name":"x","name":"y","version":"1","rules":{"payment.large_amount":{"points":10,"params":{"threshold":"100"}},"payment.large_amount":{"points":90}}}"#;
+    let err = RuleSet::from_json(text, "dup.json").unwrap_err().to_string();
+    assert!(err.contains("at `name`: this key appears twice in its object"), "{err}");
+    assert!(err.contains("at `rules.payment.large_amount`: this key appears twice in its object"), "{err}");
+    // Inside a list entry too; keys equal only in different objects are fine.
+    let text = r#"{"name":"x","version":"1","lists":{"block":[{"kind":"phone","value":"1","value":"2","reason":"r"},{"kind":"phone","value":"3","reason":"r"}]}}"#;
+    let err = RuleSet::from_json(text, "dup.json").unwrap_err().to_string();
+    assert!(err.contains("at `lists.block[0].value`"), "{err}");
+    assert!(!err.contains("block[1]"), "{err}");
+}
