@@ -196,7 +196,7 @@ fn duplicate_keys(text: &str) -> Vec<String> {
                 .next_element_seed(Walk { path: format!("{}[{i}]", self.path), found: &mut *self.found })?
                 .is_some()
             {
-                i += 1;
+                i = i.saturating_add(1);
             }
             Ok(())
         }
