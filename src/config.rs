@@ -41,7 +41,7 @@ use crate::rules::composite::Composite;
 use crate::rules::{builtin_with_params, ids, is_builtin};
 use crate::ruleset::default_country;
 pub use crate::ruleset::{Reference, RuleConfig, RuleSet};
-use crate::text::{safe_message, safe_path, without_bom, without_values};
+use crate::text::{safe_message, safe_path, suggest, without_bom, without_values};
 
 /// One thing wrong with a rule set, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -275,46 +275,6 @@ const TOP_LEVEL: [&str; 10] = [
     "rules",
     "composites",
 ];
-
-/// The closest of `candidates` to `word`, if it is close (a likely typo).
-///
-/// Bounded: a word longer than any id could be a typo of is not compared,
-/// and neither is a candidate whose length differs by more than the
-/// distance allowed, so a 10 MB unknown key costs one length check.
-fn suggest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    const MAX_DISTANCE: usize = 3;
-    const MAX_LEN: usize = 64;
-    fn distance(a: &[char], b: &[char]) -> usize {
-        let mut prev: Vec<usize> = (0..=b.len()).collect();
-        for (i, ca) in a.iter().enumerate() {
-            let mut cur = Vec::with_capacity(prev.len());
-            cur.push(i.saturating_add(1));
-            for (j, cb) in b.iter().enumerate() {
-                let sub = prev.get(j).copied().unwrap_or(0).saturating_add(usize::from(ca != cb));
-                let del = prev.get(j.saturating_add(1)).copied().unwrap_or(0).saturating_add(1);
-                let ins = cur.get(j).copied().unwrap_or(0).saturating_add(1);
-                cur.push(sub.min(del).min(ins));
-            }
-            prev = cur;
-        }
-        prev.last().copied().unwrap_or(0)
-    }
-    if word.len() > MAX_LEN.saturating_mul(4) {
-        return None;
-    }
-    let word: Vec<char> = word.chars().collect();
-    if word.len() > MAX_LEN {
-        return None;
-    }
-    candidates
-        .filter_map(|c| {
-            let cand: Vec<char> = c.chars().collect();
-            (cand.len().abs_diff(word.len()) <= MAX_DISTANCE).then(|| (distance(&word, &cand), c))
-        })
-        .filter(|(d, _)| *d <= MAX_DISTANCE)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
-}
 
 impl RuleSet {
     /// The default rule set: exactly what [`Engine::default`] runs.
@@ -562,6 +522,12 @@ impl RuleSet {
                 None => {}
             }
             b = b.composite(c.clone());
+        }
+        let known = |id: &str| is_builtin(id) || first_at.contains_key(id);
+        for (path, id) in self.lists.unknown_allow_rules(&known) {
+            let candidates = ids::ALL.iter().copied().chain(self.composites.iter().map(|c| c.id.as_str()));
+            let hint = suggest(&id, candidates).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
+            p.push(join("lists", &path), format!("unknown rule id `{id}`{hint}"));
         }
         for (id, cfg) in &self.rules {
             let path = join("rules", id);

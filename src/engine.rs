@@ -331,6 +331,25 @@ impl Engine {
         self.inner.slots.iter().map(|s| RuleInfo { id: &s.id, rule: &*s.rule, settings: s.settings })
     }
 
+    /// What is wrong with `lists` for this engine: each allow entry's rule
+    /// id the engine does not have, as its path in the lists
+    /// (`allow[0].rules[1]`) and a message with the closest id it has. A
+    /// request line's lists are checked with it before evaluating: an
+    /// exemption from a misspelt rule would exempt from nothing.
+    pub fn check_lists(&self, lists: &Lists) -> Vec<(String, String)> {
+        let known = |id: &str| self.inner.slots.iter().any(|s| s.id.as_str() == id);
+        lists
+            .unknown_allow_rules(&known)
+            .into_iter()
+            .map(|(path, id)| {
+                let hint = crate::text::suggest(&id, self.inner.slots.iter().map(|s| s.id.as_str()))
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                (path, crate::text::safe_message(&format!("unknown rule id `{id}`{hint}")))
+            })
+            .collect()
+    }
+
     /// The settings of rule `id`, if the engine has it.
     pub fn settings(&self, id: &str) -> Option<RuleSettings> {
         self.inner.slots.iter().find(|s| s.id == id).map(|s| s.settings)

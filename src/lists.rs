@@ -102,6 +102,23 @@ pub struct AllowEntry {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+impl Lists {
+    /// The rule ids allow entries name that `known` does not know, with
+    /// their paths (`allow[0].rules[1]`): an exemption from a rule that
+    /// does not exist (a typo) exempts from nothing.
+    pub fn unknown_allow_rules(&self, known: &dyn Fn(&str) -> bool) -> Vec<(String, String)> {
+        let mut unknown = Vec::new();
+        for (i, entry) in self.allow.iter().enumerate() {
+            for (j, rule) in entry.rules.iter().enumerate() {
+                if !known(rule.as_str()) {
+                    unknown.push((format!("allow[{i}].rules[{j}]"), rule.to_string()));
+                }
+            }
+        }
+        unknown
+    }
+}
+
 impl AllowEntry {
     /// Exempts `value` of `kind` from `rules`, for `reason`, with no end.
     pub fn new(kind: EntityKind, value: impl Into<String>, rules: Vec<RuleId>, reason: impl Into<String>) -> Self {

@@ -293,6 +293,46 @@ pub(crate) fn masked(kind: Personal, raw: &str) -> String {
     s
 }
 
+/// The closest of `candidates` to `word`, if it is close (a likely typo).
+///
+/// Bounded: a word longer than any id could be a typo of is not compared,
+/// and neither is a candidate whose length differs by more than the
+/// distance allowed, so a 10 MB unknown key costs one length check.
+pub(crate) fn suggest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    const MAX_DISTANCE: usize = 3;
+    const MAX_LEN: usize = 64;
+    fn distance(a: &[char], b: &[char]) -> usize {
+        let mut prev: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.iter().enumerate() {
+            let mut cur = Vec::with_capacity(prev.len());
+            cur.push(i.saturating_add(1));
+            for (j, cb) in b.iter().enumerate() {
+                let sub = prev.get(j).copied().unwrap_or(0).saturating_add(usize::from(ca != cb));
+                let del = prev.get(j.saturating_add(1)).copied().unwrap_or(0).saturating_add(1);
+                let ins = cur.get(j).copied().unwrap_or(0).saturating_add(1);
+                cur.push(sub.min(del).min(ins));
+            }
+            prev = cur;
+        }
+        prev.last().copied().unwrap_or(0)
+    }
+    if word.len() > MAX_LEN.saturating_mul(4) {
+        return None;
+    }
+    let word: Vec<char> = word.chars().collect();
+    if word.len() > MAX_LEN {
+        return None;
+    }
+    candidates
+        .filter_map(|c| {
+            let cand: Vec<char> = c.chars().collect();
+            (cand.len().abs_diff(word.len()) <= MAX_DISTANCE).then(|| (distance(&word, &cand), c))
+        })
+        .filter(|(d, _)| *d <= MAX_DISTANCE)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
 /// The longest name (a field, a key) a message quotes whole.
 const NAME_SHOWN: usize = 40;
 

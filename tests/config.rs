@@ -291,3 +291,19 @@ fn a_key_twice_in_one_object_is_refused_naming_its_path() {
     assert!(err.contains("at `lists.block[0].value`"), "{err}");
     assert!(!err.contains("block[1]"), "{err}");
 }
+
+#[test]
+fn an_allow_entry_naming_an_unknown_rule_is_refused_with_a_suggestion() {
+    let text = r#"{"name":"x","version":"1","lists":{"allow":[{"kind":"user","value":"u-1","rules":["payment.timeout","payment.timout"],"reason":"vip"}]}}"#;
+    let err = order_anomaly::Engine::from_config_str(text).unwrap_err().to_string();
+    assert!(
+        err.contains(
+            "at `lists.allow[0].rules[1]`: unknown rule id `payment.timout` (did you mean `payment.timeout`?)"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("rules[0]"), "{err}");
+    // A composite of the file counts as known.
+    let text = r#"{"name":"x","version":"1","composites":[{"id":"custom.big","when":{"fired":"payment.large_amount"},"points":5,"message":{"zh":"大","en":"big"}}],"lists":{"allow":[{"kind":"user","value":"u-1","rules":["custom.big"],"reason":"vip"}]}}"#;
+    assert!(order_anomaly::Engine::from_config_str(text).is_ok());
+}

@@ -53,6 +53,14 @@ pub fn run(args: &Args) -> ExitCode {
     let mut out = BufWriter::new(io::stdout().lock());
     let bad = std::cell::Cell::new(0usize);
     for (n, req) in lines::parsed(input, read, &bad) {
+        let problems = engine.check_lists(&req.context.lists);
+        if !problems.is_empty() {
+            for (path, message) in problems {
+                eprintln!("line {n}, at `context.lists.{path}`: {message}");
+            }
+            bad.set(bad.get() + 1);
+            continue;
+        }
         let a = engine.evaluate(&req.order, &req.context);
         let scored = Scored {
             line: n,

@@ -221,3 +221,19 @@ fn names_from_the_input_are_never_echoed_raw() {
         }
     }
 }
+
+#[test]
+fn a_request_line_whose_allow_entry_names_an_unknown_rule_is_a_bad_line() {
+    let sample = std::fs::read_to_string(repo("examples/data/orders.jsonl")).expect("the sample");
+    let first = sample.lines().next().expect("a line");
+    let allow = r#""lists":{"allow":[{"kind":"user","value":"u-1","rules":["payment.timout"],"reason":"vip"}]},"#;
+    let line = first.replacen("\"context\":{", &format!("\"context\":{{{allow}"), 1);
+    assert_ne!(line, first);
+    let (out, stdout, stderr) = with_stdin(bin().args(["score", "-"]), &format!("{line}\n{first}\n"));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout.lines().count(), 1, "the other line is scored");
+    assert!(
+        stderr.contains("line 1, at `context.lists.allow[0].rules[0]`: unknown rule id `payment.timout` (did you mean `payment.timeout`?)"),
+        "{stderr}"
+    );
+}
