@@ -247,19 +247,72 @@ impl Problems {
 
     /// Deserialises `v` as a `T`, recording a problem with its full path.
     fn parse<T: DeserializeOwned>(&mut self, path: &str, v: &Value) -> Option<T> {
-        match serde_path_to_error::deserialize::<_, T>(v) {
-            Ok(t) => Some(t),
-            Err(e) => {
-                let inner = e.path().to_string();
-                let full = if inner == "." { path.to_owned() } else { join(path, &inner) };
-                let message = e.into_inner().to_string();
-                // List values are personal data (phones, addresses): their
-                // errors say what is wrong, not what the value was.
-                let message = if full.starts_with("lists") { without_values(&message) } else { message };
+        Self::attempt(path, v).map_err(|(full, message)| self.push(full, message)).ok()
+    }
+
+    /// Deserialises `v` as a `T`; the problem's full path and message if
+    /// it does not read.
+    fn attempt<T: DeserializeOwned>(path: &str, v: &Value) -> Result<T, (String, String)> {
+        serde_path_to_error::deserialize::<_, T>(v).map_err(|e| {
+            let inner = e.path().to_string();
+            let full = if inner == "." { path.to_owned() } else { join(path, &inner) };
+            let message = e.into_inner().to_string();
+            // List values are personal data (phones, addresses): their
+            // errors say what is wrong, not what the value was.
+            let message = if full.starts_with("lists") { without_values(&message) } else { message };
+            (full, message)
+        })
+    }
+
+    /// [`Problems::parse`] for a `T` whose fields are all optional (a
+    /// rule's settings): when `v` does not read, each of its fields is read
+    /// on its own, so that every bad field is reported, not the first.
+    fn parse_each_field<T: DeserializeOwned>(&mut self, path: &str, v: &Value) -> Option<T> {
+        let whole = Self::attempt(path, v);
+        let (Err(first), Some(fields)) = (&whole, v.as_object()) else {
+            return whole.map_err(|e| self.push(e.0, e.1)).ok();
+        };
+        let before = self.0.len();
+        for (k, field) in fields {
+            let alone = Value::Object([(k.clone(), field.clone())].into_iter().collect());
+            if let Err((full, message)) = Self::attempt::<T>(path, &alone) {
                 self.push(full, message);
-                None
             }
         }
+        if self.0.len() == before {
+            self.push(first.0.clone(), first.1.clone());
+        }
+        None
+    }
+
+    /// The lists: when they do not read, each entry is read on its own, so
+    /// that every bad entry is reported, not the first.
+    fn parse_lists(&mut self, v: &Value) -> Option<crate::lists::Lists> {
+        let whole = Self::attempt::<crate::lists::Lists>("lists", v);
+        let (Err(first), Some(fields)) = (&whole, v.as_object()) else {
+            return whole.map_err(|e| self.push(e.0, e.1)).ok();
+        };
+        let before = self.0.len();
+        for (k, field) in fields {
+            let path = join("lists", k);
+            let entries = field.as_array().map(Vec::as_slice).unwrap_or_default();
+            for (i, entry) in entries.iter().enumerate() {
+                let at = format!("{path}[{i}]");
+                let read = match k.as_str() {
+                    "block" => Self::attempt::<crate::lists::BlockEntry>(&at, entry).map(|_| ()),
+                    "allow" => Self::attempt::<crate::lists::AllowEntry>(&at, entry).map(|_| ()),
+                    "fraud_phones" => Self::attempt::<String>(&at, entry).map(|_| ()),
+                    _ => Ok(()),
+                };
+                if let Err((full, message)) = read {
+                    self.push(full, message);
+                }
+            }
+        }
+        if self.0.len() == before {
+            self.push(first.0.clone(), first.1.clone());
+        }
+        None
     }
 }
 
@@ -408,13 +461,13 @@ impl RuleSet {
             field("default_country").and_then(|v| p.parse("default_country", v)).unwrap_or_else(default_country);
         let reveal = field("reveal_personal_data").and_then(|v| p.parse("reveal_personal_data", v)).unwrap_or(false);
         let reference = field("reference").and_then(|v| p.parse("reference", v)).unwrap_or_default();
-        let lists = field("lists").and_then(|v| p.parse("lists", v)).unwrap_or_default();
+        let lists = field("lists").and_then(|v| p.parse_lists(v)).unwrap_or_default();
         let mut rules = BTreeMap::new();
         match field("rules") {
             None => {}
             Some(Value::Object(m)) => {
                 for (id, cfg) in m {
-                    if let Some(c) = p.parse::<RuleConfig>(&join("rules", id), cfg) {
+                    if let Some(c) = p.parse_each_field::<RuleConfig>(&join("rules", id), cfg) {
                         rules.insert(id.clone(), c);
                     }
                 }

@@ -307,3 +307,16 @@ fn an_allow_entry_naming_an_unknown_rule_is_refused_with_a_suggestion() {
     let text = r#"{"name":"x","version":"1","composites":[{"id":"custom.big","when":{"fired":"payment.large_amount"},"points":5,"message":{"zh":"大","en":"big"}}],"lists":{"allow":[{"kind":"user","value":"u-1","rules":["custom.big"],"reason":"vip"}]}}"#;
     assert!(order_anomaly::Engine::from_config_str(text).is_ok());
 }
+
+#[test]
+fn every_bad_field_and_every_bad_list_entry_is_reported_at_once() {
+    let text = r#"{"name":"x","version":"1","rules":{"payment.large_amount":{"points":-1,"enabled":"yes"}},
+        "lists":{"block":[{"kind":"phone","value":"1"},{"kind":"nope","value":"2","reason":"r"},{"kind":"phone","value":"3","reason":"r"}]}}"#;
+    let err = RuleSet::from_json(text, "bad.json").unwrap_err().to_string();
+    assert!(err.contains("at `rules.payment.large_amount.points`"), "{err}");
+    assert!(err.contains("at `rules.payment.large_amount.enabled`"), "{err}");
+    assert!(err.contains("at `lists.block[0]`") && err.contains("missing field `reason`"), "{err}");
+    assert!(err.contains("at `lists.block[1].kind`"), "{err}");
+    assert!(!err.contains("block[2]"), "{err}");
+    assert!(err.contains("has 4 problems"), "{err}");
+}
