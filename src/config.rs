@@ -379,8 +379,11 @@ impl RuleSet {
     fn read_toml(text: &str, source_name: &str) -> Result<(RuleSet, Problems), ConfigError> {
         let text = without_bom(text);
         let value: Value = toml::from_str(text).map_err(|e| {
-            let (line, column) = e.span().map_or((0, 0), |s| line_column(text, s.start));
-            let message = format!("line {line}, column {column}: {}", e.message());
+            // Some errors (a recursion limit) have no place in the text.
+            let message = match e.span().map(|s| line_column(text, s.start)) {
+                Some((line, column)) => format!("line {line}, column {column}: {}", e.message()),
+                None => e.message().to_owned(),
+            };
             ConfigError::new(source_name, vec![ConfigProblem { path: String::new(), message, position: None }])
         })?;
         let mut p = Problems::default();

@@ -31,8 +31,8 @@ impl JsonSchema for UtcOffset {
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
             "type": "string",
-            "pattern": "^[+-][0-9]{2}:[0-9]{2}$",
-            "description": "A UTC offset such as `+08:00`."
+            "pattern": "^(?:Z|[Uu][Tt][Cc]|[+-](?:[01][0-9]|2[0-3])(?:[0-5][0-9]|:[0-5][0-9](?::[0-5][0-9])?))$",
+            "description": "A UTC offset such as `+08:00`; also `+0800`, `+08:00:30` (with seconds), `Z` or `UTC`."
         })
     }
 }
@@ -65,4 +65,25 @@ pub fn rule_set() -> Schema {
 /// The schema of an assessment as the engine writes it.
 pub fn assessment() -> Schema {
     schema_for!(Assessment)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::UtcOffset;
+
+    /// The schema's pattern of a UTC offset accepts exactly what the parser
+    /// does.
+    #[test]
+    fn the_utc_offset_pattern_agrees_with_the_parser() {
+        let schema = serde_json::to_value(UtcOffset::json_schema(&mut SchemaGenerator::default())).unwrap();
+        let pattern = regex::Regex::new(schema["pattern"].as_str().unwrap()).unwrap();
+        for s in ["+08:00", "-05:30", "+0800", "+08:00:30", "Z", "UTC", "utc", "+00:00", "-23:59"] {
+            assert!(s.parse::<UtcOffset>().is_ok() && pattern.is_match(s), "{s} is read and matches");
+        }
+        for s in ["08:00", "+8:00", "+08", "+08:00:30:00", "z", "+080", "GMT", "+08:0", "+24:00", "+08:60", "+0800:30"]
+        {
+            assert!(s.parse::<UtcOffset>().is_err() && !pattern.is_match(s), "{s} is refused and does not match");
+        }
+    }
 }

@@ -320,3 +320,19 @@ fn every_bad_field_and_every_bad_list_entry_is_reported_at_once() {
     assert!(!err.contains("block[2]"), "{err}");
     assert!(err.contains("has 4 problems"), "{err}");
 }
+
+#[test]
+fn a_composite_with_too_many_points_is_one_problem() {
+    let text = r#"{"name":"x","version":"1","composites":[{"id":"custom.x","when":{"fired":"payment.large_amount"},"points":255,"message":{"zh":"a","en":"a"}}]}"#;
+    let err = order_anomaly::Engine::from_config_str(text).unwrap_err().to_string();
+    assert_eq!(err.matches("255").count(), 1, "{err}");
+    assert!(err.contains("rule `custom.x`: points 255 exceed 100"), "{err}");
+}
+
+#[cfg(feature = "toml")]
+#[test]
+fn a_toml_error_without_a_place_names_none() {
+    let deep = format!("name = \"x\"\nversion = \"1\"\n{} = 1\n", vec!["a"; 300].join("."));
+    let err = RuleSet::from_toml(&deep, "deep.toml").unwrap_err().to_string();
+    assert!(!err.contains("line 0") && err.contains("recursion limit"), "{err}");
+}
