@@ -156,3 +156,19 @@ fn a_megabyte_unknown_key_gets_no_suggestion_and_costs_nothing() {
     assert!(all.contains("unknown rule id"));
     assert!(!all.contains("did you mean"));
 }
+
+#[test]
+fn ten_thousand_category_keywords_read_a_long_category_once() {
+    // 10,000 keywords and a 100 KB category: each keyword compared at every
+    // place took 15 s for one line; one automaton reads the text once.
+    use order_anomaly::rules::product::{HighValueNoHistory, Keywords};
+    let words: Vec<String> = (0..10_000).map(|i| format!("kw{i:05}x")).collect();
+    let mut rule = HighValueNoHistory::default();
+    rule.categories = Keywords::new(words);
+    rule.min_value = dec("0");
+    let engine = Engine::builder().rule(rule).build().unwrap();
+    let mut o = order();
+    o.items[0].category = Some(format!("{}kw09999x", "kw0000".repeat(17_000)));
+    let a = within("10k keywords on a 100 KB category", move || engine.evaluate(&o, &EvalContext::at(now())));
+    assert!(a.has_flag(ids::PRODUCT_HIGH_VALUE_NO_HISTORY), "the last keyword, at the end");
+}

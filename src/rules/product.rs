@@ -9,7 +9,7 @@ use crate::model::ProductProfile;
 use crate::num::share_at_least;
 use crate::reason::{Fact, Text, facts};
 use crate::rule::{Finding, Input, Outcome};
-use crate::text::contains_folded;
+use crate::text::FoldedMatcher;
 use crate::time::Window;
 use crate::vocab::ParamIssue;
 
@@ -21,7 +21,7 @@ builtin_rule! {
     /// category, and a first order of one is ordinary).
     pub struct HighValueNoHistory {
         /// Category keywords, matched case-insensitively anywhere in a category.
-        pub categories: Vec<String> = high_value_categories(),
+        pub categories: Keywords = Keywords::new(high_value_categories()),
         /// The least value of a line (unit price x quantity, in the order's
         /// currency) whose category makes it high-value (default 500).
         pub min_value: Decimal = Decimal::from(500),
@@ -65,11 +65,73 @@ fn high_value_categories() -> Vec<String> {
     c.into_iter().map(str::to_owned).collect()
 }
 
+/// Keywords matched anywhere in a text, in any case, full-width forms and
+/// white space aside: a list of strings in a rule set, compiled once when
+/// made, so a text is read once however many keywords there are.
+#[derive(Clone)]
+pub struct Keywords {
+    words: Vec<String>,
+    matcher: FoldedMatcher,
+}
+
+impl Keywords {
+    /// The keywords `words`, compiled.
+    pub fn new(words: Vec<String>) -> Self {
+        let matcher = FoldedMatcher::new(&words);
+        Keywords { words, matcher }
+    }
+
+    /// The keywords, as given.
+    pub fn words(&self) -> &[String] {
+        &self.words
+    }
+
+    /// Whether any keyword is in `text`.
+    pub fn found_in(&self, text: &str) -> bool {
+        self.matcher.found_in(text, &self.words)
+    }
+}
+
+impl std::fmt::Debug for Keywords {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(&self.words).finish()
+    }
+}
+
+impl PartialEq for Keywords {
+    fn eq(&self, other: &Self) -> bool {
+        self.words == other.words
+    }
+}
+
+impl serde::Serialize for Keywords {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.words.serialize(s)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Keywords {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Vec::<String>::deserialize(d).map(Keywords::new)
+    }
+}
+
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Keywords {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Keywords".into()
+    }
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        Vec::<String>::json_schema(g)
+    }
+}
+
 impl Logic for HighValueNoHistory {
     fn check(&self) -> Vec<ParamIssue> {
+        let words = self.categories.words();
         Checks::default()
-            .non_empty("categories", &self.categories)
-            .issue("categories", self.categories.iter().any(|c| c.trim().is_empty()), "must not hold an empty entry")
+            .non_empty("categories", words)
+            .issue("categories", words.iter().any(|c| c.trim().is_empty()), "must not hold an empty entry")
             .non_negative("min_value", self.min_value)
             .done()
     }
@@ -88,10 +150,7 @@ impl Logic for HighValueNoHistory {
             i.unit_price.checked_mul(Decimal::from(i.quantity)).is_some_and(|v| v >= self.min_value)
         };
         let high = input.lines().find(|(i, p)| {
-            high_value(*p)
-                || (worth(i)
-                    && Input::line_category(i, *p)
-                        .is_some_and(|c| self.categories.iter().any(|k| contains_folded(c, k))))
+            high_value(*p) || (worth(i) && Input::line_category(i, *p).is_some_and(|c| self.categories.found_in(c)))
         });
         let Some((item, product)) = high else {
             return Outcome::NotFired;
