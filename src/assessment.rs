@@ -311,7 +311,46 @@ pub struct Assessment {
     exempted: Vec<Exemption>,
     #[serde(default)]
     skipped: Vec<Skipped>,
+    /// Each rule's outcome so far by id, once many rules have one: a
+    /// composite asks for the rules it builds on, and a scan per question
+    /// made a long chain of composites cost the square of its length.
+    #[serde(skip)]
+    #[cfg_attr(feature = "schema", schemars(skip))]
+    outcomes: OutcomeIndex,
 }
+
+/// Rule outcomes by id (fired: `true`, skipped: `false`), kept once more
+/// than [`OutcomeIndex::AFTER`] rules have one; derived state, so two
+/// assessments are equal whatever their indexes hold.
+#[derive(Debug, Default)]
+struct OutcomeIndex(std::sync::OnceLock<std::collections::HashMap<RuleId, bool>>);
+
+impl OutcomeIndex {
+    /// Outcomes up to which a scan is cheaper than an index (and allocates
+    /// nothing).
+    const AFTER: usize = 32;
+
+    /// Notes an outcome, when the index exists.
+    fn note(&mut self, id: &RuleId, fired: bool) {
+        if let Some(index) = self.0.get_mut() {
+            index.entry(id.clone()).or_insert(fired);
+        }
+    }
+}
+
+impl Clone for OutcomeIndex {
+    fn clone(&self) -> Self {
+        OutcomeIndex::default()
+    }
+}
+
+impl PartialEq for OutcomeIndex {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for OutcomeIndex {}
 
 impl Assessment {
     /// An empty assessment; sharing the engine's rule-set record costs no allocation.
@@ -326,6 +365,7 @@ impl Assessment {
             shadow: Vec::new(),
             exempted: Vec::new(),
             skipped: Vec::new(),
+            outcomes: OutcomeIndex::default(),
         }
     }
 
@@ -391,22 +431,50 @@ impl Assessment {
         if self.flags.capacity() == 0 {
             self.flags.reserve_exact(FLAGS_AT_ONCE);
         }
+        self.outcomes.note(&flag.rule_id, true);
         self.flags.push(flag);
     }
     pub(crate) fn push_shadow(&mut self, flag: Flag) {
+        self.outcomes.note(&flag.rule_id, true);
         self.shadow.push(flag);
     }
     pub(crate) fn push_exempted(&mut self, flag: Flag, reason: String) {
+        self.outcomes.note(&flag.rule_id, true);
         self.exempted.push(Exemption { flag, reason });
     }
     pub(crate) fn push_skipped(&mut self, rule_id: RuleId, missing: Cow<'static, str>) {
+        self.outcomes.note(&rule_id, false);
         self.skipped.push(Skipped { rule_id, missing });
     }
 
-    /// Whether `id` fired so far (in any list), was skipped (`None`), or neither.
+    /// The flags of every list: counted, shadow, exempted.
+    fn all_flags(&self) -> impl Iterator<Item = &Flag> {
+        self.flags.iter().chain(&self.shadow).chain(self.exempted.iter().map(|e| &e.flag))
+    }
+
+    /// Whether `id` fired so far (in any list), was skipped (`None`), or
+    /// neither. A scan while few rules have an outcome; past that an index,
+    /// made on the first question and kept up as outcomes come.
     pub(crate) fn outcome_of(&self, id: &str) -> Option<bool> {
-        let fired = self.flags.iter().chain(&self.shadow).chain(self.exempted.iter().map(|e| &e.flag));
-        if fired.into_iter().any(|f| f.rule_id == id) {
+        let known = self.flags.len() + self.shadow.len() + self.exempted.len() + self.skipped.len();
+        if known > OutcomeIndex::AFTER {
+            let index = self.outcomes.0.get_or_init(|| {
+                let mut m = std::collections::HashMap::with_capacity(known);
+                for f in self.all_flags() {
+                    m.entry(f.rule_id.clone()).or_insert(true);
+                }
+                for s in &self.skipped {
+                    m.entry(s.rule_id.clone()).or_insert(false);
+                }
+                m
+            });
+            return match index.get(id) {
+                Some(true) => Some(true),
+                Some(false) => None,
+                None => Some(false),
+            };
+        }
+        if self.all_flags().any(|f| f.rule_id == id) {
             return Some(true);
         }
         if self.was_skipped(id) {
@@ -452,12 +520,37 @@ pub(crate) fn score(flags: &[Flag]) -> u8 {
 pub(crate) fn score_parts<'a>(flags: impl Iterator<Item = (&'a RuleId, u8, &'a [RuleId])> + Clone) -> u8 {
     let plain = |f: &(&RuleId, u8, &[RuleId])| f.2.is_empty();
     let base: u32 = flags.clone().filter(plain).map(|f| u32::from(f.1)).sum();
+    let composites = flags.clone().filter(|f| !f.2.is_empty()).count();
+    let plains = flags.clone().filter(plain).count();
+    // Few flags (nearly every order): each composite scans the plain flags.
+    // Many: the plain flags' points by id, once, so that a thousand
+    // composites do not each scan a thousand flags.
+    let by_id: Option<std::collections::HashMap<&str, u32>> = (composites.saturating_mul(plains) > 1024).then(|| {
+        let mut m = std::collections::HashMap::with_capacity(plains);
+        for (id, points, _) in flags.clone().filter(plain) {
+            *m.entry(id.as_str()).or_insert(0u32) += u32::from(points);
+        }
+        m
+    });
     let best = flags
         .clone()
         .filter(|f| !f.2.is_empty())
         .map(|(_, points, builds_on)| {
-            let parts: u32 =
-                flags.clone().filter(plain).filter(|f| builds_on.contains(f.0)).map(|f| u32::from(f.1)).sum();
+            let parts: u32 = match &by_id {
+                Some(m) => {
+                    let mut seen: Vec<&str> = Vec::with_capacity(builds_on.len());
+                    builds_on
+                        .iter()
+                        .filter(|b| {
+                            let new = !seen.contains(&b.as_str());
+                            seen.push(b.as_str());
+                            new
+                        })
+                        .filter_map(|b| m.get(b.as_str()))
+                        .sum()
+                }
+                None => flags.clone().filter(plain).filter(|f| builds_on.contains(f.0)).map(|f| u32::from(f.1)).sum(),
+            };
             base.saturating_sub(parts).saturating_add(u32::from(points))
         })
         .fold(base, u32::max);

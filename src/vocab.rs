@@ -82,6 +82,13 @@ impl std::hash::Hash for RuleId {
     }
 }
 
+/// Looked up by its text (hashed as the text is, above).
+impl std::borrow::Borrow<str> for RuleId {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
 impl PartialOrd for RuleId {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
         Some(self.cmp(other))
