@@ -456,7 +456,9 @@ impl Assessment {
     /// neither. A scan while few rules have an outcome; past that an index,
     /// made on the first question and kept up as outcomes come.
     pub(crate) fn outcome_of(&self, id: &str) -> Option<bool> {
-        let known = self.flags.len() + self.shadow.len() + self.exempted.len() + self.skipped.len();
+        let known = [self.flags.len(), self.shadow.len(), self.exempted.len(), self.skipped.len()]
+            .into_iter()
+            .fold(0usize, usize::saturating_add);
         if known > OutcomeIndex::AFTER {
             let index = self.outcomes.0.get_or_init(|| {
                 let mut m = std::collections::HashMap::with_capacity(known);
@@ -528,7 +530,8 @@ pub(crate) fn score_parts<'a>(flags: impl Iterator<Item = (&'a RuleId, u8, &'a [
     let by_id: Option<std::collections::HashMap<&str, u32>> = (composites.saturating_mul(plains) > 1024).then(|| {
         let mut m = std::collections::HashMap::with_capacity(plains);
         for (id, points, _) in flags.clone().filter(plain) {
-            *m.entry(id.as_str()).or_insert(0u32) += u32::from(points);
+            let sum = m.entry(id.as_str()).or_insert(0u32);
+            *sum = sum.saturating_add(u32::from(points));
         }
         m
     });
