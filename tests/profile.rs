@@ -803,3 +803,31 @@ fn admits_says_what_apply_would_without_applying() {
         assert_eq!(s.admits(e), s.clone().apply(e), "{}", e.id);
     }
 }
+
+#[test]
+fn one_account_on_many_devices_adds_only_its_most_recent_links() {
+    // 20,000 logins of one buyer, each on a new device: the buyer keeps its
+    // 16 most recent devices, and the store links through those alone.
+    let mut s = InMemoryStore::for_history();
+    for i in 0..20_000 {
+        let kind = EventKind::Login { user_id: "u-1".into(), location: None, device_id: Some(format!("dev-{i}")) };
+        s.apply(&ev(&format!("l{i}"), t(0, 0) + Duration::seconds(i), kind));
+    }
+    // What the account holds: its record, the link keys and their expiry
+    // queue (the event ids of the last hour are the store's, whoever sent them).
+    let snapshot = serde_json::to_value(&s).unwrap();
+    for part in ["users", "links", "link_expiry"] {
+        let held = snapshot[part].to_string().len();
+        assert!(held < 10_000, "{part}: {held} bytes held for one account's logins");
+    }
+    let on = |device: &str| {
+        let mut o = order("o2", "u-2", t(0, 6), "10.00", "c", "李四", "北京市");
+        o.client.as_mut().unwrap().device_id = Some(device.into());
+        let ctx = s.context_for(&o, o.created_at, UtcOffset::china());
+        ctx.user
+            .map(|u| u.linked_accounts.iter().map(|a| a.user_id.to_string()).collect::<Vec<_>>())
+            .unwrap_or_default()
+    };
+    assert_eq!(on("dev-19999"), ["u-1"], "a recent device links");
+    assert!(on("dev-0").is_empty(), "a device 20,000 logins ago no longer does");
+}

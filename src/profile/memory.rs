@@ -167,10 +167,16 @@ impl Seen {
 }
 
 /// Records a sighting in a map capped at `max` entries, evicting the least
-/// recently seen (ties by key, so the result does not depend on arrival order).
-/// The source's text is shared, not copied, when it is kept.
-fn see(map: &mut Keyed<Seen>, key: impl AsRef<str> + Into<Key>, at: DateTime<Utc>, source: &Key, max: usize) {
-    see_from(map, key, at, source, || Key::clone(source), max);
+/// recently seen (ties by key, so the result does not depend on arrival order),
+/// which it gives back. The source's text is shared, not copied, when it is kept.
+fn see(
+    map: &mut Keyed<Seen>,
+    key: impl AsRef<str> + Into<Key>,
+    at: DateTime<Utc>,
+    source: &Key,
+    max: usize,
+) -> Option<Key> {
+    see_from(map, key, at, source, || Key::clone(source), max)
 }
 
 /// [`see`], with the source's text made only if it is kept.
@@ -181,19 +187,24 @@ fn see_from(
     source: &str,
     shared: impl FnOnce() -> Key,
     max: usize,
-) {
+) -> Option<Key> {
     match map.get_mut(key.as_ref()) {
         Some(s) => s.see(at, source, shared),
         None => map.insert(key, Seen::new(at, shared())),
     }
+    let mut evicted = None;
     while map.len() > max {
         let oldest =
             map.iter().min_by(|a, b| a.1.last.cmp(&b.1.last).then_with(|| a.0.cmp(b.0))).map(|(k, _)| k.clone());
         match oldest {
-            Some(k) => map.remove(&k),
+            Some(k) => {
+                map.remove(&k);
+                evicted = Some(k);
+            }
             None => break,
         };
     }
+    evicted
 }
 
 /// A small map by text key, kept sorted in one vector: the store holds at
@@ -997,6 +1008,20 @@ impl InMemoryStore {
         }
     }
 
+    /// Takes `user` off link key `key`, and the key with it when it links no
+    /// one: a buyer's link keys are its [`StoreConfig::max_known`] most
+    /// recent, and a key it no longer remembers links it no more. So one
+    /// account logging in on a million devices adds a handful of links, not
+    /// a million.
+    fn unlink(&mut self, key: &str, user: &str) {
+        if let Some(users) = self.links.get_mut(key) {
+            users.remove(user);
+            if users.len() == 0 {
+                self.links.remove(key);
+            }
+        }
+    }
+
     /// Notes that an event about order `id` happened at `at`.
     fn touch(&mut self, id: &str, at: DateTime<Utc>) {
         let s = self.order_state(id);
@@ -1089,13 +1114,17 @@ impl InMemoryStore {
         for k in links() {
             self.link(k, &user, at);
         }
+        let mut forgotten: SmallVec<[Key; 2]> = SmallVec::new();
         if let Some(u) = self.users.get_mut(&*user) {
             // Room for the new keys at once (the map grows one by one).
             let new_keys = links().filter(|k| u.link_keys.position(k).is_err()).count();
             u.link_keys.0.reserve_exact(new_keys);
             for k in links() {
-                see(&mut u.link_keys, Key::clone(k), at, &id, max);
+                forgotten.extend(see(&mut u.link_keys, Key::clone(k), at, &id, max));
             }
+        }
+        for k in forgotten {
+            self.unlink(&k, &user);
         }
         let (hour, day, days) = (Width::Hour.index(at), Width::Day.index(at), self.retention_days());
         // The product ids a long order is kept with: the product table's.
@@ -1502,9 +1531,19 @@ impl InMemoryStore {
                 }
                 if let Some(key) = login_link_key(device_id.as_deref()) {
                     let key = Key::from(key);
-                    see_from(&mut self.user_at(user_id, at).link_keys, Key::clone(&key), at, &event.id, source, max);
+                    let forgotten = see_from(
+                        &mut self.user_at(user_id, at).link_keys,
+                        Key::clone(&key),
+                        at,
+                        &event.id,
+                        source,
+                        max,
+                    );
                     let user = shared_key(&self.users, user_id);
                     self.link(&key, &user, at);
+                    if let Some(k) = forgotten {
+                        self.unlink(&k, &user);
+                    }
                 }
             }
             EventKind::VerificationCall { order_id, answered } => {
