@@ -59,54 +59,43 @@ fn the_report_renders_with_its_charts_and_no_console_error() {
     // Deleted when the test ends, Chromium's profiles with it.
     let tmp = tempfile::Builder::new().prefix("order-anomaly-browser-").tempdir().expect("a directory");
     let dir = tmp.path();
-    let page = dir.join("report.html");
-    let status = on_fixtures("backtest")
-        .arg("--config")
-        .arg(repo("examples/config/strict-shop.json"))
-        .arg("--config")
-        .arg(repo("examples/config/strict-shop.toml"))
-        .arg("--html")
-        .arg(&page)
-        .output()
-        .expect("the binary runs");
-    assert!(page.exists(), "{}", String::from_utf8_lossy(&status.stderr));
-
-    let (dom, log) = render(&chromium, &page, &dir.join("profile"));
+    // Runs `cmd` with `--html NAME` and renders the page it writes: the DOM,
+    // once the console stayed clean.
+    let report = |cmd: &mut Command, name: &str| -> String {
+        let page = dir.join(name);
+        let out = cmd.arg("--html").arg(&page).output().expect("the binary runs");
+        assert!(page.exists(), "{}", String::from_utf8_lossy(&out.stderr));
+        let (dom, log) = render(&chromium, &page, &dir.join(format!("profile-{name}")));
+        assert!(console(&log).is_empty(), "{name}: console: {:?}", console(&log));
+        dom
+    };
+    let dom = report(
+        on_fixtures("backtest")
+            .arg("--config")
+            .arg(repo("examples/config/strict-shop.json"))
+            .arg("--config")
+            .arg(repo("examples/config/strict-shop.toml")),
+        "report.html",
+    );
     assert_eq!(dom.matches("<svg").count(), 4, "two charts per rule set");
     assert!(dom.contains("Decisions that change"), "the comparison of the two rule sets");
     assert!(dom.contains("payment.large_amount"), "the per-rule table");
-    assert!(console(&log).is_empty(), "console: {:?}", console(&log));
 
     // tune's report: the held-out part before and tuned.
-    let tuned_page = dir.join("tune.html");
-    let out = on_fixtures("tune")
-        .arg("--out")
-        .arg(dir.join("tuned.json"))
-        .arg("--html")
-        .arg(&tuned_page)
-        .output()
-        .expect("the binary runs");
-    assert!(tuned_page.exists(), "{}", String::from_utf8_lossy(&out.stderr));
-    let (dom, log) = render(&chromium, &tuned_page, &dir.join("profile3"));
+    let dom = report(on_fixtures("tune").arg("--out").arg(dir.join("tuned.json")), "tune.html");
     assert_eq!(dom.matches("<svg").count(), 4, "two charts for before and for tuned");
     assert!(dom.contains("held-out part"));
-    assert!(console(&log).is_empty(), "console: {:?}", console(&log));
 
     // calibrate's report: the before/after table.
-    let calibrated_page = dir.join("calibrate.html");
-    let out = common::bin()
-        .arg("calibrate")
-        .arg(repo("cli/tests/fixtures/labelled/events.jsonl"))
-        .args(["--max-rate", "0.1", "--out"])
-        .arg(dir.join("calibrated.json"))
-        .arg("--html")
-        .arg(&calibrated_page)
-        .output()
-        .expect("the binary runs");
-    assert!(calibrated_page.exists(), "{}", String::from_utf8_lossy(&out.stderr));
-    let (dom, log) = render(&chromium, &calibrated_page, &dir.join("profile4"));
+    let dom = report(
+        common::bin()
+            .arg("calibrate")
+            .arg(repo("cli/tests/fixtures/labelled/events.jsonl"))
+            .args(["--max-rate", "0.1", "--out"])
+            .arg(dir.join("calibrated.json")),
+        "calibrate.html",
+    );
     assert!(dom.contains("threshold 5000 -&gt; 6250") && dom.contains("payment.large_amount"), "{dom}");
-    assert!(console(&log).is_empty(), "console: {:?}", console(&log));
 
     // The check sees a console error when there is one.
     let broken = dir.join("broken.html");
