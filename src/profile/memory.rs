@@ -492,12 +492,21 @@ fn hour_orders(p: &ProductState, now: DateTime<Utc>, own: Option<DateTime<Utc>>)
     }
     let (hour, today) = (Width::Hour.index(now), Width::Day.index(now));
     let days = today.saturating_sub(p.daily_units.first_index()).clamp(0, ProductProfile::USUAL_HOUR_DAYS as i64);
-    let at = |h: i64| p.hourly_orders.get(h).copied().unwrap_or(0);
-    let mut orders = Vec::with_capacity(usize::try_from(days).unwrap_or(0).saturating_add(1));
-    for d in 0..=days {
-        let h = hour.saturating_sub(d.saturating_mul(24));
-        orders.push(at(h).saturating_add(at(h.saturating_sub(1))));
-    }
+    let mut orders = vec![0u32; usize::try_from(days).unwrap_or(0).saturating_add(1)];
+    // One walk over the buckets since the earliest hour read, each added to
+    // its day's pair when it is one of that day's two hours (a search per
+    // hour read cost more on a busy product).
+    let since = hour.saturating_sub(days.saturating_mul(24)).saturating_sub(1);
+    p.hourly_orders.collect_since(since, |i, n| {
+        let back = hour.saturating_sub(i);
+        let (day, into_day) = (back.div_euclid(24), back.rem_euclid(24));
+        if back >= 0 && into_day <= 1 {
+            if let Some(slot) = usize::try_from(day).ok().and_then(|d| orders.get_mut(d)) {
+                *slot = slot.saturating_add(*n);
+            }
+        }
+        None::<()>
+    });
     if let (Some(now_pair), Some(t)) = (orders.first_mut(), own) {
         if (hour.saturating_sub(1)..=hour).contains(&Width::Hour.index(t)) {
             *now_pair = now_pair.saturating_sub(1);

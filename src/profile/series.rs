@@ -205,17 +205,6 @@ impl<T: Clone> Series<T> {
         out
     }
 
-    /// The value of bucket `index`, if it holds one.
-    pub(crate) fn get(&self, index: i64) -> Option<&T> {
-        match &self.newest {
-            Some((i, v)) if *i == index => Some(v),
-            _ => {
-                let at = self.older.binary_search_by_key(&index, |(i, _)| *i).ok()?;
-                self.older.get(at).map(|(_, v)| v)
-            }
-        }
-    }
-
     /// The index of the oldest bucket (0 with none). Reading it brings the
     /// series into the cache: see the product lookups of a context.
     pub(crate) fn first_index(&self) -> i64 {
