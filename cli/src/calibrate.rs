@@ -162,7 +162,10 @@ pub fn run(args: &Args) -> ExitCode {
 fn calibrate(args: &Args) -> Result<ExitCode, String> {
     let base: Value = {
         let rules = match &args.judging.config {
-            Some(path) => RuleSet::from_path(path).map_err(|e| e.to_string())?,
+            // The whole rule set the engine runs (a short file keeps the
+            // defaults for what it does not say), so every rule's
+            // parameters are there to change.
+            Some(path) => order_anomaly::Engine::from_config_path(path).map_err(|e| e.to_string())?.config(),
             None => RuleSet::builtin(),
         };
         serde_json::from_str(&rules.to_json_pretty()).map_err(|e| e.to_string())?
@@ -198,8 +201,11 @@ fn calibrate(args: &Args) -> Result<ExitCode, String> {
     let mut assessments = 0u64;
     let folded = fold(input, args.utc_offset, true, |_, order, ctx| {
         assessments += 1;
-        for ((_, _, engine), n) in probes.iter().zip(fired.iter_mut()) {
-            if !engine.evaluate(order, ctx).flags().is_empty() {
+        for ((i, _, engine), n) in probes.iter().zip(fired.iter_mut()) {
+            // The probed rule's own flag: a composite of the rule set whose
+            // condition reads only the order could fire beside it.
+            let rule = KNOBS.get(*i).map_or("", |(rule, _, _)| *rule);
+            if engine.evaluate(order, ctx).has_flag(rule) {
                 *n += 1;
             }
         }

@@ -270,7 +270,10 @@ fn figures(c: &Confusion) -> String {
 /// The base rule set (`--config`, or the defaults) as JSON.
 fn base_rules(args: &Args) -> Result<Value, String> {
     let base = match &args.judging.config {
-        Some(path) => RuleSet::from_path(path).map_err(|e| e.to_string())?,
+        // The whole rule set the engine runs (a short file keeps the
+        // defaults for what it does not say), so every rule's main
+        // parameter is there to search.
+        Some(path) => Engine::from_config_path(path).map_err(|e| e.to_string())?.config(),
         None => RuleSet::builtin(),
     };
     serde_json::from_str(&base.to_json_pretty()).map_err(|e| e.to_string())

@@ -593,3 +593,32 @@ wrote CALIBRATED (builtin-calibrated 0.1.0, sha256:{hash})
     assert_eq!(status.status.code(), Some(2));
     assert_eq!(stderr, "calibrate: --max-rate is a share between 0 and 1\n");
 }
+
+#[test]
+fn calibrate_measures_each_rule_by_its_own_flag() {
+    // A composite that fires on every order stands beside each rule tried:
+    // it is not counted as the rule firing, and, having no threshold, it is
+    // named as such.
+    let rules = temp(
+        "always.json",
+        r#"{"name":"always","version":"1","composites":[{"id":"custom.always","when":{"compare":{"attribute":"payable_amount","op":">=","value":"0"}},"points":1,"message":{"zh":"总是","en":"always"}}]}"#,
+    );
+    let out = temp("calibrated.json", "");
+    let (status, stdout, stderr) = run(bin()
+        .arg("calibrate")
+        .arg(repo(EVENTS))
+        .arg("--out")
+        .arg(&out)
+        .args(["--max-rate", "0.1", "--config"])
+        .arg(&rules));
+    assert_eq!(status.status.code(), Some(0), "{stderr}");
+    assert!(
+        stdout.contains("payment.large_amount                 21.43%    7.14%  threshold 5000 -> 6250"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("behavior.night_batch                  7.14%    7.14%  -\n"), "{stdout}");
+    assert!(
+        stdout.contains("custom.always                       100.00%  100.00%  -  (no threshold to raise: lower its points or turn it off)"),
+        "{stdout}"
+    );
+}
