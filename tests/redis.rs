@@ -359,3 +359,40 @@ fn a_record_that_does_not_parse_is_unavailable_and_names_no_data() {
     assert!(text.contains("buyer record does not parse"), "{text}");
     assert!(!text.contains("13800138000") && !text.contains("u-secret"), "{text}");
 }
+
+#[test]
+fn a_buyer_on_more_devices_than_it_keeps_unlinks_the_oldest_as_in_memory() {
+    // 20 logins on new devices (a buyer keeps 16 link keys), then another
+    // buyer orders on the first and on the last device.
+    let server = Server::start();
+    let mut redis = server.store(StoreConfig::default());
+    let mut memory = InMemoryStore::new();
+    let t0: chrono::DateTime<chrono::Utc> = "2026-03-01T10:00:00Z".parse().unwrap();
+    let events: Vec<Event> = (0..20)
+        .map(|i| {
+            let kind = EventKind::Login { user_id: "u-1".into(), location: None, device_id: Some(format!("dev-{i}")) };
+            Event::new(format!("l{i}"), t0 + Span::seconds(i), kind)
+        })
+        .collect();
+    for batch in events.chunks(7) {
+        redis.apply_batch(batch).unwrap();
+        for e in batch {
+            memory.apply(e);
+        }
+    }
+    for device in ["dev-0", "dev-19"] {
+        let mut o = Order::new("o-2", "u-2", t0 + Span::minutes(5), Decimal::new(100, 0));
+        let mut client = order_anomaly::model::ClientInfo::default();
+        client.device_id = Some(device.into());
+        o.client = Some(client);
+        let linked = |ctx: order_anomaly::EvalContext| {
+            ctx.user
+                .map(|u| u.linked_accounts.iter().map(|a| a.user_id.to_string()).collect::<Vec<_>>())
+                .unwrap_or_default()
+        };
+        let from_redis = linked(redis.context_for(&o, o.created_at, UtcOffset::china()).unwrap());
+        let from_memory = linked(memory.context_for(&o, o.created_at, UtcOffset::china()));
+        assert_eq!(from_redis, from_memory, "{device}");
+        assert_eq!(from_memory.is_empty(), device == "dev-0", "{device}");
+    }
+}

@@ -2023,6 +2023,14 @@ impl InMemoryStore {
         }
     }
 
+    /// A buyer's link keys when `adding` more could take it past as many as
+    /// it keeps: a new one then forgets the oldest, which must be at hand to
+    /// be unlinked.
+    pub(super) fn link_keys_if_full(&self, user_id: &str, adding: usize) -> Vec<&str> {
+        let full = self.users.get(user_id).filter(|u| u.link_keys.len().saturating_add(adding) > self.config.max_known);
+        full.map(|u| u.link_keys.keys().map(|k| &**k).collect()).unwrap_or_default()
+    }
+
     /// The buyer of a placed order the store holds.
     pub(super) fn order_buyer(&self, order_id: &str) -> Option<&str> {
         Some(self.orders.get(order_id)?.order.as_ref()?.user_id())

@@ -548,7 +548,9 @@ impl RedisStore {
             // Second read: the buyer of an order paid, cancelled or returned
             // (their record shows their recent orders' cancellations and
             // returns), the order as placed of an order confirmed abnormal,
-            // when the batch did not name them; third: that order's products.
+            // when the batch did not name them, and the link keys of a buyer
+            // that keeps as many as it may (a new one unlinks the oldest);
+            // third: that order's products.
             let placed_here: BTreeSet<&str> = all
                 .iter()
                 .filter_map(|e| match &e.kind {
@@ -558,6 +560,8 @@ impl RedisStore {
                 .collect();
             let mut more = BTreeSet::new();
             let mut bodies = BTreeSet::new();
+            // Link keys a buyer may add in this batch, at most.
+            let mut adding: HashMap<&str, usize> = HashMap::new();
             for e in &all {
                 match &e.kind {
                     EventKind::Paid { order_id, .. }
@@ -572,8 +576,20 @@ impl RedisStore {
                     {
                         bodies.insert(order_id.clone());
                     }
+                    EventKind::OrderPlaced { order } => {
+                        let links = EntityIds::of(order).iter().filter(|(kind, _)| link_kind(*kind).is_some()).count();
+                        let n = adding.entry(order.user_id.as_str()).or_insert(0usize);
+                        *n = n.saturating_add(links);
+                    }
+                    EventKind::Login { user_id, .. } => {
+                        let n = adding.entry(user_id.as_str()).or_insert(0usize);
+                        *n = n.saturating_add(1);
+                    }
                     _ => {}
                 }
+            }
+            for (user, n) in adding {
+                more.extend(scratch.link_keys_if_full(user, n).into_iter().map(|k| (Table::Link, k.to_owned())));
             }
             if !bodies.is_empty() {
                 let body_keys: Vec<String> = bodies.iter().map(|id| keys_ref.body(id)).collect();
