@@ -197,6 +197,27 @@ pub(crate) const TYPES: [&str; 14] = [
     "stock_level",
 ];
 
+/// Every field of every kind of event (besides `id`, `at` and `type`).
+const KIND_FIELDS: [&str; 17] = [
+    "order",
+    "order_id",
+    "amount",
+    "instrument_id",
+    "reason",
+    "carrier",
+    "tracking_number",
+    "description",
+    "exchange",
+    "product_id",
+    "user_id",
+    "complaint_type",
+    "address",
+    "location",
+    "device_id",
+    "answered",
+    "units",
+];
+
 /// For an event read as of an unknown type: an error when `type` is no
 /// string, and the event when `type` names a known one in another case or
 /// with `-` or spaces (`Order-Placed`); `None` when it is a type this
@@ -235,13 +256,15 @@ fn with_the_path(text: &str, e: crate::request::JsonError) -> crate::request::Js
             Err(inner) => Some(format!("order.{}", inner.path())),
             Ok(_) => None,
         },
-        // Otherwise the field whose absence makes the error go away.
-        None => fields.keys().filter(|k| !matches!(k.as_str(), "id" | "at" | "type")).find_map(|k| {
+        // Otherwise the field whose absence makes the error go away, of the
+        // few an event's kind has: a line of many fields it does not know
+        // is tried a bounded number of times, not once per field.
+        None => KIND_FIELDS.iter().copied().filter(|k| fields.contains_key(*k)).find_map(|k| {
             let mut without = fields.clone();
             without.remove(k);
             match serde_json::from_value::<Event>(serde_json::Value::Object(without)) {
-                Ok(_) => Some(k.clone()),
-                Err(other) if other.to_string().starts_with(&format!("missing field `{k}`")) => Some(k.clone()),
+                Ok(_) => Some(k.to_owned()),
+                Err(other) if other.to_string().starts_with(&format!("missing field `{k}`")) => Some(k.to_owned()),
                 Err(_) => None,
             }
         }),
@@ -318,21 +341,21 @@ mod tests {
         let id = || "SO-1".to_owned();
         let kinds = [
             EventKind::OrderPlaced { order: Arc::new(Order::new("SO-1", "u", at, Decimal::ONE)) },
-            EventKind::Paid { order_id: id(), amount: Decimal::ONE, instrument_id: None },
+            EventKind::Paid { order_id: id(), amount: Decimal::ONE, instrument_id: Some(id()) },
             EventKind::PaymentFailed { order_id: id(), reason: AttemptStatus::Declined },
             EventKind::Cancelled { order_id: id() },
-            EventKind::Shipped { order_id: id(), carrier: None, tracking_number: None },
-            EventKind::TrackingUpdate { order_id: id(), description: None },
+            EventKind::Shipped { order_id: id(), carrier: Some(id()), tracking_number: Some(id()) },
+            EventKind::TrackingUpdate { order_id: id(), description: Some(id()) },
             EventKind::Delivered { order_id: id() },
-            EventKind::Returned { order_id: id(), exchange: false, product_id: None },
+            EventKind::Returned { order_id: id(), exchange: false, product_id: Some(id()) },
             EventKind::Complaint {
                 user_id: id(),
-                order_id: None,
-                product_id: None,
+                order_id: Some(id()),
+                product_id: Some(id()),
                 complaint_type: ComplaintType::Fraud,
             },
             EventKind::AddressChanged { user_id: id(), address: ShippingAddress::default() },
-            EventKind::Login { user_id: id(), location: None, device_id: None },
+            EventKind::Login { user_id: id(), location: Some(Location::default()), device_id: Some(id()) },
             EventKind::VerificationCall { order_id: id(), answered: true },
             EventKind::ConfirmedAbnormal { order_id: id() },
             EventKind::StockLevel { product_id: id(), units: 1 },
